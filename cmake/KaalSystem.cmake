@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# kaal_add_component() and kaal_add_system(): the same two calls build a component and a system
+# in every platform mode; the backend modules decide what they produce.
+
+# Checks that every <program_image path="..."/> in a .system file names a component of the
+# system, so a typo is one clear configure error instead of a tool error after the build.
+function(kaal_check_system_images system_file)
+  cmake_parse_arguments(arg "" "" "ELVES" ${ARGN})
+  if(NOT EXISTS "${system_file}")
+    message(FATAL_ERROR "kaal: system file '${system_file}' does not exist")
+  endif()
+  file(READ "${system_file}" text)
+  string(REGEX MATCHALL "<program_image[^>]*path=\"[^\"]*\"" images "${text}")
+  if(NOT images)
+    message(FATAL_ERROR "kaal: ${system_file}: no <program_image path=\"...\"/> found")
+  endif()
+  foreach(image IN LISTS images)
+    string(REGEX REPLACE ".*path=\"([^\"]*)\"" "\\1" path "${image}")
+    if(NOT path IN_LIST arg_ELVES)
+      string(REPLACE ";" ", " known "${arg_ELVES}")
+      message(FATAL_ERROR "kaal: ${system_file}: program_image '${path}' is not built by "
+                          "any component of this system (components: ${known})")
+    endif()
+  endforeach()
+endfunction()
+
+# kaal_add_component(<name> SOURCES <src>... [LIBRARIES <lib>...])
+# Builds <name>.elf in microkit mode and a host program <name> in mock mode.
+function(kaal_add_component name)
+  cmake_parse_arguments(arg "" "" "SOURCES;LIBRARIES" ${ARGN})
+  add_executable(${name} ${arg_SOURCES})
+  target_link_libraries(${name} PRIVATE kaal::platform kaal_warnings ${arg_LIBRARIES})
+  if(KAAL_PLATFORM STREQUAL "microkit")
+    kaal_microkit_component(${name})
+  elseif(KAAL_PLATFORM STREQUAL "mock")
+    target_link_libraries(${name} PRIVATE kaal_platform_mock)
+  endif()
+endfunction()
+
+# kaal_add_system(<name> SYSTEM <file.system> COMPONENTS <component>...)
+# Checks the system file in every mode; in microkit mode also builds <name>_image, which runs
+# the SDK's microkit tool to produce loader.img and report.txt in this binary directory.
+function(kaal_add_system name)
+  cmake_parse_arguments(arg "" "SYSTEM" "COMPONENTS" ${ARGN})
+  cmake_path(ABSOLUTE_PATH arg_SYSTEM BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
+  set(elves "")
+  foreach(component IN LISTS arg_COMPONENTS)
+    list(APPEND elves "${component}.elf")
+  endforeach()
+  kaal_check_system_images("${arg_SYSTEM}" ELVES ${elves})
+  if(KAAL_PLATFORM STREQUAL "microkit")
+    kaal_microkit_system(${name} "${arg_SYSTEM}" ${arg_COMPONENTS})
+  endif()
+endfunction()

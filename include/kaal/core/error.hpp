@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <cstdint>
+
+namespace kaal {
+
+// One error space for the whole framework. The first eleven values are seL4's own
+// (seL4 manual, "Error Codes"; libsel4 `seL4_Error`) with the same numbers, so a kernel
+// result converts to an `Error` with a cast and a mock returns exactly what the kernel would.
+// KaaL's own conditions start at 64, well clear of any future kernel code.
+enum class Error : std::uint8_t {
+    ok = 0,
+    invalid_argument = 1,
+    invalid_capability = 2,
+    illegal_operation = 3,
+    range_error = 4,
+    alignment_error = 5,
+    failed_lookup = 6,
+    truncated_message = 7,
+    delete_first = 8,
+    revoke_first = 9,
+    not_enough_memory = 10,
+
+    out_of_slots = 64,      // the CSpace slot allocator is exhausted
+    no_such_device = 65,    // the board's device table has no such device
+    already_claimed = 66,   // a physical range or device is owned by someone else
+    invalid_channel = 67,   // the channel is not wired to this component
+    malformed_message = 68, // wrong label or length for the protocol
+    queue_full = 69,
+    queue_empty = 70,
+    unsupported = 71,       // not available in this platform mode
+    no_space = 72,          // a caller-supplied buffer is too small
+};
+
+inline constexpr int kernel_error_count = 11;
+
+constexpr bool is_kernel_error(Error e) {
+    return static_cast<int>(e) > 0 && static_cast<int>(e) < kernel_error_count;
+}
+
+// Stable, human-readable names; kernel errors keep their seL4 spelling so logs can be grepped
+// against the manual.
+constexpr const char* to_string(Error e) {
+    switch (e) {
+    case Error::ok: return "ok";
+    case Error::invalid_argument: return "seL4_InvalidArgument";
+    case Error::invalid_capability: return "seL4_InvalidCapability";
+    case Error::illegal_operation: return "seL4_IllegalOperation";
+    case Error::range_error: return "seL4_RangeError";
+    case Error::alignment_error: return "seL4_AlignmentError";
+    case Error::failed_lookup: return "seL4_FailedLookup";
+    case Error::truncated_message: return "seL4_TruncatedMessage";
+    case Error::delete_first: return "seL4_DeleteFirst";
+    case Error::revoke_first: return "seL4_RevokeFirst";
+    case Error::not_enough_memory: return "seL4_NotEnoughMemory";
+    case Error::out_of_slots: return "out of CSpace slots";
+    case Error::no_such_device: return "no such device";
+    case Error::already_claimed: return "already claimed";
+    case Error::invalid_channel: return "invalid channel";
+    case Error::malformed_message: return "malformed message";
+    case Error::queue_full: return "queue full";
+    case Error::queue_empty: return "queue empty";
+    case Error::unsupported: return "unsupported in this platform mode";
+    case Error::no_space: return "buffer too small";
+    }
+    return "unknown error";
+}
+
+} // namespace kaal

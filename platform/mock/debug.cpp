@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <kaal/platform/debug.hpp>
+
+#include <cstdio>
+
+namespace kaal::debug {
+
+// Unbuffered, like the kernel's debug console, so output interleaves with a crash the same way.
+void put(const char* s) {
+    std::fputs(s, stdout);
+    std::fflush(stdout);
+}
+
+} // namespace kaal::debug

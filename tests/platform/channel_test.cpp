@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <kaal/platform/channel.hpp>
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace {
+
+using kaal::Channel;
+using kaal::Error;
+using kaal::MessageInfo;
+
+TEST(MockChannel, UnwiredChannelsAreRejectedLikeOnMicrokit) {
+    kaal::mock::ProtectionDomain pd;
+    const kaal::mock::ScopedPd as{pd};
+    EXPECT_EQ(kaal::notify(Channel{3}).error(), Error::invalid_channel);
+    EXPECT_EQ(kaal::irq_ack(Channel{3}).error(), Error::invalid_channel);
+    EXPECT_EQ(kaal::ppcall(Channel{3}, MessageInfo{1, 0}).error(), Error::invalid_channel);
+    // Beyond the highest channel id Microkit allows.
+    pd.notifications = ~kaal::Word{0};
+    EXPECT_EQ(kaal::notify(Channel{63}).error(), Error::invalid_channel);
+}
+
+TEST(MockChannel, WiredChannelsReachTheOtherEnd) {
+    kaal::mock::ProtectionDomain pd;
+    pd.notifications = 1U << 2;
+    pd.irqs = 1U << 5;
+    pd.pps = 1U << 1;
+    std::vector<unsigned> notified;
+    std::vector<unsigned> acked;
+    pd.on_notify = [&](Channel ch) { notified.push_back(ch.id()); };
+    pd.on_irq_ack = [&](Channel ch) { acked.push_back(ch.id()); };
+    pd.on_ppcall = [](Channel, MessageInfo msg) {
+        kaal::mr_set(0, kaal::mr_get(0) * 2);
+        return kaal::ok_reply(msg.length());
+    };
+    const kaal::mock::ScopedPd as{pd};
+
+    ASSERT_TRUE(kaal::notify(Channel{2}).ok());
+    ASSERT_TRUE(kaal::irq_ack(Channel{5}).ok());
+    EXPECT_EQ(kaal::notify(Channel{5}).error(), Error::invalid_channel);
+    kaal::mr_set(0, 21);
+    const auto reply = kaal::ppcall(Channel{1}, MessageInfo{7, 1});
+    ASSERT_TRUE(reply.ok());
+    EXPECT_FALSE(kaal::is_error_reply(*reply));
+    EXPECT_EQ(reply->length(), 1U);
+    EXPECT_EQ(kaal::mr_get(0), 42U);
+    EXPECT_EQ(notified, std::vector<unsigned>{2});
+    EXPECT_EQ(acked, std::vector<unsigned>{5});
+}
+
+TEST(MockChannel, EachThreadIsItsOwnPd) {
+    kaal::mock::current_pd().name = "main";
+    kaal::mock::current_pd().message_registers[0] = 1;
+    std::thread other([] {
+        EXPECT_STREQ(kaal::mock::current_pd().name, "mock");
+        EXPECT_EQ(kaal::mr_get(0), 0U);
+    });
+    other.join();
+    EXPECT_EQ(kaal::mr_get(0), 1U);
+}
+
+TEST(MessageInfo, ClampsToTheKernelFields) {
+    const MessageInfo m{~kaal::Word{0}, 500};
+    EXPECT_EQ(m.label(), MessageInfo::max_label);
+    EXPECT_EQ(m.length(), MessageInfo::max_length);
+    EXPECT_TRUE(kaal::is_error_reply(kaal::error_reply(Error::malformed_message)));
+    EXPECT_EQ(kaal::reply_error(kaal::error_reply(Error::malformed_message)), Error::malformed_message);
+    EXPECT_FALSE(kaal::is_error_reply(kaal::ok_reply(3)));
+}
+
+} // namespace
