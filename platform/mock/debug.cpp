@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include <kaal/platform/debug.hpp>
-
 #include <cstdio>
+
+#include <kaal/platform/debug.hpp>
 
 namespace kaal::debug {
 

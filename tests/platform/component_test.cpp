@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include <kaal/platform/component.hpp>
-
 #include <gtest/gtest.h>
-
 #include <optional>
 #include <vector>
+
+#include <kaal/platform/component.hpp>
 
 namespace {
 
@@ -19,7 +18,9 @@ struct Full {
     void init() { ++inits; }
     void notified(Channel ch) { notifications.push_back(ch.id()); }
     MessageInfo protected_call(Channel ch, MessageInfo msg) { return {msg.label() + ch.id(), 0}; }
-    std::optional<MessageInfo> fault(Child child, MessageInfo) { return MessageInfo{child.id(), 0}; }
+    std::optional<MessageInfo> fault(Child child, MessageInfo) {
+        return MessageInfo{child.id(), 0};
+    }
 };
 
 struct InitOnly {

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include <kaal/platform/debug.hpp>
-
-#include <gtest/gtest.h>
-
 #include <climits>
 #include <cstdint>
+#include <gtest/gtest.h>
+
+#include <kaal/platform/debug.hpp>
 
 namespace {
 

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include <kaal/core/result.hpp>
-
 #include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
+
+#include <kaal/core/result.hpp>
 
 namespace {
 

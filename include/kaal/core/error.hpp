@@ -29,8 +29,8 @@ enum class Error : std::uint8_t {
     malformed_message = 68, // wrong label or length for the protocol
     queue_full = 69,
     queue_empty = 70,
-    unsupported = 71,       // not available in this platform mode
-    no_space = 72,          // a caller-supplied buffer is too small
+    unsupported = 71, // not available in this platform mode
+    no_space = 72,    // a caller-supplied buffer is too small
 };
 
 inline constexpr int kernel_error_count = 11;

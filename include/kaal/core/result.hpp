@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/core/error.hpp>
-
 #include <memory>
 #include <type_traits>
 #include <utility>
+
+#include <kaal/core/error.hpp>
 
 namespace kaal {
 
@@ -21,7 +21,8 @@ public:
     // NOLINTNEXTLINE(google-explicit-constructor): a value converts implicitly, like `return x;`
     constexpr Result(T value) : value_(std::move(value)), error_(Error::ok) {}
     // NOLINTNEXTLINE(google-explicit-constructor): so does an error
-    constexpr Result(Error error) : empty_{}, error_(error == Error::ok ? Error::invalid_argument : error) {}
+    constexpr Result(Error error)
+        : empty_{}, error_(error == Error::ok ? Error::invalid_argument : error) {}
 
     constexpr Result(const Result& other) : empty_{}, error_(other.error_) {
         if (other.ok()) {

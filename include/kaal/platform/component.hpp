@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/platform/channel.hpp>
-#include <kaal/platform/debug.hpp>
-
 #include <concepts>
 #include <new>
 #include <optional>
+
+#include <kaal/platform/channel.hpp>
+#include <kaal/platform/debug.hpp>
 
 // A KaaL component is a class. It must have `void init()`, and may have:
 //   void notified(kaal::Channel)                                  a notification or IRQ arrived
@@ -22,7 +22,9 @@ concept Component = requires(C& c) {
     { c.init() } -> std::same_as<void>;
 };
 template <typename C>
-concept HandlesNotifications = requires(C& c, Channel ch) { c.notified(ch); };
+concept HandlesNotifications = requires(C& c, Channel ch) {
+    c.notified(ch);
+};
 template <typename C>
 concept HandlesProtectedCalls = requires(C& c, Channel ch, MessageInfo msg) {
     { c.protected_call(ch, msg) } -> std::same_as<MessageInfo>;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/platform/message.hpp>
-#include <kaal/platform/mode.hpp>
-
 #include <concepts>
 #include <cstddef>
+
+#include <kaal/platform/message.hpp>
+#include <kaal/platform/mode.hpp>
 
 // Debug console output. It goes to the kernel's debug console in microkit and runtime modes
 // (seL4_DebugPutChar, seL4 manual "Debugging System Calls"; only in debug kernels) and to the
@@ -20,7 +20,9 @@
 namespace kaal::debug {
 
 #if defined(KAAL_PLATFORM_MICROKIT)
-inline void put(const char* s) { microkit_dbg_puts(s); }
+inline void put(const char* s) {
+    microkit_dbg_puts(s);
+}
 #elif defined(KAAL_PLATFORM_RUNTIME)
 inline void put(const char* s) {
     for (; *s != '\0'; ++s) {
@@ -35,7 +37,9 @@ void put(const char* s); // platform/mock/debug.cpp
 struct Hex {
     Word value;
 };
-constexpr Hex hex(Word value) { return {value}; }
+constexpr Hex hex(Word value) {
+    return {value};
+}
 
 namespace detail {
 // Digits are built backwards into a buffer sized for the widest value (64-bit, plus sign and
@@ -53,14 +57,22 @@ inline void put_unsigned(unsigned long long value, unsigned base, const char* pr
     put(&buffer[at]);
 }
 
-inline void put_one(const char* s) { put(s == nullptr ? "(null)" : s); }
+inline void put_one(const char* s) {
+    put(s == nullptr ? "(null)" : s);
+}
 inline void put_one(char c) {
     const char s[2] = {c, '\0'};
     put(s);
 }
-inline void put_one(bool b) { put(b ? "true" : "false"); }
-inline void put_one(Hex h) { put_unsigned(h.value, 16, "0x"); }
-inline void put_one(Error e) { put(to_string(e)); }
+inline void put_one(bool b) {
+    put(b ? "true" : "false");
+}
+inline void put_one(Hex h) {
+    put_unsigned(h.value, 16, "0x");
+}
+inline void put_one(Error e) {
+    put(to_string(e));
+}
 template <std::unsigned_integral T>
 void put_one(T value) {
     put_unsigned(value, 10, "");

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/core/error.hpp>
-
 #include <cstdint>
+
+#include <kaal/core/error.hpp>
 
 namespace kaal {
 
@@ -40,9 +40,17 @@ namespace kaal {
 // KaaL's reply convention for protected calls: label 0 is success, any other label is an
 // `Error`, and an error reply carries no message registers. A server that rejects a request
 // answers this way instead of faulting, so a malformed call can never take it down.
-constexpr MessageInfo ok_reply(unsigned length = 0) { return {0, length}; }
-constexpr MessageInfo error_reply(Error e) { return {static_cast<Word>(e), 0}; }
-constexpr bool is_error_reply(MessageInfo reply) { return reply.label() != 0; }
-constexpr Error reply_error(MessageInfo reply) { return static_cast<Error>(reply.label()); }
+constexpr MessageInfo ok_reply(unsigned length = 0) {
+    return {0, length};
+}
+constexpr MessageInfo error_reply(Error e) {
+    return {static_cast<Word>(e), 0};
+}
+constexpr bool is_error_reply(MessageInfo reply) {
+    return reply.label() != 0;
+}
+constexpr Error reply_error(MessageInfo reply) {
+    return static_cast<Error>(reply.label());
+}
 
 } // namespace kaal

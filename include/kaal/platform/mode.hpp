@@ -4,7 +4,9 @@
 // The platform backend is chosen when the build is configured (CMake `KAAL_PLATFORM`), which
 // defines exactly one of the macros below. Everything above this layer asks `kaal::mode`
 // through `if constexpr`, so the choice costs nothing at run time.
-#if defined(KAAL_PLATFORM_MICROKIT) + defined(KAAL_PLATFORM_RUNTIME) + defined(KAAL_PLATFORM_MOCK) != 1
+#if defined(KAAL_PLATFORM_MICROKIT) + defined(KAAL_PLATFORM_RUNTIME) +                             \
+        defined(KAAL_PLATFORM_MOCK) !=                                                             \
+    1
 #error "define exactly one of KAAL_PLATFORM_MICROKIT, KAAL_PLATFORM_RUNTIME, KAAL_PLATFORM_MOCK"
 #endif
 
@@ -30,6 +32,8 @@ constexpr const char* to_string(Mode m) {
 }
 
 // "microkit", "runtime" or "mock".
-constexpr const char* platform_mode() { return to_string(mode); }
+constexpr const char* platform_mode() {
+    return to_string(mode);
+}
 
 } // namespace kaal

@@ -9,7 +9,9 @@ namespace detail {
 // The tool sets a mask bit for every channel it wired; checking it turns a wiring mistake into
 // an error value instead of an invocation of an empty slot (which seL4 would report only on
 // the kernel's debug console).
-inline bool wired(Word mask, Channel ch) { return ch.valid() && ((mask >> ch.id()) & 1U) != 0; }
+inline bool wired(Word mask, Channel ch) {
+    return ch.valid() && ((mask >> ch.id()) & 1U) != 0;
+}
 
 inline seL4_MessageInfo_t to_sel4(MessageInfo info) {
     return seL4_MessageInfo_new(info.label(), 0, 0, info.length());
@@ -41,10 +43,15 @@ inline Result<MessageInfo> ppcall(Channel ch, MessageInfo msg) {
     if (!detail::wired(microkit_pps, ch)) {
         return Error::invalid_channel;
     }
-    return detail::from_sel4(seL4_Call(microkit::base_endpoint_cap + ch.id(), detail::to_sel4(msg)));
+    return detail::from_sel4(
+        seL4_Call(microkit::base_endpoint_cap + ch.id(), detail::to_sel4(msg)));
 }
 
-inline void mr_set(unsigned index, Word value) { seL4_SetMR(static_cast<int>(index), value); }
-inline Word mr_get(unsigned index) { return seL4_GetMR(static_cast<int>(index)); }
+inline void mr_set(unsigned index, Word value) {
+    seL4_SetMR(static_cast<int>(index), value);
+}
+inline Word mr_get(unsigned index) {
+    return seL4_GetMR(static_cast<int>(index));
+}
 
 } // namespace kaal

@@ -9,7 +9,7 @@
 // is a C++ keyword, so the definition carries its name as an assembler label.
 #define KAAL_MICROKIT_ENTRY(Class)                                                                 \
     namespace {                                                                                    \
-    ::kaal::detail::ComponentSlot<Class> kaal_component_slot;                                     \
+    ::kaal::detail::ComponentSlot<Class> kaal_component_slot;                                      \
     }                                                                                              \
     extern "C" void init(void) {                                                                   \
         ::kaal::Dispatch<Class>::init(kaal_component_slot.construct());                            \
@@ -17,8 +17,8 @@
     extern "C" void notified(unsigned ch) {                                                        \
         ::kaal::Dispatch<Class>::notified(kaal_component_slot.get(), ::kaal::Channel{ch});         \
     }                                                                                              \
-    extern "C" seL4_MessageInfo_t kaal_microkit_protected(unsigned ch, seL4_MessageInfo_t msg)     \
-        __asm__("protected");                                                                      \
+    extern "C" seL4_MessageInfo_t kaal_microkit_protected(                                         \
+        unsigned ch, seL4_MessageInfo_t msg) __asm__("protected");                                 \
     extern "C" seL4_MessageInfo_t kaal_microkit_protected(unsigned ch, seL4_MessageInfo_t msg) {   \
         return ::kaal::detail::to_sel4(::kaal::Dispatch<Class>::protected_call(                    \
             kaal_component_slot.get(), ::kaal::Channel{ch}, ::kaal::detail::from_sel4(msg)));      \

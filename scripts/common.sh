@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Shared by the scripts in this directory; sourced, not run.
+kaal_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+kaal_die() {
+  echo "error: $*" >&2
+  exit 1
+}
+
+# The first "kaal:" message in CMake's output on stdin, as one line: CMake indents a message by
+# two spaces and wraps it at word boundaries, ending it with a blank or unindented line.
+kaal_cmake_reason() {
+  awk '/^  kaal: /{grab=1} grab && (/^$/ || !/^  /){exit} grab{sub(/^  /, ""); printf "%s%s", sep, $0; sep=" "} END{if (grab) print ""}'
+}
+
+# Configures and builds one preset. A failed configure shows the one "kaal:" line that names the
+# problem (bad MICROKIT_SDK, a .system naming a missing ELF, ...), not CMake's whole trace.
+# usage: kaal_build <preset> <binary dir> [extra cmake args...]
+kaal_build() {
+  local preset=$1 dir=$2
+  shift 2
+  local log
+  log=$(mktemp)
+  if ! cmake --preset "$preset" -S "$kaal_root" -B "$dir" "$@" >"$log" 2>&1; then
+    local reason
+    reason=$(kaal_cmake_reason <"$log")
+    if [[ -n "$reason" ]]; then
+      echo "error: ${reason#kaal: }" >&2
+    else
+      cat "$log" >&2
+    fi
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+  cmake --build "$dir"
+}
+
+# The Microkit preset, built with the SDK in $MICROKIT_SDK (checked by cmake/KaalMicrokit.cmake).
+kaal_build_microkit() {
+  local dir=${1:-$kaal_root/build/microkit}
+  [[ -n "${MICROKIT_SDK:-}" ]] || kaal_die "MICROKIT_SDK is not set: point it at an unpacked" \
+    "Microkit SDK 2.0.1 (see README, 'Getting the Microkit SDK')"
+  kaal_build microkit "$dir" -DMICROKIT_SDK="$MICROKIT_SDK"
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Bad build input must end in exactly one clear line on stderr that names the problem:
+# an unset or invalid MICROKIT_SDK, an SDK of the wrong version or board, and a .system file
+# whose program_image no component builds. Needs no real SDK: it builds fake SDK layouts.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+# expect_one_line <name> <regex> <command...>: the command fails with one matching stderr line.
+expect_one_line() {
+  local name=$1 pattern=$2
+  shift 2
+  local status=0
+  "$@" >"$work/out" 2>"$work/err" || status=$?
+  local lines
+  lines=$(wc -l <"$work/err")
+  if ((status != 0)) && ((lines == 1)) && grep -Eq "$pattern" "$work/err"; then
+    echo "ok   $name"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $name (status $status, $lines stderr lines; wanted one matching /$pattern/):"
+    sed 's/^/     /' "$work/err"
+    failed=$((failed + 1))
+  fi
+}
+
+fake_sdk() { # fake_sdk <dir> <version>: the layout KaalMicrokit.cmake checks, with empty files
+  local sdk=$1 board=$1/board/qemu_virt_aarch64/debug
+  mkdir -p "$sdk/bin" "$board/include/sel4" "$board/lib"
+  printf '#!/bin/sh\nexit 1\n' >"$sdk/bin/microkit"
+  chmod +x "$sdk/bin/microkit"
+  echo "$2" >"$sdk/VERSION"
+  touch "$board/include/microkit.h" "$board/include/sel4/sel4.h" "$board/lib/libmicrokit.a" \
+    "$board/lib/microkit.ld"
+}
+
+build() { MICROKIT_SDK=$1 "$root/scripts/build-microkit.sh" "$work/build-$2"; }
+
+expect_one_line "unset MICROKIT_SDK" '^error: MICROKIT_SDK is not set' \
+  env -u MICROKIT_SDK "$root/scripts/build-microkit.sh" "$work/build-unset"
+expect_one_line "MICROKIT_SDK not a directory" "^error: MICROKIT_SDK='/no/such/sdk' is not a directory$" \
+  build /no/such/sdk missing
+mkdir -p "$work/empty"
+expect_one_line "MICROKIT_SDK without the tool" "is not a Microkit SDK: bin/microkit is missing$" \
+  build "$work/empty" empty
+fake_sdk "$work/old" 1.4.1
+expect_one_line "wrong SDK version" "is Microkit 1.4.1; KaaL needs 2.0.1$" build "$work/old" old
+fake_sdk "$work/noboard" 2.0.1
+rm -rf "$work/noboard/board"
+expect_one_line "SDK without the board" "has no board 'qemu_virt_aarch64' config 'debug' \(include/microkit.h missing\)$" \
+  build "$work/noboard" noboard
+
+# A complete SDK layout passes every check: configuration itself succeeds.
+fake_sdk "$work/good" 2.0.1
+if cmake --preset microkit -S "$root" -B "$work/build-good" -DMICROKIT_SDK="$work/good" >"$work/out" 2>&1; then
+  echo "ok   complete SDK layout configures"
+  passed=$((passed + 1))
+else
+  echo "FAIL complete SDK layout did not configure:"
+  sed 's/^/     /' "$work/out"
+  failed=$((failed + 1))
+fi
+
+# The .system check of kaal_add_system.
+cat >"$work/bad.system" <<'XML'
+<system>
+    <protection_domain name="hello" priority="100"><program_image path="hello.elf" /></protection_domain>
+    <protection_domain name="typo" priority="99"><program_image path="helo.elf" /></protection_domain>
+</system>
+XML
+source "$root/scripts/common.sh"
+check_system() { cmake -DSYSTEM_FILE="$1" -DELVES="hello.elf" -P "$root/tests/build/check_system.cmake" 2>&1 >/dev/null | kaal_cmake_reason >&2; return 1; }
+expect_one_line ".system names a missing ELF" "program_image 'helo.elf' is not built by any component of this system \(components: hello.elf\)$" \
+  check_system "$work/bad.system"
+expect_one_line ".system file missing" "system file '/no/such.system' does not exist$" check_system /no/such.system
+if cmake -DSYSTEM_FILE="$root/examples/hello/hello.system" -DELVES="hello.elf" -P "$root/tests/build/check_system.cmake" >/dev/null 2>&1; then
+  echo "ok   a correct .system passes"
+  passed=$((passed + 1))
+else
+  echo "FAIL examples/hello/hello.system was rejected"
+  failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Boot a KaaL image in QEMU and check its serial output against an expect script.
+
+The script is one directive per line ('#' starts a comment):
+  expect <regex>   wait until a serial line matches (Python re.search), after the previous match
+  send <text>      write text to the serial input; \\r, \\n, \\t and \\xNN escapes are understood
+  fail <regex>     from here on, any serial line matching it fails the test at once
+  timeout <secs>   time allowed for each following expect (default: --timeout)
+
+QEMU always dies with the harness: it runs in its own process group, which is sent SIGTERM and
+then SIGKILL on every way out, including Ctrl-C. On failure the whole serial log is printed.
+Exit status: 0 pass, 1 fail, 2 setup error (missing image, QEMU not installed, bad script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+# The Microkit monitor reports an unhandled fault of a PD with lines starting "MON|ERROR", and
+# the kernel reports a fault it cannot deliver with "Caught cap fault" / "halting"; none of
+# these belongs in a passing boot.
+DEFAULT_FAIL_PATTERNS = [r"MON\|ERROR", r"KERNEL PANIC", r"halting\.\.\."]
+
+# QEMU machine for each architecture KaaL boots on. aarch64: the Microkit loader image is
+# linked to run at 0x70000000 (Microkit 2.0.1 board qemu_virt_aarch64) and seL4 runs at EL2.
+MACHINES = {
+    "aarch64": lambda image, _initrd: [
+        "qemu-system-aarch64", "-machine", "virt,virtualization=on", "-cpu", "cortex-a53",
+        "-m", "2G", "-nographic", "-device", f"loader,file={image},addr=0x70000000,cpu-num=0",
+    ],
+    "x86_64": lambda image, initrd: [
+        "qemu-system-x86_64", "-m", "512M", "-nographic", "-kernel", image,
+        *(["-initrd", initrd] if initrd else []),
+    ],
+}
+
+
+class ScriptError(Exception):
+    pass
+
+
+@dataclass
+class Step:
+    kind: str
+    arg: str
+    line: int
+
+
+def parse_script(text: str, origin: str) -> list[Step]:
+    steps = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        kind, _, arg = line.partition(" ")
+        arg = arg.strip()
+        if kind not in ("expect", "send", "fail", "timeout"):
+            raise ScriptError(f"{origin}:{number}: unknown directive '{kind}'")
+        if kind in ("expect", "fail"):
+            try:
+                re.compile(arg)
+            except re.error as error:
+                raise ScriptError(f"{origin}:{number}: bad regex '{arg}': {error}") from None
+        if kind == "timeout":
+            try:
+                if float(arg) <= 0:
+                    raise ValueError
+            except ValueError:
+                raise ScriptError(f"{origin}:{number}: timeout needs a positive number") from None
+        if kind != "send" and not arg:
+            raise ScriptError(f"{origin}:{number}: '{kind}' needs an argument")
+        steps.append(Step(kind, arg, number))
+    return steps
+
+
+@dataclass
+class SerialLog:
+    """Everything QEMU printed, split into lines as it arrives (read on its own thread)."""
+
+    echo: bool
+    lines: list[str] = field(default_factory=list)
+    partial: str = ""
+    closed: bool = False
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def feed(self, data: bytes) -> None:
+        if self.echo:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        text = data.decode("utf-8", errors="replace").replace("\r", "")
+        with self.changed:
+            self.partial += text
+            *complete, self.partial = self.partial.split("\n")
+            self.lines.extend(complete)
+            self.changed.notify_all()
+
+    def close(self) -> None:
+        with self.changed:
+            if self.partial:
+                self.lines.append(self.partial)
+                self.partial = ""
+            self.closed = True
+            self.changed.notify_all()
+
+    def text(self) -> str:
+        with self.changed:
+            return "\n".join(self.lines + ([self.partial] if self.partial else []))
+
+
+class Qemu:
+    def __init__(self, command: list[str], log: SerialLog):
+        self.log = log
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        while True:
+            data = self.process.stdout.read1(4096)
+            if not data:
+                break
+            self.log.feed(data)
+        self.log.close()
+
+    def send(self, text: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(text.encode())
+        self.process.stdin.flush()
+
+    def exit_status(self) -> int | None:
+        # Its output closes a moment before the process can be reaped.
+        try:
+            return self.process.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+                try:
+                    os.killpg(self.process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.process.wait(timeout=grace)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        self.reader.join(timeout=2.0)
+
+
+class Failure(Exception):
+    pass
+
+
+def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
+    log = qemu.log
+    fail_patterns = [re.compile(p) for p in DEFAULT_FAIL_PATTERNS]
+    timeout = default_timeout
+    position = 0  # lines before this index were consumed by earlier expects
+
+    def check_failures(upto: int) -> None:
+        for index in range(upto):
+            for pattern in fail_patterns:
+                if pattern.search(log.lines[index]):
+                    raise Failure(f"serial line {index + 1} matches fail pattern "
+                                  f"'{pattern.pattern}': {log.lines[index]}")
+
+    for step in steps:
+        if step.kind == "timeout":
+            timeout = float(step.arg)
+        elif step.kind == "fail":
+            fail_patterns.append(re.compile(step.arg))
+        elif step.kind == "send":
+            qemu.send(codecs.decode(step.arg, "unicode_escape"))
+        else:
+            pattern = re.compile(step.arg)
+            deadline = time.monotonic() + timeout
+            with log.changed:
+                while True:
+                    check_failures(len(log.lines))
+                    match = next((i for i in range(position, len(log.lines))
+                                  if pattern.search(log.lines[i])), None)
+                    if match is None and log.partial and pattern.search(log.partial):
+                        # A prompt without a newline can be waited for too.
+                        match = len(log.lines)
+                    if match is not None:
+                        position = match + 1
+                        break
+                    if log.closed:
+                        raise Failure(f"QEMU exited (status {qemu.exit_status()}) before a line "
+                                      f"matched '{step.arg}' (script line {step.line})")
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise Failure(f"no serial line matched '{step.arg}' within {timeout:g} s "
+                                      f"(script line {step.line})")
+                    log.changed.wait(remaining)
+    with log.changed:
+        check_failures(len(log.lines))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", choices=sorted(MACHINES), default="aarch64")
+    parser.add_argument("--image", help="loader.img (aarch64) or kernel (x86_64)")
+    parser.add_argument("--initrd", help="root task image (x86_64 runtime mode)")
+    parser.add_argument("--script", required=True, help="expect script")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per expect")
+    parser.add_argument("--echo", action="store_true", help="copy serial output to stdout live")
+    parser.add_argument("--command", nargs=argparse.REMAINDER,
+                        help="run this instead of QEMU (for testing the harness itself)")
+    args = parser.parse_args(argv)
+
+    try:
+        with open(args.script, encoding="utf-8") as f:
+            steps = parse_script(f.read(), args.script)
+    except (OSError, ScriptError) as error:
+        print(f"harness: {error}", file=sys.stderr)
+        return 2
+
+    if args.command:
+        command = args.command
+    else:
+        if not args.image or not os.path.isfile(args.image):
+            print(f"harness: image '{args.image}' not found", file=sys.stderr)
+            return 2
+        command = MACHINES[args.arch](args.image, args.initrd)
+        if shutil.which(command[0]) is None:
+            print(f"harness: {command[0]} is not installed (run scripts/setup.sh)",
+                  file=sys.stderr)
+            return 2
+
+    log = SerialLog(echo=args.echo)
+    qemu = Qemu(command, log)
+    # Ctrl-C or a CTest timeout must not leave QEMU behind.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: (_ for _ in ()).throw(Failure("harness interrupted")))
+    try:
+        run_script(qemu, steps, args.timeout)
+    except Failure as failure:
+        qemu.kill()
+        print(f"FAIL: {failure}", file=sys.stderr)
+        print("----- serial log -----", file=sys.stderr)
+        print(log.text(), file=sys.stderr)
+        print("----- end of serial log -----", file=sys.stderr)
+        return 1
+    finally:
+        qemu.kill()
+    expects = sum(step.kind == "expect" for step in steps)
+    print(f"PASS: {expects} expected line(s) seen")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Tests of the QEMU harness against fake_qemu.py: matching, sending, failing, killing."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HARNESS = os.path.join(HERE, "qemu_harness.py")
+FAKE = os.path.join(HERE, "fake_qemu.py")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it is dead for our purposes.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+class HarnessTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.pidfile = os.path.join(self.dir.name, "pid")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def run_harness(self, script: str, mode: str, *lines: str, timeout: float = 2.0):
+        path = os.path.join(self.dir.name, "test.expect")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(script)
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, HARNESS, "--script", path, "--timeout", str(timeout), "--command",
+             sys.executable, FAKE, self.pidfile, mode, *lines],
+            capture_output=True, text=True, timeout=60)
+        result.elapsed = time.monotonic() - started
+        return result
+
+    def fake_pid(self) -> int:
+        with open(self.pidfile, encoding="utf-8") as f:
+            return int(f.read())
+
+    def test_passes_when_lines_appear_in_order(self):
+        r = self.run_harness("expect ^one$\nexpect t.o\n", "hang", "one", "two")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("PASS: 2 expected line(s) seen", r.stdout)
+        self.assertFalse(alive(self.fake_pid()))
+
+    def test_order_matters(self):
+        r = self.run_harness("expect two\nexpect one\n", "hang", "one", "two", timeout=0.5)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no serial line matched 'one'", r.stderr)
+
+    def test_failure_prints_the_serial_log_and_kills_qemu(self):
+        r = self.run_harness("expect never\n", "hang", "booting", "ready", timeout=0.5)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("FAIL: no serial line matched 'never' within 0.5 s", r.stderr)
+        self.assertIn("----- serial log -----\nbooting\nready\n", r.stderr)
+        self.assertFalse(alive(self.fake_pid()))
+
+    def test_send_reaches_the_serial_input(self):
+        r = self.run_harness("expect ready\nsend hello\\n\nexpect ^echo: hello$\n", "echo", "ready")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_monitor_errors_fail_the_boot(self):
+        r = self.run_harness("expect done\n", "hang", "MON|ERROR: VMFault: ip=0x0", "done")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("fail pattern", r.stderr)
+
+    def test_script_fail_directive(self):
+        r = self.run_harness("fail panic\nexpect done\n", "hang", "oh panic", "done")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("matches fail pattern 'panic'", r.stderr)
+
+    def test_early_exit_is_reported(self):
+        r = self.run_harness("expect never\n", "exit", "bye", timeout=10)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("QEMU exited (status 3)", r.stderr)
+        self.assertLess(r.elapsed, 8, "an exited QEMU must not wait out the timeout")
+
+    def test_sigterm_ignoring_qemu_is_killed(self):
+        r = self.run_harness("expect ready\n", "stubborn", "ready")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(alive(self.fake_pid()))
+
+    def test_prompt_without_newline_can_be_expected(self):
+        r = self.run_harness("expect ^login: $\n", "prompt", "boot")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_bad_script_is_a_setup_error(self):
+        r = self.run_harness("expext typo\n", "hang")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown directive 'expext'", r.stderr)
+
+    def test_missing_image_is_one_clear_line(self):
+        path = os.path.join(self.dir.name, "s.expect")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("expect x\n")
+        r = subprocess.run([sys.executable, HARNESS, "--script", path, "--image", "/no/such.img"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.strip(), "harness: image '/no/such.img' not found")
+
+
+if __name__ == "__main__":
+    unittest.main()
