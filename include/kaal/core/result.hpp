@@ -62,15 +62,15 @@ public:
 
     // Precondition: ok(). Reading the value of a failed Result is a programming error; the
     // trap stops the component where the bug is rather than somewhere downstream.
-    constexpr T& value() & {
+    [[nodiscard]] constexpr T& value() & {
         check();
         return value_;
     }
-    constexpr const T& value() const& {
+    [[nodiscard]] constexpr const T& value() const& {
         check();
         return value_;
     }
-    constexpr T&& value() && {
+    [[nodiscard]] constexpr T&& value() && {
         check();
         return std::move(value_);
     }
@@ -79,7 +79,7 @@ public:
     constexpr T& operator*() & { return value(); }
     constexpr const T& operator*() const& { return value(); }
 
-    constexpr T value_or(T fallback) const& { return ok() ? value_ : fallback; }
+    [[nodiscard]] constexpr T value_or(T fallback) const& { return ok() ? value_ : fallback; }
 
 private:
     constexpr void check() const {
@@ -121,6 +121,8 @@ private:
 using Status = Result<void>;
 
 // Propagate an error to the caller: `KAAL_TRY(auto slot, slots.alloc());`
+// `decl` is a declaration and `tmp` a name, neither of which may be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define KAAL_CONCAT_INNER(a, b) a##b
 #define KAAL_CONCAT(a, b) KAAL_CONCAT_INNER(a, b)
 #define KAAL_TRY(decl, expr) KAAL_TRY_IMPL(KAAL_CONCAT(kaal_try_, __LINE__), decl, expr)
@@ -136,5 +138,6 @@ using Status = Result<void>;
             return kaal_check_status.error();                                                      \
         }                                                                                          \
     } while (false)
+// NOLINTEND(bugprone-macro-parentheses)
 
 } // namespace kaal

@@ -83,7 +83,7 @@ public:
     C& get() { return *std::launder(reinterpret_cast<C*>(storage_)); }
 
 private:
-    alignas(C) unsigned char storage_[sizeof(C)];
+    alignas(C) unsigned char storage_[sizeof(C)]{};
 };
 } // namespace detail
 
