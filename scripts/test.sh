@@ -11,8 +11,17 @@ jobs=$(nproc)
 "$kaal_root/scripts/setup.sh"
 cd "$kaal_root"
 
+# Shows why each skipped test did not run: CTest keeps a skipped test's output in its log only.
+show_skips() {
+  awk '/^[0-9]+\/[0-9]+ Test: /{name=$3} /^SKIPPED: /{print name ": " $0}' \
+    "$1/Testing/Temporary/LastTest.log"
+}
+
 kaal_build mock "$kaal_root/build/mock"
-ctest --preset mock -j "$jobs"
+status=0
+ctest --preset mock -j "$jobs" || status=$?
+show_skips "$kaal_root/build/mock"
+((status == 0)) || exit "$status"
 
 if grep -rqs 'LABELS.*concurrency' tests --include=CMakeLists.txt; then
   kaal_build tsan "$kaal_root/build/tsan"
