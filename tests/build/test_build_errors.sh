@@ -9,22 +9,29 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
 
+# report <name> <ok: 0|1> <detail file>: counts the case and shows the detail of a failure.
+report() {
+  if (($2)); then
+    echo "ok   $1"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $1:"
+    sed 's/^/     /' "$3"
+    failed=$((failed + 1))
+  fi
+}
+
 # expect_one_line <name> <regex> <command...>: the command fails with one matching stderr line.
 expect_one_line() {
   local name=$1 pattern=$2
   shift 2
   local status=0
   "$@" >"$work/out" 2>"$work/err" || status=$?
-  local lines
+  local lines ok=0
   lines=$(wc -l <"$work/err")
-  if ((status != 0)) && ((lines == 1)) && grep -Eq "$pattern" "$work/err"; then
-    echo "ok   $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL $name (status $status, $lines stderr lines; wanted one matching /$pattern/):"
-    sed 's/^/     /' "$work/err"
-    failed=$((failed + 1))
-  fi
+  ((status != 0 && lines == 1)) && grep -Eq "$pattern" "$work/err" && ok=1
+  echo "(status $status, $lines stderr lines; wanted one matching /$pattern/)" >>"$work/err"
+  report "$name" "$ok" "$work/err"
 }
 
 fake_sdk() { # fake_sdk <dir> <version>: the layout KaalMicrokit.cmake checks, with empty files
@@ -55,14 +62,9 @@ expect_one_line "SDK without the board" "has no board 'qemu_virt_aarch64' config
 
 # A complete SDK layout passes every check: configuration itself succeeds.
 fake_sdk "$work/good" 2.0.1
-if cmake --preset microkit -S "$root" -B "$work/build-good" -DMICROKIT_SDK="$work/good" >"$work/out" 2>&1; then
-  echo "ok   complete SDK layout configures"
-  passed=$((passed + 1))
-else
-  echo "FAIL complete SDK layout did not configure:"
-  sed 's/^/     /' "$work/out"
-  failed=$((failed + 1))
-fi
+ok=0
+cmake --preset microkit -S "$root" -B "$work/build-good" -DMICROKIT_SDK="$work/good" >"$work/out" 2>&1 && ok=1
+report "a complete SDK layout configures" "$ok" "$work/out"
 
 # The .system check of kaal_add_system.
 cat >"$work/bad.system" <<'XML'
@@ -76,13 +78,10 @@ check_system() { cmake -DSYSTEM_FILE="$1" -DELVES="hello.elf" -P "$root/tests/bu
 expect_one_line ".system names a missing ELF" "program_image 'helo.elf' is not built by any component of this system \(components: hello.elf\)$" \
   check_system "$work/bad.system"
 expect_one_line ".system file missing" "system file '/no/such.system' does not exist$" check_system /no/such.system
-if cmake -DSYSTEM_FILE="$root/examples/hello/hello.system" -DELVES="hello.elf" -P "$root/tests/build/check_system.cmake" >/dev/null 2>&1; then
-  echo "ok   a correct .system passes"
-  passed=$((passed + 1))
-else
-  echo "FAIL examples/hello/hello.system was rejected"
-  failed=$((failed + 1))
-fi
+ok=0
+cmake -DSYSTEM_FILE="$root/examples/hello/hello.system" -DELVES="hello.elf" \
+  -P "$root/tests/build/check_system.cmake" >"$work/out" 2>&1 && ok=1
+report "a correct .system passes" "$ok" "$work/out"
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
