@@ -29,8 +29,9 @@ enum class Error : std::uint8_t {
     malformed_message = 68, // wrong label or length for the protocol
     queue_full = 69,
     queue_empty = 70,
-    unsupported = 71, // not available in this platform mode
-    no_space = 72,    // a caller-supplied buffer is too small
+    unsupported = 71,      // not available in this platform mode
+    no_space = 72,         // a caller-supplied buffer is too small
+    no_device_memory = 73, // no device untyped covers a physical range: the kernel owns it
 };
 
 inline constexpr int kernel_error_count = 11;
@@ -63,6 +64,7 @@ constexpr const char* to_string(Error e) {
     case Error::queue_empty: return "queue empty";
     case Error::unsupported: return "unsupported in this platform mode";
     case Error::no_space: return "buffer too small";
+    case Error::no_device_memory: return "no device untyped covers the range";
     }
     return "unknown error";
 }
