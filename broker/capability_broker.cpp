@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <kaal/broker/capability_broker.hpp>
+#include <kaal/platform/cap_ops.hpp>
+
+namespace kaal::broker {
+
+namespace {
+
+constexpr unsigned page_bits = object_bits::small_page;
+constexpr Word page_size = Word{1} << page_bits;
+constexpr std::uint8_t word_depth = 64;
+
+constexpr Cap<cap::CNode> root_cnode{initial_cap::cnode};
+constexpr Cap<cap::VSpace> root_vspace{initial_cap::vspace};
+
+// The root CNode resolves a whole CPtr in one level, so a slot number is its own address.
+constexpr SlotPath slot_path(CPtr slot) {
+    return {root_cnode, slot, word_depth};
+}
+// Retypes name the root CNode itself (depth 0) and put objects at an offset in it.
+constexpr SlotPath root_node() {
+    return {root_cnode, 0, 0};
+}
+
+constexpr Word align_down(Word value) {
+    return value & ~(page_size - 1);
+}
+constexpr Word align_up(Word value) {
+    return align_down(value + page_size - 1);
+}
+
+constexpr bool overlaps(Word a, Word a_size, Word b, Word b_size) {
+    return a_size != 0 && b_size != 0 && a < b + b_size && b < a + a_size;
+}
+
+} // namespace
+
+Result<CapabilityBroker> CapabilityBroker::from_bootinfo(const BootInfo& bootinfo,
+                                                         DeviceTable devices, BrokerConfig config) {
+    if (bootinfo.arch != devices.arch() || bootinfo.untyped_count() > BootInfo::max_untypeds ||
+        (config.device_window_base & (page_size - 1)) != 0) {
+        return Error::invalid_argument;
+    }
+    CapabilityBroker broker;
+    broker.devices_ = devices;
+    broker.config_ = config;
+    broker.slots_.reset(bootinfo.empty);
+    for (unsigned i = 0; i < bootinfo.untyped_count(); ++i) {
+        const auto& desc = bootinfo.untyped_list[i];
+        KAAL_CHECK(broker.pool_.add({Cap<cap::Untyped>{bootinfo.untyped.start + i}, desc.paddr,
+                                     desc.size_bits, desc.is_device, 0, 0}));
+    }
+    for (auto& origin : broker.origin_) {
+        origin = none;
+    }
+    broker.next_vaddr_ = config.device_window_base;
+    return broker;
+}
+
+// ---- Objects from RAM
+
+Result<CPtr> CapabilityBroker::create_object(ObjectType type, unsigned user_bits) {
+    KAAL_TRY(const CPtr slot, slots_.alloc());
+    auto reserved = pool_.reserve(arch(), type, user_bits, 1);
+    if (!reserved) {
+        slots_.free(slot);
+        return reserved.error();
+    }
+    const auto& untyped = pool_[reserved->index];
+    if (auto done = kernel::untyped_retype(untyped.cap, type, user_bits, root_node(), slot, 1);
+        !done) {
+        pool_.cancel(*reserved);
+        slots_.free(slot);
+        return done.error();
+    }
+    origin_[slot - slots_.region().start] = static_cast<std::uint16_t>(reserved->index);
+    if (journaling_) {
+        if (auto logged = journal(slot, Undo::ram_object, origin_[slot - slots_.region().start]);
+            !logged) {
+            (void)destroy_object(slot);
+            return logged.error();
+        }
+    }
+    return slot;
+}
+
+Status CapabilityBroker::destroy_object(CPtr slot) {
+    if (!slots_.is_allocated(slot) || origin_[slot - slots_.region().start] == none) {
+        return Error::invalid_argument; // not an object this broker created
+    }
+    KAAL_CHECK(kernel::cnode_delete(slot_path(slot)));
+    auto& origin = origin_[slot - slots_.region().start];
+    pool_.release(origin, 1);
+    origin = none;
+    slots_.free(slot);
+    return {};
+}
+
+// ---- The journal: everything a device request creates, so a failure can undo it.
+
+Status CapabilityBroker::journal(CPtr slot, Undo undo, std::uint16_t index) {
+    if (journal_size_ == max_journal) {
+        return Error::no_space;
+    }
+    journal_[journal_size_++] = {slot, undo, index};
+    return {};
+}
+
+void CapabilityBroker::roll_back() {
+    while (journal_size_ > 0) {
+        const auto entry = journal_[--journal_size_];
+        // Deleting a cap this request created cannot fail for a reason the broker could act on;
+        // the slot is freed either way so the allocator never hands out a slot twice.
+        (void)kernel::cnode_delete(slot_path(entry.slot));
+        switch (entry.undo) {
+        case Undo::ram_object:
+            pool_.release(entry.index, 1);
+            origin_[entry.slot - slots_.region().start] = none;
+            break;
+        case Undo::device_frame: nodes_[entry.index].used = false; break;
+        case Undo::device_split: {
+            const auto parent = nodes_[entry.index].parent;
+            if (parent != none) {
+                nodes_[parent].first_child = none;
+            }
+            break;
+        }
+        case Undo::delete_cap: break;
+        }
+        slots_.free(entry.slot);
+    }
+}
+
+// ---- Devices
+
+Result<const DeviceBundle*> CapabilityBroker::request_device(DeviceId id) {
+    for (std::size_t i = 0; i < bundle_count_; ++i) {
+        if (bundles_[i].id == id) {
+            return &bundles_[i];
+        }
+    }
+    const DeviceDesc* desc = devices_.find(id);
+    if (desc == nullptr) {
+        return Error::no_such_device;
+    }
+    if (desc->kernel_owned || claimed_by_other(*desc)) {
+        return Error::already_claimed;
+    }
+    if (bundle_count_ == max_bundles) {
+        return Error::no_space;
+    }
+    const std::size_t nodes_before = node_count_;
+    const std::size_t pages_before = mmio_page_count_;
+    const Word vaddr_before = next_vaddr_;
+    journal_size_ = 0;
+    journaling_ = true;
+    DeviceBundle bundle{};
+    bundle.id = id;
+    const Status built = build_bundle(*desc, bundle);
+    journaling_ = false;
+    if (!built) {
+        roll_back();
+        node_count_ = nodes_before;
+        mmio_page_count_ = pages_before;
+        next_vaddr_ = vaddr_before;
+        return built.error();
+    }
+    journal_size_ = 0;
+    bundle_desc_[bundle_count_] = desc;
+    bundles_[bundle_count_] = bundle;
+    return &bundles_[bundle_count_++];
+}
+
+bool CapabilityBroker::claimed_by_other(const DeviceDesc& desc) const {
+    for (std::size_t i = 0; i < bundle_count_; ++i) {
+        const auto& other = *bundle_desc_[i];
+        const bool ports = desc.has_io_ports() && other.has_io_ports() &&
+                           desc.io_port_first <= other.io_port_last &&
+                           other.io_port_first <= desc.io_port_last;
+        if (overlaps(desc.mmio_paddr, desc.mmio_size, other.mmio_paddr, other.mmio_size) ||
+            (desc.irq != no_irq && desc.irq == other.irq) || ports) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Status CapabilityBroker::build_bundle(const DeviceDesc& desc, DeviceBundle& bundle) {
+    if (desc.mmio_size != 0) {
+        KAAL_CHECK(map_mmio(desc, bundle.mmio));
+    }
+    if (desc.irq != no_irq) {
+        KAAL_CHECK(bind_irq(desc.irq, bundle.irq));
+    }
+    if (desc.has_io_ports()) {
+        KAAL_TRY(const CPtr slot, slots_.alloc());
+        if (auto logged = journal(slot, Undo::delete_cap, none); !logged) {
+            slots_.free(slot);
+            return logged.error();
+        }
+        KAAL_CHECK(
+            kernel::ioport_control_issue(Cap<cap::IoPortControl>{initial_cap::io_port_control},
+                                         desc.io_port_first, desc.io_port_last, slot_path(slot)));
+        bundle.io_ports = {Cap<cap::IoPort>{slot}, desc.io_port_first, desc.io_port_last};
+    }
+    if (desc.dma_bytes != 0) {
+        KAAL_CHECK(map_dma(desc.dma_bytes, bundle.dma));
+    }
+    return {};
+}
+
+// Device registers come from the device untyped covering them and are mapped uncached. Small
+// devices share pages (QEMU packs eight virtio-mmio transports into one), so a page the broker
+// already mapped for another device is reused rather than claimed twice.
+Status CapabilityBroker::map_mmio(const DeviceDesc& desc, MmioRegion& mmio) {
+    const Word first_page = align_down(desc.mmio_paddr);
+    const Word end_page = align_up(desc.mmio_paddr + desc.mmio_size);
+    if (end_page - first_page > max_mmio_bytes) {
+        return Error::no_space;
+    }
+    const Word pages = (end_page - first_page) >> page_bits;
+    for (std::size_t i = 0; i < mmio_page_count_; ++i) {
+        if (mmio_pages_[i].paddr < end_page && mmio_pages_[i].paddr >= first_page) {
+            if (pages != 1) {
+                return Error::already_claimed;
+            }
+            mmio = {desc.mmio_paddr, mmio_pages_[i].vaddr + (desc.mmio_paddr - first_page),
+                    desc.mmio_size};
+            return {};
+        }
+    }
+    if (mmio_page_count_ + pages > max_mmio_pages) {
+        return Error::no_space;
+    }
+    KAAL_TRY(const Word vaddr, reserve_vaddr(pages << page_bits));
+    for (Word i = 0; i < pages; ++i) {
+        const Word paddr = first_page + (i << page_bits);
+        KAAL_TRY(const std::uint16_t node, device_page(paddr));
+        KAAL_TRY(const CPtr frame, slots_.alloc());
+        if (auto logged = journal(frame, Undo::delete_cap, none); !logged) {
+            slots_.free(frame);
+            return logged.error();
+        }
+        KAAL_CHECK(kernel::untyped_retype(Cap<cap::Untyped>{nodes_[node].cap},
+                                          ObjectType::small_frame, 0, root_node(), frame, 1));
+        journal_[journal_size_ - 1] = {frame, Undo::device_frame, node};
+        nodes_[node].used = true;
+        KAAL_CHECK(map_frame(frame, vaddr + (i << page_bits), CapRights::read_write(), false));
+        mmio_pages_[mmio_page_count_++] = {paddr, vaddr + (i << page_bits)};
+    }
+    mmio = {desc.mmio_paddr, vaddr + (desc.mmio_paddr - first_page), desc.mmio_size};
+    return {};
+}
+
+// The page-sized device untyped for `paddr`, splitting its covering untyped in halves as far as
+// needed. Each split is one retype of two untypeds, whose physical addresses follow from the
+// kernel starting an untyped with no children at its base.
+Result<std::uint16_t> CapabilityBroker::device_page(Word paddr) {
+    std::uint16_t node = none;
+    for (std::size_t i = 0; i < node_count_; ++i) {
+        const auto& n = nodes_[i];
+        if (n.parent == none && paddr >= n.paddr && paddr - n.paddr < (Word{1} << n.size_bits)) {
+            node = static_cast<std::uint16_t>(i);
+        }
+    }
+    if (node == none) {
+        KAAL_TRY(const unsigned index, pool_.find_covering(paddr, page_size, true));
+        if (node_count_ == max_device_nodes) {
+            return Error::no_space;
+        }
+        const auto& untyped = pool_[index];
+        node = static_cast<std::uint16_t>(node_count_++);
+        nodes_[node] = {untyped.paddr, untyped.cap.cptr(), none, none, untyped.size_bits, false};
+    }
+    while (nodes_[node].size_bits > page_bits) {
+        if (nodes_[node].used) {
+            return Error::already_claimed;
+        }
+        if (nodes_[node].first_child == none) {
+            KAAL_CHECK(split(node));
+        }
+        const auto& n = nodes_[node];
+        const Word half = Word{1} << (n.size_bits - 1);
+        node = static_cast<std::uint16_t>(n.first_child + (paddr - n.paddr >= half ? 1 : 0));
+    }
+    if (nodes_[node].used) {
+        return Error::already_claimed;
+    }
+    return node;
+}
+
+Status CapabilityBroker::split(std::uint16_t node) {
+    if (node_count_ + 2 > max_device_nodes) {
+        return Error::no_space;
+    }
+    KAAL_TRY(const CPtr first, slots_.alloc_range(2));
+    const auto child = static_cast<std::uint16_t>(node_count_);
+    node_count_ += 2;
+    for (std::uint16_t i = 0; i < 2; ++i) {
+        if (auto logged =
+                journal(first + i, Undo::device_split, static_cast<std::uint16_t>(child + i));
+            !logged) {
+            slots_.free_range(first + i, 2 - i);
+            return logged.error();
+        }
+    }
+    const auto& n = nodes_[node];
+    const auto bits = static_cast<std::uint8_t>(n.size_bits - 1);
+    for (std::uint16_t i = 0; i < 2; ++i) {
+        nodes_[child + i] = {n.paddr + (Word{i} << bits), first + i, node, none, bits, false};
+    }
+    KAAL_CHECK(kernel::untyped_retype(Cap<cap::Untyped>{n.cap}, ObjectType::untyped, bits,
+                                      root_node(), first, 2));
+    nodes_[node].first_child = child;
+    return {};
+}
+
+Status CapabilityBroker::bind_irq(Word irq, DeviceIrq& out) {
+    KAAL_TRY(const CPtr handler, slots_.alloc());
+    if (auto logged = journal(handler, Undo::delete_cap, none); !logged) {
+        slots_.free(handler);
+        return logged.error();
+    }
+    KAAL_CHECK(kernel::irq_control_get(Cap<cap::IrqControl>{initial_cap::irq_control}, irq,
+                                       slot_path(handler)));
+    KAAL_TRY(const CPtr notification, create_object(ObjectType::notification, 0));
+    KAAL_TRY(const CPtr badged, slots_.alloc());
+    if (auto logged = journal(badged, Undo::delete_cap, none); !logged) {
+        slots_.free(badged);
+        return logged.error();
+    }
+    KAAL_CHECK(kernel::cnode_mint(slot_path(badged), slot_path(notification), CapRights::all(),
+                                  irq_badge));
+    KAAL_CHECK(kernel::irq_handler_set_notification(Cap<cap::IrqHandler>{handler},
+                                                    Cap<cap::Notification>{badged}));
+    out.number = irq;
+    out.handler = Cap<cap::IrqHandler>{handler};
+    out.notification = Cap<cap::Notification>{notification};
+    out.badge = irq_badge;
+    return {};
+}
+
+// DMA memory is one retype of consecutive frames from one RAM untyped, which makes it physically
+// contiguous; it is mapped uncached because not every device snoops the CPU's caches.
+Status CapabilityBroker::map_dma(Word bytes, DmaPool& out) {
+    const Word pages = align_up(bytes) >> page_bits;
+    if (pages > max_dma_pages) {
+        return Error::invalid_argument;
+    }
+    KAAL_TRY(const CPtr first, slots_.alloc_range(static_cast<std::size_t>(pages)));
+    auto reserved = pool_.reserve(arch(), ObjectType::small_frame, 0, pages);
+    if (!reserved) {
+        slots_.free_range(first, static_cast<std::size_t>(pages));
+        return reserved.error();
+    }
+    const auto index = static_cast<std::uint16_t>(reserved->index);
+    if (auto done = kernel::untyped_retype(pool_[index].cap, ObjectType::small_frame, 0,
+                                           root_node(), first, pages);
+        !done) {
+        pool_.cancel(*reserved);
+        slots_.free_range(first, static_cast<std::size_t>(pages));
+        return done.error();
+    }
+    for (Word i = 0; i < pages; ++i) {
+        origin_[first + i - slots_.region().start] = index;
+        if (auto logged = journal(first + i, Undo::ram_object, index); !logged) {
+            // The frames not yet in the journal are undone here, the others by the roll-back.
+            for (Word j = i; j < pages; ++j) {
+                (void)kernel::cnode_delete(slot_path(first + j));
+                pool_.release(index, 1);
+                origin_[first + j - slots_.region().start] = none;
+                slots_.free(first + j);
+            }
+            return logged.error();
+        }
+    }
+    KAAL_TRY(const Word vaddr, reserve_vaddr(pages << page_bits));
+    for (Word i = 0; i < pages; ++i) {
+        KAAL_CHECK(map_frame(first + i, vaddr + (i << page_bits), CapRights::read_write(), false));
+    }
+    out = {vaddr, reserved->paddr, pages << page_bits};
+    return {};
+}
+
+Result<Word> CapabilityBroker::reserve_vaddr(Word bytes) {
+    const Word end = config_.device_window_base + config_.device_window_size;
+    if (bytes > end - next_vaddr_) {
+        return Error::not_enough_memory;
+    }
+    const Word vaddr = next_vaddr_;
+    next_vaddr_ += bytes;
+    return vaddr;
+}
+
+// The kernel never creates paging structures: a mapping with a level missing fails with
+// seL4_FailedLookup, and the caller maps a table there and retries (seL4 manual, "Virtual
+// Address Spaces"). Three levels sit below the VSpace root on both architectures.
+Status CapabilityBroker::map_frame(CPtr frame, Word vaddr, CapRights rights, bool cached) {
+    constexpr int levels_below_root = 3;
+    for (int attempt = 0;; ++attempt) {
+        const Status mapped =
+            kernel::frame_map(Cap<cap::SmallFrame>{frame}, root_vspace, vaddr, rights, cached);
+        if (mapped || mapped.error() != Error::failed_lookup || attempt == levels_below_root) {
+            return mapped;
+        }
+        KAAL_CHECK(add_paging(ObjectType::page_table, vaddr));
+    }
+}
+
+// On aarch64 a page table goes at the highest missing level. On x86_64 each level has its own
+// type, so a page table whose directory is missing needs the directory first, and so on up.
+Status CapabilityBroker::add_paging(ObjectType type, Word vaddr) {
+    KAAL_TRY(const CPtr table, create_object(type, 0));
+    const auto map = [&] {
+        return kernel::raw::paging_map(type, table, root_vspace.cptr(), vaddr);
+    };
+    Status mapped = map();
+    if (!mapped && mapped.error() == Error::failed_lookup && arch() == Arch::x86_64 &&
+        type != ObjectType::pdpt) {
+        KAAL_CHECK(add_paging(
+            type == ObjectType::page_table ? ObjectType::page_directory : ObjectType::pdpt, vaddr));
+        mapped = map();
+    }
+    return mapped;
+}
+
+} // namespace kaal::broker

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <kaal/broker/device_bundle.hpp>
+#include <kaal/broker/device_table.hpp>
+#include <kaal/broker/slot_allocator.hpp>
+#include <kaal/broker/untyped_pool.hpp>
+#include <kaal/core/result.hpp>
+#include <kaal/platform/cap.hpp>
+#include <kaal/platform/cap_bootinfo.hpp>
+
+// The capability broker: the one owner of the root task's untyped memory and CSpace, from which
+// every other KaaL layer gets kernel objects and devices. It runs in runtime mode (as the root
+// task) and in mock mode (against the mock kernel); Microkit PDs get their resources from the
+// .system file instead (static_resources.hpp). Single-threaded by design: the root task serves
+// requests one at a time, so no lock is needed.
+namespace kaal::broker {
+
+struct BrokerConfig {
+    // Where device and DMA mappings go in the root task's address space: far above any image.
+    Word device_window_base = 0x0000'0010'0000'0000ULL; // 64 GiB
+    Word device_window_size = 0x0000'0000'4000'0000ULL; // 1 GiB
+};
+
+class CapabilityBroker {
+public:
+    static constexpr std::size_t max_bundles = 16;
+    static constexpr std::size_t max_device_nodes = 512;
+    static constexpr std::size_t max_mmio_pages = 64;
+    static constexpr std::size_t max_journal = 192;
+    static constexpr Word max_dma_pages = 256; // one retype: CONFIG_RETYPE_FAN_OUT_LIMIT
+    static constexpr Word max_mmio_bytes = Word{16} * 4096;
+    // The badge the IRQ handler signals with, so a driver can share its notification later.
+    static constexpr Word irq_badge = 1;
+
+    // Takes over the bootinfo's empty slots and untypeds. The table's architecture must be the
+    // kernel's.
+    static Result<CapabilityBroker> from_bootinfo(const BootInfo& bootinfo, DeviceTable devices,
+                                                  BrokerConfig config = {});
+
+    // A new kernel object from RAM. `user_bits` is the size of untypeds and CNodes.
+    template <Retypeable Kind>
+    Result<Cap<Kind>> create(unsigned user_bits = 0) {
+        KAAL_TRY(const CPtr slot, create_object(Kind::object, user_bits));
+        return Cap<Kind>{slot};
+    }
+    // Deletes an object `create` made and returns its slot and, once its untyped has no other
+    // objects, its memory.
+    template <Retypeable Kind>
+    Status destroy(Cap<Kind> object) {
+        return destroy_object(object.cptr());
+    }
+
+    // The device's bundle: its registers mapped, its IRQ bound to a notification, its I/O ports
+    // and DMA memory. Built on the first request and cached. On failure nothing is kept: every
+    // slot, object, mapping and address-space range made for the request is given back.
+    Result<const DeviceBundle*> request_device(DeviceId id);
+
+    [[nodiscard]] const SlotAllocator& slots() const { return slots_; }
+    [[nodiscard]] const UntypedPool& untypeds() const { return pool_; }
+    [[nodiscard]] const DeviceTable& devices() const { return devices_; }
+    [[nodiscard]] std::size_t bundle_count() const { return bundle_count_; }
+    [[nodiscard]] Arch arch() const { return devices_.arch(); }
+
+private:
+    static constexpr std::uint16_t none = 0xffff;
+
+    enum class Undo : std::uint8_t { delete_cap, ram_object, device_split, device_frame };
+    struct JournalEntry {
+        CPtr slot;
+        Undo undo;
+        std::uint16_t index; // untyped or device node
+    };
+    // A device untyped split in halves down to the page, so pages can be claimed in any order
+    // although an untyped only hands out memory from its watermark upwards.
+    struct DeviceNode {
+        Word paddr;
+        CPtr cap;
+        std::uint16_t parent;
+        std::uint16_t first_child;
+        std::uint8_t size_bits;
+        bool used; // a frame was retyped from it
+    };
+    struct MmioPage {
+        Word paddr;
+        Word vaddr;
+    };
+
+    Result<CPtr> create_object(ObjectType type, unsigned user_bits);
+    Status destroy_object(CPtr slot);
+    Status journal(CPtr slot, Undo undo, std::uint16_t index);
+    void roll_back();
+
+    Status build_bundle(const DeviceDesc& desc, DeviceBundle& bundle);
+    Status map_mmio(const DeviceDesc& desc, MmioRegion& mmio);
+    Status bind_irq(Word irq, DeviceIrq& out);
+    Status map_dma(Word bytes, DmaPool& out);
+    Result<std::uint16_t> device_page(Word paddr);
+    Status split(std::uint16_t node);
+    Result<Word> reserve_vaddr(Word bytes);
+    Status map_frame(CPtr frame, Word vaddr, CapRights rights, bool cached);
+    Status add_paging(ObjectType type, Word vaddr);
+    [[nodiscard]] bool claimed_by_other(const DeviceDesc& desc) const;
+
+    DeviceTable devices_;
+    BrokerConfig config_;
+    SlotAllocator slots_;
+    UntypedPool pool_;
+    std::uint16_t origin_[SlotAllocator::capacity] = {}; // slot -> untyped it came from
+
+    const DeviceDesc* bundle_desc_[max_bundles] = {};
+    DeviceBundle bundles_[max_bundles] = {};
+    std::size_t bundle_count_ = 0;
+
+    DeviceNode nodes_[max_device_nodes] = {};
+    std::size_t node_count_ = 0;
+    MmioPage mmio_pages_[max_mmio_pages] = {};
+    std::size_t mmio_page_count_ = 0;
+    Word next_vaddr_ = 0;
+
+    JournalEntry journal_[max_journal] = {};
+    std::size_t journal_size_ = 0;
+    bool journaling_ = false;
+};
+
+} // namespace kaal::broker

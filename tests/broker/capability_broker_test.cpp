@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <gtest/gtest.h>
+#include <optional>
+#include <vector>
+
+#include <kaal/broker/boards/pc99_x86_64.hpp>
+#include <kaal/broker/boards/qemu_virt_aarch64.hpp>
+#include <kaal/broker/capability_broker.hpp>
+#include <kaal/platform/cap_ops.hpp>
+#include <kaal/platform/mock/kernel.hpp>
+
+namespace kaal::broker {
+namespace {
+
+namespace virt = boards::qemu_virt_aarch64;
+namespace pc99 = boards::pc99_x86_64;
+
+// Everything a failed request must leave as it found it.
+struct Accounts {
+    std::size_t kernel_slots;
+    std::size_t kernel_objects;
+    std::size_t free_slots;
+    std::vector<Word> untyped_free;
+    std::vector<Word> untyped_children;
+    std::size_t bundles;
+    friend bool operator==(const Accounts&, const Accounts&) = default;
+};
+
+class BrokerTest : public ::testing::Test {
+protected:
+    explicit BrokerTest(mock::MachineConfig machine = mock::qemu_virt_aarch64_machine(),
+                        DeviceTable table = virt::table)
+        : kernel_(machine), current_(kernel_) {
+        auto made = CapabilityBroker::from_bootinfo(kernel_.bootinfo(), table);
+        EXPECT_TRUE(made.ok()) << to_string(made.error());
+        if (made.ok()) {
+            broker_.emplace(*made);
+        }
+    }
+
+    Accounts accounts() const {
+        Accounts a{
+            kernel_.occupied_slots(), kernel_.live_objects(), broker_->slots().available(), {}, {},
+            broker_->bundle_count()};
+        for (unsigned i = 0; i < broker_->untypeds().size(); ++i) {
+            a.untyped_free.push_back(broker_->untypeds()[i].free_bytes());
+            a.untyped_children.push_back(broker_->untypeds()[i].children);
+        }
+        return a;
+    }
+
+    mock::Kernel kernel_;
+    mock::ScopedKernel current_;
+    std::optional<CapabilityBroker> broker_;
+};
+
+TEST_F(BrokerTest, FromBootinfoTakesTheEmptySlotsAndEveryUntyped) {
+    EXPECT_EQ(broker_->slots().available(), kernel_.bootinfo().empty.size());
+    EXPECT_EQ(broker_->untypeds().size(), kernel_.bootinfo().untyped_count());
+    EXPECT_EQ(broker_->untypeds().free_ram_bytes(), 0x4000'0000U - 0x0100'0000U);
+    // The table must be for the kernel's architecture.
+    EXPECT_EQ(CapabilityBroker::from_bootinfo(kernel_.bootinfo(), pc99::table).error(),
+              Error::invalid_argument);
+}
+
+TEST_F(BrokerTest, CreatesEachObjectTypeAndDestroyReturnsSlotAndMemory) {
+    const auto before = accounts();
+    auto endpoint = broker_->create<cap::Endpoint>();
+    auto notification = broker_->create<cap::Notification>();
+    auto tcb = broker_->create<cap::Tcb>();
+    auto cnode = broker_->create<cap::CNode>(6);
+    auto frame = broker_->create<cap::SmallFrame>();
+    auto table = broker_->create<cap::PageTable>();
+    ASSERT_TRUE(endpoint && notification && tcb && cnode && frame && table);
+    EXPECT_EQ(kernel_.slot(endpoint->cptr()).type, mock::CapType::endpoint);
+    EXPECT_EQ(kernel_.slot(tcb->cptr()).type, mock::CapType::tcb);
+    EXPECT_EQ(kernel_.slot(cnode->cptr()).type, mock::CapType::cnode);
+    EXPECT_EQ(kernel_.slot(table->cptr()).object, ObjectType::page_table);
+    EXPECT_EQ(kernel_.live_objects(), 6U);
+    // The typed cap works with the typed invocations.
+    kernel::signal(*notification);
+    EXPECT_EQ(kernel::poll(*notification), 0U); // unbadged: active with badge 0
+    EXPECT_EQ(kernel_.poll(notification->cptr()).value(), 0U);
+    EXPECT_EQ(*kernel::frame_paddr(*frame), kernel_.slot(frame->cptr()).paddr);
+
+    ASSERT_TRUE(broker_->destroy(*endpoint).ok());
+    ASSERT_TRUE(broker_->destroy(*notification).ok());
+    ASSERT_TRUE(broker_->destroy(*tcb).ok());
+    ASSERT_TRUE(broker_->destroy(*cnode).ok());
+    ASSERT_TRUE(broker_->destroy(*frame).ok());
+    ASSERT_TRUE(broker_->destroy(*table).ok());
+    EXPECT_EQ(accounts(), before);
+    EXPECT_EQ(broker_->destroy(*table).error(), Error::invalid_argument); // twice
+    EXPECT_EQ(broker_->destroy(Cap<cap::Untyped>{16}).error(), Error::invalid_argument);
+}
+
+TEST_F(BrokerTest, UartBundleMapsItsRegistersAndDeliversItsIrq) {
+    auto bundle = broker_->request_device(virt::uart);
+    ASSERT_TRUE(bundle.ok()) << to_string(bundle.error());
+    const DeviceBundle& uart = **bundle;
+    EXPECT_EQ(uart.mmio.paddr, 0x0900'0000U);
+    const auto mapping = kernel_.mapping_at(uart.mmio.vaddr);
+    ASSERT_TRUE(mapping.has_value());
+    EXPECT_EQ(mapping->paddr, 0x0900'0000U);
+    EXPECT_FALSE(mapping->cached);
+    EXPECT_TRUE(mapping->rights.can_write());
+    EXPECT_FALSE(uart.dma.present());
+
+    ASSERT_TRUE(uart.irq.present());
+    EXPECT_TRUE(kernel_.irq_active(33));
+    EXPECT_TRUE(kernel_.raise_irq(33));
+    EXPECT_EQ(kernel::wait(uart.irq.notification), uart.irq.badge);
+    ASSERT_TRUE(kernel::irq_handler_ack(uart.irq.handler).ok());
+}
+
+TEST_F(BrokerTest, ASecondRequestReturnsTheCachedBundleAndCreatesNothing) {
+    auto first = broker_->request_device(virt::uart);
+    ASSERT_TRUE(first.ok());
+    const auto after_first = accounts();
+    auto second = broker_->request_device(virt::uart);
+    ASSERT_TRUE(second.ok());
+    EXPECT_EQ(*first, *second);
+    EXPECT_EQ(accounts(), after_first);
+}
+
+TEST_F(BrokerTest, VirtioGetsContiguousDmaWithKnownPhysicalAddresses) {
+    auto bundle = broker_->request_device(virt::virtio_mmio(0));
+    ASSERT_TRUE(bundle.ok()) << to_string(bundle.error());
+    const auto& dma = (*bundle)->dma;
+    ASSERT_EQ(dma.size, virt::virtio_dma_bytes);
+    for (Word offset = 0; offset < dma.size; offset += 0x1000) {
+        const auto mapping = kernel_.mapping_at(dma.vaddr + offset);
+        ASSERT_TRUE(mapping.has_value());
+        EXPECT_EQ(mapping->paddr, dma.paddr + offset) << "DMA pool is not contiguous";
+        EXPECT_EQ(*dma.paddr_of(dma.vaddr + offset), dma.paddr + offset);
+    }
+    EXPECT_EQ(dma.paddr_of(dma.vaddr + dma.size).error(), Error::range_error);
+    EXPECT_EQ(*dma.vaddr_of(dma.paddr + 0x10), dma.vaddr + 0x10);
+    // DMA memory is RAM, never device memory.
+    EXPECT_GE(dma.paddr, 0x4000'0000U);
+}
+
+TEST_F(BrokerTest, DevicesSharingAPageShareItsMapping) {
+    auto a = broker_->request_device(virt::virtio_mmio(0));
+    auto b = broker_->request_device(virt::virtio_mmio(1));
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ((*b)->mmio.vaddr, (*a)->mmio.vaddr + virt::virtio_mmio_stride);
+    EXPECT_EQ(kernel_.mapping_at((*b)->mmio.vaddr)->paddr, (*b)->mmio.paddr);
+    // A device in another page is claimed in any order, although it lies below the pages
+    // already taken from the same device untyped.
+    auto high = broker_->request_device(virt::virtio_mmio(31));
+    ASSERT_TRUE(high.ok());
+    auto uart = broker_->request_device(virt::uart);
+    ASSERT_TRUE(uart.ok());
+    EXPECT_EQ(kernel_.mapping_at((*uart)->mmio.vaddr)->paddr, 0x0900'0000U);
+}
+
+TEST_F(BrokerTest, UnknownAndKernelOwnedDevicesAreRefusedWithoutSideEffects) {
+    const auto before = accounts();
+    EXPECT_EQ(broker_->request_device({DeviceKind::hpet, 0}).error(), Error::no_such_device);
+    EXPECT_EQ(broker_->request_device(virt::virtio_mmio(32)).error(), Error::no_such_device);
+    EXPECT_EQ(broker_->request_device(virt::gic).error(), Error::already_claimed);
+    EXPECT_EQ(accounts(), before);
+}
+
+TEST_F(BrokerTest, AnIrqHeldElsewhereFailsTheRequestAndLeaksNothing) {
+    // Someone else (say, a previous owner) holds the UART's IRQ.
+    const CPtr elsewhere = kernel_.bootinfo().empty.end - 1;
+    ASSERT_TRUE(
+        kernel_.irq_control_get(initial_cap::irq_control, 33, initial_cap::cnode, elsewhere, 64)
+            .ok());
+    const auto before = accounts();
+    EXPECT_EQ(broker_->request_device(virt::uart).error(), Error::revoke_first);
+    EXPECT_EQ(accounts(), before);
+    EXPECT_FALSE(kernel_.mapping_at(0x0010'0000'0000).has_value()); // the MMIO page went too
+    // Once it is released the same request succeeds.
+    ASSERT_TRUE(kernel_.cnode_delete(initial_cap::cnode, elsewhere, 64).ok());
+    EXPECT_TRUE(broker_->request_device(virt::uart).ok());
+}
+
+// Every kernel invocation a virtio request makes, failed in turn: each failure must be reported
+// and undone completely, and the broker must still serve the request afterwards.
+TEST_F(BrokerTest, AFailureAtAnyInvocationIsRolledBack) {
+    const mock::Invocation invocations[] = {
+        mock::Invocation::untyped_retype, mock::Invocation::frame_map,
+        mock::Invocation::paging_map,     mock::Invocation::irq_control_get,
+        mock::Invocation::cnode_mint,     mock::Invocation::irq_handler_set_notification};
+    const auto before = accounts();
+    int failures = 0;
+    for (const auto invocation : invocations) {
+        for (unsigned skip = 0; skip < 40; ++skip) {
+            mock::Kernel fresh{mock::qemu_virt_aarch64_machine()};
+            const mock::ScopedKernel current{fresh};
+            auto broker = CapabilityBroker::from_bootinfo(fresh.bootinfo(), virt::table);
+            ASSERT_TRUE(broker.ok());
+            const auto slots = fresh.occupied_slots();
+            const auto free_slots = broker->slots().available();
+            const auto ram = broker->untypeds().free_ram_bytes();
+            fresh.inject_failure(invocation, Error::not_enough_memory, skip);
+            auto bundle = broker->request_device(virt::virtio_mmio(3));
+            if (bundle.ok()) {
+                break; // fewer than `skip` such invocations: nothing left to fail
+            }
+            ++failures;
+            ASSERT_EQ(bundle.error(), Error::not_enough_memory);
+            ASSERT_EQ(fresh.occupied_slots(), slots)
+                << "invocation " << int(invocation) << " skip " << skip;
+            ASSERT_EQ(fresh.live_objects(), 0U);
+            ASSERT_EQ(broker->slots().available(), free_slots);
+            ASSERT_EQ(broker->untypeds().free_ram_bytes(), ram);
+            ASSERT_EQ(broker->bundle_count(), 0U);
+            ASSERT_FALSE(fresh.irq_active(48 + 3));
+            auto retry = broker->request_device(virt::virtio_mmio(3));
+            ASSERT_TRUE(retry.ok()) << to_string(retry.error());
+        }
+    }
+    EXPECT_GT(failures, 20);
+    EXPECT_EQ(accounts(), before); // the fixture's own broker was never touched
+}
+
+class SmallMachineBrokerTest : public BrokerTest {
+protected:
+    static mock::MachineConfig machine() {
+        auto m = mock::qemu_virt_aarch64_machine();
+        // 64 KiB of RAM: enough for page tables and an IRQ notification, not for 64 KiB of DMA.
+        std::erase_if(m.memory, [](const UntypedDesc& d) { return !d.is_device; });
+        m.memory.push_back({0x4000'0000, 16, false});
+        return m;
+    }
+    SmallMachineBrokerTest() : BrokerTest(machine()) {}
+};
+
+TEST_F(SmallMachineBrokerTest, ExhaustedMemoryIsAClearErrorAndLeaksNothing) {
+    const auto before = accounts();
+    EXPECT_EQ(broker_->request_device(virt::virtio_mmio(0)).error(), Error::not_enough_memory);
+    EXPECT_EQ(accounts(), before);
+    // The UART needs no DMA and still fits.
+    EXPECT_TRUE(broker_->request_device(virt::uart).ok());
+}
+
+class TinyCSpaceBrokerTest : public BrokerTest {
+protected:
+    static mock::MachineConfig machine() {
+        auto m = mock::qemu_virt_aarch64_machine();
+        m.root_cnode_bits = 6; // 64 slots, 36 of them taken by initial and untyped caps
+        return m;
+    }
+    TinyCSpaceBrokerTest() : BrokerTest(machine()) {}
+};
+
+TEST_F(TinyCSpaceBrokerTest, RunningOutOfSlotsIsAClearErrorAndLeaksNothing) {
+    const auto before = accounts();
+    EXPECT_EQ(broker_->request_device(virt::virtio_mmio(0)).error(), Error::out_of_slots);
+    EXPECT_EQ(accounts(), before);
+}
+
+// Two table entries that overlap: the second claim is refused before anything is created.
+constexpr DeviceDesc overlapping_devices[] = {
+    {{DeviceKind::serial, 0}, "a", "", 0x0900'0000, 0x1000, 33, 1, 0, 0, false},
+    {{DeviceKind::serial, 1}, "b", "", 0x0900'0800, 0x1000, 34, 1, 0, 0, false},
+    {{DeviceKind::timer, 0}, "c", "", 0, 0, 33, 1, 0, 0, false},
+};
+
+class OverlapBrokerTest : public BrokerTest {
+protected:
+    OverlapBrokerTest()
+        : BrokerTest(mock::qemu_virt_aarch64_machine(),
+                     DeviceTable{Arch::aarch64, overlapping_devices}) {}
+};
+
+TEST_F(OverlapBrokerTest, OverlappingClaimsAreRefused) {
+    ASSERT_TRUE(broker_->request_device({DeviceKind::serial, 0}).ok());
+    const auto before = accounts();
+    EXPECT_EQ(broker_->request_device({DeviceKind::serial, 1}).error(), Error::already_claimed);
+    EXPECT_EQ(broker_->request_device({DeviceKind::timer, 0}).error(), Error::already_claimed);
+    EXPECT_EQ(accounts(), before);
+}
+
+class Pc99BrokerTest : public BrokerTest {
+protected:
+    Pc99BrokerTest() : BrokerTest(mock::pc99_x86_64_machine(), pc99::table) {}
+};
+
+TEST_F(Pc99BrokerTest, Com1GetsItsPortsAndIrqAndTheHpetItsRegisters) {
+    auto com1 = broker_->request_device(pc99::com1);
+    ASSERT_TRUE(com1.ok()) << to_string(com1.error());
+    EXPECT_TRUE((*com1)->io_ports.present());
+    EXPECT_EQ((*com1)->io_ports.first, 0x3f8U);
+    EXPECT_EQ(kernel_.slot((*com1)->io_ports.cap.cptr()).type, mock::CapType::io_port);
+    EXPECT_FALSE((*com1)->mmio.present());
+    EXPECT_TRUE(kernel_.irq_active(4));
+
+    // x86 needs a PDPT, a page directory and a page table before the first page.
+    auto hpet = broker_->request_device(pc99::hpet);
+    ASSERT_TRUE(hpet.ok()) << to_string(hpet.error());
+    EXPECT_EQ(kernel_.mapping_at((*hpet)->mmio.vaddr)->paddr, 0xfed0'0000U);
+    EXPECT_TRUE(broker_->request_device(pc99::pit).ok());
+}
+
+} // namespace
+} // namespace kaal::broker
