@@ -52,15 +52,16 @@ Kernel::Kernel(const MachineConfig& machine) : state_(std::make_unique<State>())
     tcb->type = ObjectType::tcb;
     auto control = std::make_shared<Object>();
 
-    s.insert(*s.root_slot(initial_cap::tcb), object_cap(CapType::tcb, tcb), nullptr);
-    s.insert(*s.root_slot(initial_cap::cnode), s.cspace_root, nullptr);
-    s.insert(*s.root_slot(initial_cap::vspace), object_cap(CapType::vspace, s.vspace), nullptr);
-    s.insert(*s.root_slot(initial_cap::irq_control), object_cap(CapType::irq_control, control),
+    s.insert(s.root_cnode->slots.at(initial_cap::tcb), object_cap(CapType::tcb, tcb), nullptr);
+    s.insert(s.root_cnode->slots.at(initial_cap::cnode), s.cspace_root, nullptr);
+    s.insert(s.root_cnode->slots.at(initial_cap::vspace), object_cap(CapType::vspace, s.vspace),
              nullptr);
-    s.insert(*s.root_slot(initial_cap::asid_control), object_cap(CapType::asid_control, control),
-             nullptr);
+    s.insert(s.root_cnode->slots.at(initial_cap::irq_control),
+             object_cap(CapType::irq_control, control), nullptr);
+    s.insert(s.root_cnode->slots.at(initial_cap::asid_control),
+             object_cap(CapType::asid_control, control), nullptr);
     if (machine.arch == Arch::x86_64) {
-        s.insert(*s.root_slot(initial_cap::io_port_control),
+        s.insert(s.root_cnode->slots.at(initial_cap::io_port_control),
                  object_cap(CapType::io_port_control, control), nullptr);
     }
 
@@ -75,8 +76,8 @@ Kernel::Kernel(const MachineConfig& machine) : state_(std::make_unique<State>())
         untyped->paddr = desc.paddr;
         untyped->size_bits = desc.size_bits;
         untyped->device = desc.is_device;
-        s.insert(*s.root_slot(bi.untyped.start + i), object_cap(CapType::untyped, untyped),
-                 nullptr);
+        s.insert(s.root_cnode->slots.at(bi.untyped.start + i),
+                 object_cap(CapType::untyped, untyped), nullptr);
         bi.untyped_list[i] = desc;
     }
     bi.empty = {bi.untyped.end, CPtr{1} << machine.root_cnode_bits};

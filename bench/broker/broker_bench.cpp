@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Device bundle requests on the mock path: the first request for a device (which builds the
+// bundle through the mock kernel) and a repeated request (served from the broker's cache).
+// Each request is timed on its own with the x86 time-stamp counter, so kernel and broker set-up
+// between iterations is outside the measurement; the `cycles` counter is TSC ticks per request.
+#include <benchmark/benchmark.h>
+#include <memory>
+#include <optional>
+#include <x86intrin.h>
+
+#include <kaal/broker/boards/qemu_virt_aarch64.hpp>
+#include <kaal/broker/capability_broker.hpp>
+#include <kaal/platform/mock/kernel.hpp>
+
+namespace {
+
+namespace virt = kaal::boards::qemu_virt_aarch64;
+using kaal::broker::CapabilityBroker;
+
+struct Fresh {
+    kaal::mock::Kernel kernel{kaal::mock::qemu_virt_aarch64_machine()};
+    kaal::mock::ScopedKernel current{kernel};
+    std::optional<CapabilityBroker> broker;
+    Fresh() { broker.emplace(*CapabilityBroker::from_bootinfo(kernel.bootinfo(), virt::table)); }
+};
+
+void first_request(benchmark::State& state, kaal::DeviceId device) {
+    std::uint64_t ticks = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto fresh = std::make_unique<Fresh>();
+        state.ResumeTiming();
+        const std::uint64_t start = __rdtsc();
+        auto bundle = fresh->broker->request_device(device);
+        const std::uint64_t end = __rdtsc();
+        benchmark::DoNotOptimize(bundle);
+        if (!bundle.ok()) {
+            state.SkipWithError(kaal::to_string(bundle.error()));
+            break;
+        }
+        ticks += end - start;
+        state.PauseTiming();
+        fresh.reset();
+        state.ResumeTiming();
+    }
+    state.counters["cycles"] =
+        benchmark::Counter(static_cast<double>(ticks), benchmark::Counter::kAvgIterations);
+}
+
+// `warm` devices are requested first, so `device` is found behind them in the cache.
+void cached_request(benchmark::State& state, kaal::DeviceId device, unsigned warm = 0) {
+    Fresh fresh;
+    for (unsigned i = 0; i < warm; ++i) {
+        if (!fresh.broker->request_device(virt::virtio_mmio(i)).ok()) {
+            state.SkipWithError("warm-up request failed");
+            return;
+        }
+    }
+    if (!fresh.broker->request_device(device).ok()) {
+        state.SkipWithError("first request failed");
+        return;
+    }
+    const std::uint64_t start = __rdtsc();
+    for (auto _ : state) {
+        auto bundle = fresh.broker->request_device(device);
+        benchmark::DoNotOptimize(bundle);
+    }
+    const std::uint64_t end = __rdtsc();
+    state.counters["cycles"] =
+        benchmark::Counter(static_cast<double>(end - start), benchmark::Counter::kAvgIterations);
+}
+
+void BM_DeviceRequestFirst_Uart(benchmark::State& state) {
+    first_request(state, virt::uart);
+}
+void BM_DeviceRequestFirst_Virtio(benchmark::State& state) {
+    first_request(state, virt::virtio_mmio(0));
+}
+void BM_DeviceRequestCached_Uart(benchmark::State& state) {
+    cached_request(state, virt::uart);
+}
+void BM_DeviceRequestCached_Virtio(benchmark::State& state) {
+    // The 16th bundle: a full cache, and the longest scan.
+    cached_request(state, virt::virtio_mmio(15), CapabilityBroker::max_bundles - 1);
+}
+
+BENCHMARK(BM_DeviceRequestFirst_Uart)->Iterations(2000);
+BENCHMARK(BM_DeviceRequestFirst_Virtio)->Iterations(2000);
+BENCHMARK(BM_DeviceRequestCached_Uart);
+BENCHMARK(BM_DeviceRequestCached_Virtio);
+
+} // namespace
