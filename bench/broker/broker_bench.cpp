@@ -70,23 +70,23 @@ void cached_request(benchmark::State& state, kaal::DeviceId device, unsigned war
         benchmark::Counter(static_cast<double>(end - start), benchmark::Counter::kAvgIterations);
 }
 
-void BM_DeviceRequestFirst_Uart(benchmark::State& state) {
+void first_request_uart(benchmark::State& state) {
     first_request(state, virt::uart);
 }
-void BM_DeviceRequestFirst_Virtio(benchmark::State& state) {
+void first_request_virtio(benchmark::State& state) {
     first_request(state, virt::virtio_mmio(0));
 }
-void BM_DeviceRequestCached_Uart(benchmark::State& state) {
+void cached_request_uart(benchmark::State& state) {
     cached_request(state, virt::uart);
 }
-void BM_DeviceRequestCached_Virtio(benchmark::State& state) {
+void cached_request_virtio(benchmark::State& state) {
     // The 16th bundle: a full cache, and the longest scan.
     cached_request(state, virt::virtio_mmio(15), CapabilityBroker::max_bundles - 1);
 }
 
-BENCHMARK(BM_DeviceRequestFirst_Uart)->Iterations(2000);
-BENCHMARK(BM_DeviceRequestFirst_Virtio)->Iterations(2000);
-BENCHMARK(BM_DeviceRequestCached_Uart);
-BENCHMARK(BM_DeviceRequestCached_Virtio);
+BENCHMARK(first_request_uart)->Iterations(2000);
+BENCHMARK(first_request_virtio)->Iterations(2000);
+BENCHMARK(cached_request_uart);
+BENCHMARK(cached_request_virtio);
 
 } // namespace

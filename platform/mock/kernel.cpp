@@ -258,12 +258,16 @@ void Kernel::State::finalise(Capability& cap, Slot& slot) {
         return;
     }
     if (cap.type == CapType::paging && cap.mapped) {
-        for (auto it = tables.begin(); it != tables.end(); ++it) {
-            if (it->second == object.get()) {
-                const auto [level, key] = it->first;
-                unmap_region(level, key);
+        // unmap_region erases from `tables`, so find the entry first and unmap after the loop.
+        std::optional<std::pair<unsigned, Word>> where;
+        for (const auto& [position, table] : tables) {
+            if (table == object.get()) {
+                where = position;
                 break;
             }
+        }
+        if (where) {
+            unmap_region(where->first, where->second);
         }
     }
     destroy(*object);

@@ -28,7 +28,7 @@ struct Accounts {
 
 class BrokerTest : public ::testing::Test {
 protected:
-    explicit BrokerTest(mock::MachineConfig machine = mock::qemu_virt_aarch64_machine(),
+    explicit BrokerTest(const mock::MachineConfig& machine = mock::qemu_virt_aarch64_machine(),
                         DeviceTable table = virt::table)
         : kernel_(machine), current_(kernel_) {
         auto made = CapabilityBroker::from_bootinfo(kernel_.bootinfo(), table);
@@ -38,7 +38,7 @@ protected:
         }
     }
 
-    Accounts accounts() const {
+    [[nodiscard]] Accounts accounts() const {
         Accounts a{
             kernel_.occupied_slots(), kernel_.live_objects(), broker_->slots().available(), {}, {},
             broker_->bundle_count()};

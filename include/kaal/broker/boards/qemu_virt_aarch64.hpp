@@ -19,7 +19,7 @@ constexpr DeviceId virtio_mmio(unsigned index) {
 inline constexpr Word virtio_mmio_base = 0x0a00'0000;
 inline constexpr Word virtio_mmio_stride = 0x200;
 inline constexpr Word virtio_mmio_first_irq = 48; // SPI 16
-inline constexpr Word virtio_dma_bytes = 64 * 1024;
+inline constexpr Word virtio_dma_bytes = Word{64} * 1024;
 
 namespace detail {
 constexpr DeviceDesc virtio(unsigned i) {
