@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include <kaal/platform/channel.hpp>
-
 #include <algorithm>
 #include <utility>
+
+#include <kaal/platform/channel.hpp>
 
 namespace kaal::mock {
 
@@ -23,14 +23,24 @@ namespace {
 thread_local ProtectionDomain default_pd;
 thread_local ProtectionDomain* active_pd = nullptr;
 
-bool wired(Word mask, Channel ch) { return ch.valid() && ((mask >> ch.id()) & 1U) != 0; }
-Word bit(unsigned id) { return Word{1} << id; }
+bool wired(Word mask, Channel ch) {
+    return ch.valid() && ((mask >> ch.id()) & 1U) != 0;
+}
+Word bit(unsigned id) {
+    return Word{1} << id;
+}
 } // namespace
 
-ProtectionDomain& current_pd() { return active_pd != nullptr ? *active_pd : default_pd; }
+ProtectionDomain& current_pd() {
+    return active_pd != nullptr ? *active_pd : default_pd;
+}
 
-ScopedPd::ScopedPd(ProtectionDomain& pd) : previous_(active_pd) { active_pd = &pd; }
-ScopedPd::~ScopedPd() { active_pd = previous_; }
+ScopedPd::ScopedPd(ProtectionDomain& pd) : previous_(active_pd) {
+    active_pd = &pd;
+}
+ScopedPd::~ScopedPd() {
+    active_pd = previous_;
+}
 
 void Inbox::signal(Word bits) {
     {
@@ -129,7 +139,9 @@ void run_event_loop(ProtectionDomain& pd, const std::function<void(Channel)>& no
     }
 }
 
-void request_stop(ProtectionDomain& pd) { pd.inbox.request_stop(); }
+void request_stop(ProtectionDomain& pd) {
+    pd.inbox.request_stop();
+}
 
 } // namespace kaal::mock
 

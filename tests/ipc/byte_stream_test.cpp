@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "ring_test_support.hpp"
+#include <array>
+#include <gtest/gtest.h>
+#include <string>
+#include <string_view>
 
 #include <kaal/ipc/byte_stream.hpp>
 
-#include <gtest/gtest.h>
-
-#include <array>
-#include <string>
-#include <string_view>
+#include "ring_test_support.hpp"
 
 namespace {
 

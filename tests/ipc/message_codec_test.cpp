@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "ppc_protocol.hpp"
+#include <array>
+#include <gtest/gtest.h>
 
 #include <kaal/ipc/message_codec.hpp>
 #include <kaal/ipc/ppc.hpp>
 
-#include <gtest/gtest.h>
-
-#include <array>
+#include "ppc_protocol.hpp"
 
 namespace {
 
@@ -70,12 +69,14 @@ TEST(MessageCodec, DecoderReadsOnlyTheMessagesRegisters) {
     // Registers that trap beyond the message's own length: a decoder reading further would
     // abort this test.
     std::array<Word, 2> words{5, 6};
-    const auto decoded = kaal::ipc::decode_request<Add>(MessageInfo{Add::label, 2}, ArrayRegisters{words});
+    const auto decoded =
+        kaal::ipc::decode_request<Add>(MessageInfo{Add::label, 2}, ArrayRegisters{words});
     ASSERT_TRUE(decoded.ok());
     EXPECT_EQ(decoded->a + decoded->b, 11U);
     std::array<Word, 0> none{};
-    EXPECT_EQ(kaal::ipc::decode_request<Add>(MessageInfo{Add::label, 0}, ArrayRegisters{none}).error(),
-              Error::malformed_message);
+    EXPECT_EQ(
+        kaal::ipc::decode_request<Add>(MessageInfo{Add::label, 0}, ArrayRegisters{none}).error(),
+        Error::malformed_message);
 }
 
 TEST(MessageCodec, ReplyDecoding) {
@@ -83,8 +84,9 @@ TEST(MessageCodec, ReplyDecoding) {
     const auto ok = kaal::ipc::encode_reply(Sum{7}, mrs.all());
     EXPECT_EQ(ok, kaal::ok_reply(1));
     EXPECT_EQ(kaal::ipc::decode_reply<Sum>(ok, mrs.all())->value, 7U);
-    EXPECT_EQ(kaal::ipc::decode_reply<Sum>(kaal::error_reply(Error::range_error), mrs.all()).error(),
-              Error::range_error);
+    EXPECT_EQ(
+        kaal::ipc::decode_reply<Sum>(kaal::error_reply(Error::range_error), mrs.all()).error(),
+        Error::range_error);
     // A server answering with nonsense is itself a malformed message.
     EXPECT_EQ(kaal::ipc::decode_reply<Sum>(kaal::ok_reply(2), mrs.all()).error(),
               Error::malformed_message);
@@ -119,7 +121,8 @@ TEST(Protocol, MalformedRequestsGetAnErrorReplyAndNeverReachTheHandler) {
     }
     EXPECT_EQ(server.handled, 0U);
     // The server keeps serving afterwards.
-    const auto reply = Adder::serve(kaal::ipc::encode_request(Add{2, 2}, mrs.all()), server, mrs.all());
+    const auto reply =
+        Adder::serve(kaal::ipc::encode_request(Add{2, 2}, mrs.all()), server, mrs.all());
     EXPECT_EQ(kaal::ipc::decode_reply<Sum>(reply, mrs.all())->value, 4U);
 }
 

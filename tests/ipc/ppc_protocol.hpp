@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/ipc/message_codec.hpp>
-
 #include <cstdint>
+
+#include <kaal/ipc/message_codec.hpp>
 
 // A small protocol for the codec tests and the fuzzer: an adder with a running total.
 namespace kaal::ipc::test {

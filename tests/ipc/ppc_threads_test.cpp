@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // A client PD and a server PD on two host threads: the server runs the mock event loop, the
 // client calls it with typed requests, malformed ones among them, while notifications flow too.
-#include "ppc_protocol.hpp"
+#include <atomic>
+#include <gtest/gtest.h>
+#include <thread>
 
 #include <kaal/ipc/ppc.hpp>
 #include <kaal/platform/channel.hpp>
 
-#include <gtest/gtest.h>
-
-#include <atomic>
-#include <thread>
+#include "ppc_protocol.hpp"
 
 namespace {
 
@@ -31,14 +30,15 @@ TEST(PpcThreads, ServerAnswersValidCallsRejectsMalformedOnesAndKeepsServing) {
     kaal::mock::ProtectionDomain server_pd;
     client_pd.name = "client";
     server_pd.name = "server";
-    kaal::mock::connect(client_pd, server_pd,
-                        {.a_id = client_to_server.id(), .b_id = server_to_client.id(),
-                         .a_calls_b = true});
+    kaal::mock::connect(
+        client_pd, server_pd,
+        {.a_id = client_to_server.id(), .b_id = server_to_client.id(), .a_calls_b = true});
     AdderServer adder;
     std::atomic<unsigned> notifications{0};
     std::thread server([&] {
         kaal::mock::run_event_loop(
-            server_pd, [&](Channel ch) {
+            server_pd,
+            [&](Channel ch) {
                 EXPECT_EQ(ch, server_to_client);
                 notifications.fetch_add(1);
             },

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "ring_test_support.hpp"
+#include <array>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <limits>
 
 #include <kaal/ipc/buffer_descriptor.hpp>
 #include <kaal/ipc/queue_pair.hpp>
 
-#include <gtest/gtest.h>
-
-#include <array>
-#include <cstring>
-#include <limits>
+#include "ring_test_support.hpp"
 
 namespace {
 

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include "ring_test_support.hpp"
+#include <array>
+#include <cstdint>
+#include <gtest/gtest.h>
+#include <numeric>
+#include <vector>
 
 #include <kaal/ipc/ring_buffer.hpp>
 
-#include <gtest/gtest.h>
-
-#include <array>
-#include <cstdint>
-#include <numeric>
-#include <vector>
+#include "ring_test_support.hpp"
 
 namespace {
 
@@ -220,7 +219,7 @@ TEST(RingSuppression, ConsumerRecheckSeesItemsThatRacedTheRequest) {
     Fixture f{8};
     // The consumer found the ring empty, and before it asks for a signal an item arrives.
     ASSERT_TRUE(f.ring.push(1).ok());
-    EXPECT_FALSE(f.ring.consumer_may_sleep()); // the re-check finds it: drain, do not sleep
+    EXPECT_FALSE(f.ring.consumer_may_sleep());        // the re-check finds it: drain, do not sleep
     EXPECT_EQ(f.control().consumer_wants_signal, 0U); // the request was withdrawn
     EXPECT_FALSE(f.ring.consumer_needs_signal());     // so no redundant signal
     EXPECT_EQ(*f.ring.pop(), 1U);

@@ -3,23 +3,22 @@
 // have. Run under ThreadSanitizer by the tsan preset (label `concurrency`): TSan checks that
 // the release/acquire pairs really order every slot access. KAAL_STRESS_ITEMS overrides the
 // item count.
-#include "ring_test_support.hpp"
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <kaal/ipc/buffer_descriptor.hpp>
 #include <kaal/ipc/queue_pair.hpp>
 #include <kaal/ipc/ring_buffer.hpp>
 #include <kaal/platform/channel.hpp>
 
-#include <gtest/gtest.h>
-
-#include <atomic>
-#include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <iostream>
-#include <string>
-#include <thread>
-#include <vector>
+#include "ring_test_support.hpp"
 
 namespace {
 
@@ -36,7 +35,7 @@ std::uint64_t stress_items() {
         return std::stoull(env);
     }
 #if defined(__SANITIZE_THREAD__)
-    return 2'000'000; // a few seconds per test under TSan on two cores
+    return 8'000'000; // about ten seconds per test under TSan on two cores
 #else
     return 1'000'000;
 #endif
@@ -48,7 +47,9 @@ struct Item {
     std::uint64_t sequence;
     std::uint64_t payload;
 };
-std::uint64_t payload_of(std::uint64_t n) { return n * 0x9E3779B97F4A7C15ULL ^ (n >> 7); }
+std::uint64_t payload_of(std::uint64_t n) {
+    return n * 0x9E3779B97F4A7C15ULL ^ (n >> 7);
+}
 
 struct Totals {
     std::uint64_t received = 0;

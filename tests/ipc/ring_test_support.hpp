@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/ipc/ring_buffer.hpp>
-
 #include <cstddef>
 #include <cstring>
 #include <memory>
 #include <new>
+
+#include <kaal/ipc/ring_buffer.hpp>
 
 namespace kaal::ipc::test {
 
@@ -15,11 +15,11 @@ namespace kaal::ipc::test {
 class Region {
 public:
     explicit Region(std::size_t bytes)
-        : bytes_(bytes), memory_(static_cast<std::byte*>(::operator new(
-                             bytes, std::align_val_t{cache_line_size}))) {
+        : bytes_(bytes), memory_(static_cast<std::byte*>(
+                             ::operator new (bytes, std::align_val_t{cache_line_size}))) {
         std::memset(memory_, 0, bytes);
     }
-    ~Region() { ::operator delete(memory_, std::align_val_t{cache_line_size}); }
+    ~Region() { ::operator delete (memory_, std::align_val_t{cache_line_size}); }
     Region(const Region&) = delete;
     Region& operator=(const Region&) = delete;
 

@@ -22,9 +22,8 @@
 //
 // Variants with a step removed must find a lost wake-up, which shows both that the explorer
 // can find one and that each part of the protocol is necessary.
-#include <gtest/gtest.h>
-
 #include <cstdint>
+#include <gtest/gtest.h>
 #include <iostream>
 #include <string>
 #include <unordered_map>
@@ -56,18 +55,18 @@ enum ConsumerPc : std::uint8_t { c_drain, c_request, c_fence, c_recheck, c_cance
 struct State {
     ProducerPc p_pc = p_publish;
     ConsumerPc c_pc = c_drain;
-    std::uint8_t pushed = 0;   // items the producer has published
-    std::uint8_t consumed = 0; // the consumer's head
-    std::uint8_t tail = 0;     // memory
-    std::uint8_t flag = 0;     // memory: consumer_wants_signal
+    std::uint8_t pushed = 0;     // items the producer has published
+    std::uint8_t consumed = 0;   // the consumer's head
+    std::uint8_t tail = 0;       // memory
+    std::uint8_t flag = 0;       // memory: consumer_wants_signal
     bool signal_pending = false; // the consumer's notification word
     std::vector<BufferedStore> p_buffer;
     std::vector<BufferedStore> c_buffer;
 
     [[nodiscard]] std::string key() const {
-        std::string k{static_cast<char>(p_pc),  static_cast<char>(c_pc),
-                      static_cast<char>(pushed), static_cast<char>(consumed),
-                      static_cast<char>(tail),   static_cast<char>(flag),
+        std::string k{static_cast<char>(p_pc),          static_cast<char>(c_pc),
+                      static_cast<char>(pushed),        static_cast<char>(consumed),
+                      static_cast<char>(tail),          static_cast<char>(flag),
                       static_cast<char>(signal_pending)};
         for (const auto* buffer : {&p_buffer, &c_buffer}) {
             k.push_back('|');
@@ -82,7 +81,7 @@ struct State {
 
 struct Outcome {
     std::size_t states = 0;
-    std::size_t finished = 0; // terminal states with every item consumed
+    std::size_t finished = 0;     // terminal states with every item consumed
     std::size_t lost_wakeups = 0; // terminal states with the consumer asleep and items left
     std::vector<std::string> counterexample;
 };
@@ -122,7 +121,8 @@ public:
 
 private:
     // A store: into the side's buffer, or straight to memory in the SC model.
-    void store(State& s, std::vector<BufferedStore>& buffer, Location loc, std::uint8_t value) const {
+    void store(State& s, std::vector<BufferedStore>& buffer, Location loc,
+               std::uint8_t value) const {
         if (memory_.store_buffers) {
             buffer.push_back({loc, value});
         } else {
@@ -133,7 +133,8 @@ private:
         (loc == tail_loc ? s.tail : s.flag) = value;
     }
     // A load sees the side's own newest buffered store to the location, else memory.
-    static std::uint8_t load(const State& s, const std::vector<BufferedStore>& buffer, Location loc) {
+    static std::uint8_t load(const State& s, const std::vector<BufferedStore>& buffer,
+                             Location loc) {
         for (auto it = buffer.rbegin(); it != buffer.rend(); ++it) {
             if (it->loc == loc) {
                 return it->value;
@@ -305,8 +306,7 @@ TEST(WakeupModel, WithoutTheRecheckAWakeupIsLostEvenUnderSequentialConsistency) 
 }
 
 TEST(WakeupModel, WithoutFencesStoreBufferingLosesAWakeup) {
-    const auto o =
-        explore(Protocol{.consumer_fence = false, .producer_fence = false}, Memory{}, 1);
+    const auto o = explore(Protocol{.consumer_fence = false, .producer_fence = false}, Memory{}, 1);
     print("no fences, store buffers", o);
     EXPECT_GT(o.lost_wakeups, 0U);
     // The same protocol is correct if nothing is ever reordered: the fences are exactly what

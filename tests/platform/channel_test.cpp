@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include <kaal/platform/channel.hpp>
-
 #include <gtest/gtest.h>
-
 #include <thread>
 #include <vector>
+
+#include <kaal/platform/channel.hpp>
 
 namespace {
 
@@ -124,7 +123,8 @@ TEST(MessageInfo, ClampsToTheKernelFields) {
     EXPECT_EQ(m.label(), MessageInfo::max_label);
     EXPECT_EQ(m.length(), MessageInfo::max_length);
     EXPECT_TRUE(kaal::is_error_reply(kaal::error_reply(Error::malformed_message)));
-    EXPECT_EQ(kaal::reply_error(kaal::error_reply(Error::malformed_message)), Error::malformed_message);
+    EXPECT_EQ(kaal::reply_error(kaal::error_reply(Error::malformed_message)),
+              Error::malformed_message);
     EXPECT_FALSE(kaal::is_error_reply(kaal::ok_reply(3)));
 }
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/core/result.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <type_traits>
+
+#include <kaal/core/result.hpp>
 
 // Rings carry descriptors, not data: the data sits in a second shared region, a pool of buffers
 // (like a DMA buffer pool), and a descriptor names one buffer by its offset into that pool. An

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/ipc/ring_buffer.hpp>
-
 #include <cstddef>
 #include <span>
 #include <string_view>
+
+#include <kaal/ipc/ring_buffer.hpp>
 
 // A byte stream for serial data: a ring of single bytes between one writer PD and one reader PD.
 // Writes and reads are partial, like a UART FIFO: `write` takes what fits and says how much, and
@@ -16,7 +16,9 @@ class ByteStream {
 public:
     using Ring = RingBuffer<char>;
 
-    static constexpr std::size_t region_size(RingIndex capacity) { return Ring::region_size(capacity); }
+    static constexpr std::size_t region_size(RingIndex capacity) {
+        return Ring::region_size(capacity);
+    }
 
     static Result<ByteStream> attach(void* region, std::size_t region_bytes, RingIndex capacity) {
         KAAL_TRY(auto ring, Ring::attach(region, region_bytes, capacity));

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/core/result.hpp>
-#include <kaal/platform/message.hpp>
-
 #include <array>
 #include <bit>
 #include <concepts>
@@ -11,6 +8,9 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+
+#include <kaal/core/result.hpp>
+#include <kaal/platform/message.hpp>
 
 // Typed messages over message registers. A protected call carries a label and up to
 // seL4_MsgMaxLength words (seL4 manual, "Message Registers"); this header maps C++ structs onto
@@ -28,15 +28,15 @@ namespace kaal::ipc {
 // with no padding, or an empty struct. No padding means no byte of the sender's memory travels
 // unintentionally; whole words means the layout is the same in every PD.
 template <typename M>
-concept Payload =
-    std::is_trivially_copyable_v<M> && std::is_default_constructible_v<M> &&
-    (std::is_empty_v<M> || (std::has_unique_object_representations_v<M> &&
-                            sizeof(M) % sizeof(Word) == 0 &&
-                            sizeof(M) / sizeof(Word) <= MessageInfo::max_length));
+concept Payload = std::is_trivially_copyable_v<M> && std::is_default_constructible_v<M> &&
+    (std::is_empty_v<M> ||
+     (std::has_unique_object_representations_v<M> && sizeof(M) % sizeof(Word) == 0 &&
+      sizeof(M) / sizeof(Word) <= MessageInfo::max_length));
 
 template <Payload M>
-inline constexpr unsigned payload_words =
-    std::is_empty_v<M> ? 0U : static_cast<unsigned>(sizeof(M) / sizeof(Word));
+inline constexpr unsigned payload_words = std::is_empty_v<M>
+                                              ? 0U
+                                              : static_cast<unsigned>(sizeof(M) / sizeof(Word));
 
 // A reply that carries nothing but success.
 struct EmptyPayload {};
@@ -46,7 +46,7 @@ struct EmptyPayload {};
 template <typename R>
 concept Request = Payload<R> && Payload<typename R::Reply> && requires {
     { R::label } -> std::convertible_to<Word>;
-} && (R::label <= MessageInfo::max_label);
+} &&(R::label <= MessageInfo::max_label);
 
 // Message registers as an array: the words of one message, for tests and fuzzing. Reading past
 // the end is a bug in the codec and traps.

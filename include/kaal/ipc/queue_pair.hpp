@@ -38,8 +38,9 @@ public:
             return region == nullptr ? Error::invalid_argument : Error::no_space;
         }
         KAAL_TRY(auto free_ring, Ring::attach(region, ring_stride(capacity), capacity));
-        KAAL_TRY(auto active_ring, Ring::attach(static_cast<std::byte*>(region) + ring_stride(capacity),
-                                           ring_stride(capacity), capacity));
+        KAAL_TRY(auto active_ring,
+                 Ring::attach(static_cast<std::byte*>(region) + ring_stride(capacity),
+                              ring_stride(capacity), capacity));
         return QueuePair(free_ring, active_ring);
     }
 

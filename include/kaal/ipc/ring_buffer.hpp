@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/core/result.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <type_traits>
+
+#include <kaal/core/result.hpp>
 
 // A single-producer/single-consumer ring of fixed-size slots in a memory region shared by two
 // protection domains (a Microkit `memory_region` mapped into both, Microkit manual "memory_region"
@@ -47,8 +47,8 @@ inline constexpr RingIndex max_ring_capacity = RingIndex{1} << 31;
 // The signal flags are on a third line: each is written only around sleeping and read once per
 // batch, so that line stays shared in both caches while data flows.
 struct RingControl {
-    alignas(cache_line_size) RingIndex tail;    // written by the producer only
-    alignas(cache_line_size) RingIndex head;    // written by the consumer only
+    alignas(cache_line_size) RingIndex tail;                      // written by the producer only
+    alignas(cache_line_size) RingIndex head;                      // written by the consumer only
     alignas(cache_line_size) std::uint32_t consumer_wants_signal; // set: consumer, clear: producer
     std::uint32_t producer_wants_signal;                          // set: producer, clear: consumer
 };
@@ -89,7 +89,9 @@ inline void full_fence() {
 #endif
 }
 
-constexpr bool is_power_of_two(RingIndex n) { return n != 0 && (n & (n - 1)) == 0; }
+constexpr bool is_power_of_two(RingIndex n) {
+    return n != 0 && (n & (n - 1)) == 0;
+}
 
 } // namespace detail
 
@@ -190,7 +192,9 @@ public:
         const RingIndex start = producer_.tail & mask_;
         const RingIndex first = std::min(count, capacity() - start); // up to the end of the slots
         std::copy_n(items.data(), first, slots_ + start);
-        std::copy_n(items.data() + first, count - first, slots_);
+        if (first != count) {
+            std::copy_n(items.data() + first, count - first, slots_);
+        }
         producer_.tail += count;
         if (count != 0) {
             detail::store_release(control_->tail, producer_.tail);
@@ -208,7 +212,9 @@ public:
     // case the request is consumed and the caller must notify the consumer's channel.
     // P2 (fence) and P3 of the protocol above; the fence orders the caller's earlier release
     // store of tail (P1) before the load of the flag.
-    [[nodiscard]] bool consumer_needs_signal() { return take_request(control_->consumer_wants_signal); }
+    [[nodiscard]] bool consumer_needs_signal() {
+        return take_request(control_->consumer_wants_signal);
+    }
 
     // Producer only, on finding the ring full: asks the consumer for a signal when it frees a
     // slot, then looks again. True: still full, the producer may sleep (return to the event
@@ -247,7 +253,9 @@ public:
         const RingIndex start = consumer_.head & mask_;
         const RingIndex first = std::min(count, capacity() - start);
         std::copy_n(slots_ + start, first, out.data());
-        std::copy_n(slots_, count - first, out.data() + first);
+        if (first != count) {
+            std::copy_n(slots_, count - first, out.data() + first);
+        }
         consumer_.head += count;
         if (count != 0) {
             detail::store_release(control_->head, consumer_.head);
@@ -276,12 +284,17 @@ public:
     // Consumer only, after popping a batch: true if the producer is waiting for space, in which
     // case the request is consumed and the caller must notify the producer's channel. The fence
     // orders the earlier release store of head before the load of the flag, as P2 does.
-    [[nodiscard]] bool producer_needs_signal() { return take_request(control_->producer_wants_signal); }
+    [[nodiscard]] bool producer_needs_signal() {
+        return take_request(control_->producer_wants_signal);
+    }
 
 private:
     RingBuffer(RingControl* control, RingIndex capacity)
         : control_(control),
-          slots_(reinterpret_cast<T*>(reinterpret_cast<std::byte*>(control) + sizeof(RingControl))),
+          // The slots start a whole number of cache lines in, and attach() checked the region
+          // is cache-line aligned, so they are aligned for T (alignof(T) <= cache_line_size).
+          slots_(static_cast<T*>(
+              static_cast<void*>(reinterpret_cast<std::byte*>(control) + sizeof(RingControl)))),
           mask_(capacity - 1) {
         // Start from whatever the shared indices say, so a view made after a restart of one
         // side carries on where the ring is.

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#include <kaal/platform/channel.hpp>
-
 #include <array>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+
+#include <kaal/platform/channel.hpp>
 
 // Mock mode models one protection domain per host thread. A test, or a mock system composer,
 // fills in the `ProtectionDomain` record with the same channel masks the Microkit tool would
@@ -119,7 +119,9 @@ void run_event_loop(ProtectionDomain& pd, const std::function<void(Channel)>& no
 void request_stop(ProtectionDomain& pd);
 
 // Blocks the caller, as its PD, until that PD is notified; returns the notified channels.
-inline Word wait_for_notification() { return current_pd().inbox.wait(); }
+inline Word wait_for_notification() {
+    return current_pd().inbox.wait();
+}
 
 } // namespace kaal::mock
 
@@ -132,6 +134,8 @@ Result<MessageInfo> ppcall(Channel ch, MessageInfo msg);
 inline void mr_set(unsigned index, Word value) {
     mock::current_pd().message_registers.at(index) = value;
 }
-inline Word mr_get(unsigned index) { return mock::current_pd().message_registers.at(index); }
+inline Word mr_get(unsigned index) {
+    return mock::current_pd().message_registers.at(index);
+}
 
 } // namespace kaal
