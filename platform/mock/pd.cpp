@@ -10,9 +10,9 @@ namespace detail {
 // A caller blocked in Inbox::call. It lives on the caller's stack for exactly as long as the
 // caller is blocked, so the inbox needs no storage of its own for it.
 struct PendingCall {
-    Channel at_owner;
-    MessageInfo msg;
-    std::array<Word, MessageInfo::max_length>* mrs;
+    Channel at_owner{0};
+    MessageInfo msg{};
+    std::array<Word, MessageInfo::max_length>* mrs = nullptr;
     MessageInfo reply{};
     bool answered = false;
     PendingCall* next = nullptr;

@@ -27,14 +27,14 @@ static_assert(kaal::ipc::payload_words<Accumulate> == 1); // two 32-bit fields s
 static_assert(kaal::ipc::payload_words<Reset> == 0);
 static_assert(kaal::ipc::payload_words<Fill> == MessageInfo::max_length);
 struct Padded {
-    static constexpr Word label = 9;
+    [[maybe_unused]] static constexpr Word label = 9;
     using Reply = EmptyPayload;
     std::uint32_t a;
     Word b; // four bytes of padding before this
 };
 static_assert(!kaal::ipc::Request<Padded>, "padding would leak the sender's memory");
 struct TooLong {
-    static constexpr Word label = 9;
+    [[maybe_unused]] static constexpr Word label = 9;
     using Reply = EmptyPayload;
     Word words[MessageInfo::max_length + 1];
 };

@@ -61,7 +61,7 @@ TEST(QueuePair, BuffersCirculateBetweenFillerAndDrainer) {
     constexpr std::uint32_t buffers = 4;
     constexpr std::uint32_t buffer_size = 32;
     Region rings(QueuePair<>::region_size(buffers));
-    std::array<std::byte, buffers * buffer_size> pool{};
+    std::array<std::byte, std::size_t{buffers} * buffer_size> pool{};
     const DataRegion data{pool.data(), pool.size()};
     // Each side has its own view, as each PD does.
     auto drainer = QueuePair<>::attach(rings.data(), rings.size(), buffers).value();

@@ -22,7 +22,9 @@ struct Fixture {
     explicit Fixture(RingIndex capacity)
         : region(RingBuffer<T>::region_size(capacity)),
           ring(RingBuffer<T>::attach(region.data(), region.size(), capacity).value()) {}
-    RingControl& control() const { return *reinterpret_cast<RingControl*>(region.data()); }
+    [[nodiscard]] RingControl& control() const {
+        return *reinterpret_cast<RingControl*>(region.data());
+    }
     Region region;
     RingBuffer<T> ring;
 };

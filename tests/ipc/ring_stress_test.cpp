@@ -24,7 +24,6 @@ namespace {
 
 using kaal::Channel;
 using kaal::Error;
-using kaal::ipc::BufferDescriptor;
 using kaal::ipc::DataRegion;
 using kaal::ipc::QueuePair;
 using kaal::ipc::RingBuffer;
@@ -213,7 +212,7 @@ TEST(RingStress, QueuePairCirculatesBuffersBetweenThreads) {
     constexpr std::uint32_t buffers = 16;
     constexpr std::uint32_t buffer_size = 64;
     Region rings(QueuePair<>::region_size(buffers));
-    Region pool(buffers * buffer_size);
+    Region pool(std::size_t{buffers} * buffer_size);
     const DataRegion data{pool.data(), pool.size()};
     {
         auto owner = QueuePair<>::attach(rings.data(), rings.size(), buffers).value();

@@ -22,6 +22,7 @@
 //
 // Variants with a step removed must find a lost wake-up, which shows both that the explorer
 // can find one and that each part of the protocol is necessary.
+#include <cstddef>
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <iostream>
@@ -135,9 +136,9 @@ private:
     // A load sees the side's own newest buffered store to the location, else memory.
     static std::uint8_t load(const State& s, const std::vector<BufferedStore>& buffer,
                              Location loc) {
-        for (auto it = buffer.rbegin(); it != buffer.rend(); ++it) {
-            if (it->loc == loc) {
-                return it->value;
+        for (std::size_t i = buffer.size(); i-- > 0;) {
+            if (buffer[i].loc == loc) {
+                return buffer[i].value;
             }
         }
         return loc == tail_loc ? s.tail : s.flag;
