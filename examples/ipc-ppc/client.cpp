@@ -2,16 +2,10 @@
 // ipc-ppc client: valid calls, then two malformed ones (an unknown label, and a known label
 // with the wrong length), then valid calls again, which must still succeed.
 #include <kaal/ipc/ppc.hpp>
+#include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 
 #include "adder_protocol.hpp"
-
-// ComponentSlot (component.hpp) casts its byte storage to the component type, which
-// -Wcast-align flags under -mstrict-align for any component with data members.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcast-align"
-#include <kaal/platform/component.hpp>
-#pragma GCC diagnostic pop
 
 namespace {
 

@@ -2,16 +2,10 @@
 // ipc-ppc server: serves the adder protocol. Malformed calls are answered with
 // error_reply(malformed_message) by kaal::ipc::serve before any handler sees them.
 #include <kaal/ipc/ppc.hpp>
+#include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 
 #include "adder_protocol.hpp"
-
-// ComponentSlot (component.hpp) casts its byte storage to the component type, which
-// -Wcast-align flags under -mstrict-align for any component with data members.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcast-align"
-#include <kaal/platform/component.hpp>
-#pragma GCC diagnostic pop
 
 namespace {
 

@@ -4,16 +4,10 @@
 #include <optional>
 
 #include <kaal/ipc/queue_pair.hpp>
+#include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 
 #include "ipc_ring.hpp"
-
-// ComponentSlot (component.hpp) casts its byte storage to the component type, which
-// -Wcast-align flags under -mstrict-align for any component with data members.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcast-align"
-#include <kaal/platform/component.hpp>
-#pragma GCC diagnostic pop
 
 extern "C" {
 kaal::Word ring_region;

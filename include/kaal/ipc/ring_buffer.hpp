@@ -222,7 +222,7 @@ public:
     // and the producer should push again.
     [[nodiscard]] bool producer_may_sleep() {
         return request_then_recheck(control_->producer_wants_signal, [this] {
-            producer_.head_cache = detail::load_acquire(control_->head);
+            producer_.head_cache = clamp_head(detail::load_acquire(control_->head));
             return producer_.tail - producer_.head_cache >= capacity();
         });
     }
@@ -299,7 +299,7 @@ private:
         // Start from whatever the shared indices say, so a view made after a restart of one
         // side carries on where the ring is.
         producer_.tail = detail::load_relaxed(control_->tail);
-        producer_.head_cache = detail::load_acquire(control_->head);
+        producer_.head_cache = clamp_head(detail::load_acquire(control_->head));
         consumer_.head = detail::load_relaxed(control_->head);
         consumer_.tail_cache = clamp_tail(detail::load_acquire(control_->tail));
     }
