@@ -38,46 +38,58 @@ Result<Capability> derive(const Slot& source) {
     return derived;
 }
 
-} // namespace
+struct SlotAddress {
+    CPtr root;
+    CPtr index;
+    std::uint8_t depth;
+};
 
-Status Kernel::cnode_copy(CPtr dest_root, CPtr dest_index, std::uint8_t dest_depth, CPtr src_root,
-                          CPtr src_index, std::uint8_t src_depth, CapRights rights) {
-    const std::lock_guard guard{state_->lock};
-    auto& s = *state_;
-    KAAL_TRY(Slot * dest, s.lookup_target(dest_root, dest_index, dest_depth));
-    if (auto error = s.injected(Invocation::cnode_copy)) {
+struct Derivation {
+    Slot* dest;
+    Slot* source;
+    Capability cap; // derived from the source, rights already masked
+};
+
+// The part copy and mint share, in seL4's order of checks: the destination is looked up and
+// must be empty, then the source must hold a cap that may be derived. A test's injected failure
+// for the invocation comes after the destination lookup, where the kernel's own errors would.
+Result<Derivation> derive_into(Kernel::State& s, Invocation invocation, SlotAddress to,
+                               SlotAddress from, CapRights rights) {
+    KAAL_TRY(Slot * dest, s.lookup_target(to.root, to.index, to.depth));
+    if (auto error = s.injected(invocation)) {
         return *error;
     }
     if (dest->cap.type != CapType::null) {
         return Error::delete_first;
     }
-    KAAL_TRY(Slot * source, s.lookup_target(src_root, src_index, src_depth));
+    KAAL_TRY(Slot * source, s.lookup_target(from.root, from.index, from.depth));
     if (source->cap.type == CapType::null) {
         return Error::failed_lookup;
     }
-    KAAL_TRY(Capability copy, derive(*source));
-    copy.rights = copy.rights.masked_by(rights);
-    s.insert(*dest, std::move(copy), source);
+    KAAL_TRY(Capability cap, derive(*source));
+    cap.rights = cap.rights.masked_by(rights);
+    return Derivation{dest, source, std::move(cap)};
+}
+
+} // namespace
+
+Status Kernel::cnode_copy(CPtr dest_root, CPtr dest_index, std::uint8_t dest_depth, CPtr src_root,
+                          CPtr src_index, std::uint8_t src_depth, CapRights rights) {
+    const std::lock_guard guard{state_->lock};
+    KAAL_TRY(Derivation copy,
+             derive_into(*state_, Invocation::cnode_copy, {dest_root, dest_index, dest_depth},
+                         {src_root, src_index, src_depth}, rights));
+    state_->insert(*copy.dest, std::move(copy.cap), copy.source);
     return {};
 }
 
 Status Kernel::cnode_mint(CPtr dest_root, CPtr dest_index, std::uint8_t dest_depth, CPtr src_root,
                           CPtr src_index, std::uint8_t src_depth, CapRights rights, Word badge) {
     const std::lock_guard guard{state_->lock};
-    auto& s = *state_;
-    KAAL_TRY(Slot * dest, s.lookup_target(dest_root, dest_index, dest_depth));
-    if (auto error = s.injected(Invocation::cnode_mint)) {
-        return *error;
-    }
-    if (dest->cap.type != CapType::null) {
-        return Error::delete_first;
-    }
-    KAAL_TRY(Slot * source, s.lookup_target(src_root, src_index, src_depth));
-    if (source->cap.type == CapType::null) {
-        return Error::failed_lookup;
-    }
-    KAAL_TRY(Capability minted, derive(*source));
-    minted.rights = minted.rights.masked_by(rights);
+    KAAL_TRY(Derivation derivation,
+             derive_into(*state_, Invocation::cnode_mint, {dest_root, dest_index, dest_depth},
+                         {src_root, src_index, src_depth}, rights));
+    Capability& minted = derivation.cap;
     switch (minted.type) {
     case CapType::endpoint:
     case CapType::notification:
@@ -101,7 +113,7 @@ Status Kernel::cnode_mint(CPtr dest_root, CPtr dest_index, std::uint8_t dest_dep
     }
     default: break; // other caps ignore the badge word
     }
-    s.insert(*dest, std::move(minted), source);
+    state_->insert(*derivation.dest, std::move(minted), derivation.source);
     return {};
 }
 
