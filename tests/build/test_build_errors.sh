@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Bad build input must end in exactly one clear line on stderr that names the problem:
-# an unset or invalid MICROKIT_SDK, an SDK of the wrong version or board, and a .system file
-# whose program_image no component builds. Needs no real SDK: it builds fake SDK layouts.
+# an unset or invalid MICROKIT_SDK or SEL4_KERNEL_DIR, an SDK of the wrong version or board,
+# and a .system file whose program_image no component builds. Needs no real SDK: it builds fake SDK layouts.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -59,6 +59,12 @@ fake_sdk "$work/noboard" 2.0.1
 rm -rf "$work/noboard/board"
 expect_one_line "SDK without the board" "has no board 'qemu_virt_aarch64' config 'debug' \(include/microkit.h missing\)$" \
   build "$work/noboard" noboard
+
+expect_one_line "unset SEL4_KERNEL_DIR" '^error: SEL4_KERNEL_DIR is not set' \
+  env -u SEL4_KERNEL_DIR "$root/scripts/build-runtime.sh" "$work/build-rt-unset"
+mkdir -p "$work/nokernel/include"
+expect_one_line "SEL4_KERNEL_DIR without a kernel" "is not a seL4 kernel build with libsel4 headers \(kernel.elf missing\)$" \
+  env SEL4_KERNEL_DIR="$work/nokernel" "$root/scripts/build-runtime.sh" "$work/build-rt-bad"
 
 # A complete SDK layout passes every check: configuration itself succeeds.
 fake_sdk "$work/good" 2.0.1
