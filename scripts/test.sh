@@ -27,3 +27,12 @@ if grep -rqs 'LABELS.*concurrency' tests --include=CMakeLists.txt; then
   kaal_build tsan "$kaal_root/build/tsan"
   ctest --preset tsan -j "$jobs"
 fi
+
+# Runtime mode has no boot test yet (issue #6); building it checks that the broker and platform
+# compile freestanding against the real x86_64 libsel4.
+if [[ -n "${SEL4_KERNEL_DIR:-}" ]]; then
+  kaal_build runtime "$kaal_root/build/runtime" -DSEL4_KERNEL_DIR="$SEL4_KERNEL_DIR" >/dev/null
+  echo "runtime: libraries built against $SEL4_KERNEL_DIR"
+else
+  echo "runtime: SKIPPED: SEL4_KERNEL_DIR not set (runtime libraries not built)"
+fi
