@@ -25,6 +25,13 @@ unsigned x86_level(ObjectType type) {
     }
 }
 
+// Frame and page-table maps both name the address space they map into; a cap of any other type
+// there is an invalid capability (seL4 manual, "Virtual Address Spaces").
+bool names_vspace(Kernel::State& s, CPtr vspace) {
+    auto space = s.lookup_invoked(vspace);
+    return space && (*space)->cap.type == CapType::vspace;
+}
+
 } // namespace
 
 Status Kernel::frame_map(CPtr frame, CPtr vspace, Word vaddr, CapRights rights, bool cached) {
@@ -40,8 +47,7 @@ Status Kernel::frame_map(CPtr frame, CPtr vspace, Word vaddr, CapRights rights, 
     if (auto error = s.injected(Invocation::frame_map)) {
         return *error;
     }
-    auto space = s.lookup_invoked(vspace);
-    if (!space || (*space)->cap.type != CapType::vspace) {
+    if (!names_vspace(s, vspace)) {
         return Error::invalid_capability;
     }
     auto& cap = slot->cap;
@@ -130,8 +136,7 @@ Status Kernel::paging_map(ObjectType type, CPtr table, CPtr vspace, Word vaddr) 
     if (auto error = s.injected(Invocation::paging_map)) {
         return *error;
     }
-    auto space = s.lookup_invoked(vspace);
-    if (!space || (*space)->cap.type != CapType::vspace) {
+    if (!names_vspace(s, vspace)) {
         return Error::invalid_capability;
     }
     auto& cap = slot->cap;
