@@ -39,7 +39,6 @@ kaal_build() {
 # The Microkit preset, built with the SDK in $MICROKIT_SDK (checked by cmake/KaalMicrokit.cmake).
 kaal_build_microkit() {
   local dir=${1:-$kaal_root/build/microkit}
-  [[ -n "${MICROKIT_SDK:-}" ]] || kaal_die "MICROKIT_SDK is not set: point it at an unpacked" \
-    "Microkit SDK 2.0.1 (see README, 'Getting the Microkit SDK')"
-  kaal_build microkit "$dir" -DMICROKIT_SDK="$MICROKIT_SDK"
+  # Passed even when empty, so a stale cached SDK is never used silently.
+  kaal_build microkit "$dir" -DMICROKIT_SDK="${MICROKIT_SDK:-}"
 }
