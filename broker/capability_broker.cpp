@@ -395,30 +395,51 @@ Result<Word> CapabilityBroker::reserve_vaddr(Word bytes) {
 // The kernel never creates paging structures: a mapping with a level missing fails with
 // seL4_FailedLookup, and the caller maps a table there and retries (seL4 manual, "Virtual
 // Address Spaces"). Three levels sit below the VSpace root on both architectures.
+Result<CPtr> CapabilityBroker::derive(CPtr original, CapRights rights, const Word* badge) {
+    KAAL_TRY(const CPtr slot, slots_.alloc());
+    const Status done =
+        badge == nullptr ? kernel::cnode_copy(slot_path(slot), slot_path(original), rights)
+                         : kernel::cnode_mint(slot_path(slot), slot_path(original), rights, *badge);
+    if (!done) {
+        slots_.free(slot);
+        return done.error();
+    }
+    return slot;
+}
+
+Status CapabilityBroker::release_slot(CPtr slot) {
+    KAAL_CHECK(kernel::cnode_delete(slot_path(slot)));
+    slots_.free(slot);
+    return {};
+}
+
 Status CapabilityBroker::map_frame(CPtr frame, Word vaddr, CapRights rights, bool cached) {
+    return map_page(root_vspace, Cap<cap::SmallFrame>{frame}, vaddr, rights, cached);
+}
+
+Status CapabilityBroker::map_page(Cap<cap::VSpace> vspace, Cap<cap::SmallFrame> frame, Word vaddr,
+                                  CapRights rights, bool cached) {
     constexpr int levels_below_root = 3;
     for (int attempt = 0;; ++attempt) {
-        const Status mapped =
-            kernel::frame_map(Cap<cap::SmallFrame>{frame}, root_vspace, vaddr, rights, cached);
+        const Status mapped = kernel::frame_map(frame, vspace, vaddr, rights, cached);
         if (mapped || mapped.error() != Error::failed_lookup || attempt == levels_below_root) {
             return mapped;
         }
-        KAAL_CHECK(add_paging(ObjectType::page_table, vaddr));
+        KAAL_CHECK(add_paging(vspace, ObjectType::page_table, vaddr));
     }
 }
 
 // On aarch64 a page table goes at the highest missing level. On x86_64 each level has its own
 // type, so a page table whose directory is missing needs the directory first, and so on up.
-Status CapabilityBroker::add_paging(ObjectType type, Word vaddr) {
+Status CapabilityBroker::add_paging(Cap<cap::VSpace> vspace, ObjectType type, Word vaddr) {
     KAAL_TRY(const CPtr table, create_object(type, 0));
-    const auto map = [&] {
-        return kernel::raw::paging_map(type, table, root_vspace.cptr(), vaddr);
-    };
+    const auto map = [&] { return kernel::raw::paging_map(type, table, vspace.cptr(), vaddr); };
     Status mapped = map();
     if (!mapped && mapped.error() == Error::failed_lookup && arch() == Arch::x86_64 &&
         type != ObjectType::pdpt) {
         KAAL_CHECK(add_paging(
-            type == ObjectType::page_table ? ObjectType::page_directory : ObjectType::pdpt, vaddr));
+            vspace, type == ObjectType::page_table ? ObjectType::page_directory : ObjectType::pdpt,
+            vaddr));
         mapped = map();
     }
     return mapped;

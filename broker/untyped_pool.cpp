@@ -14,8 +14,16 @@ Status UntypedPool::add(const UntypedRecord& record) {
     if (count_ == capacity) {
         return Error::no_space;
     }
+    // The kernel cuts untypeds at size-aligned *kernel virtual* addresses (seL4's
+    // create_untypeds_for_region works on the kernel window), and the window's base is aligned
+    // to 2^39 only. So on x86_64 the device untypeds above 512 GiB are not aligned to their size
+    // physically, and what the kernel guarantees is alignment to min(size, 2^39).
+    constexpr unsigned window_align_bits = 39;
+    const unsigned align_bits =
+        record.size_bits < window_align_bits ? record.size_bits : window_align_bits;
     if (record.size_bits < object_bits::min_untyped ||
-        record.size_bits > object_bits::max_untyped || (record.paddr & (record.size() - 1)) != 0) {
+        record.size_bits > object_bits::max_untyped ||
+        (record.paddr & ((Word{1} << align_bits) - 1)) != 0) {
         return Error::invalid_argument; // not what a kernel would describe
     }
     records_[count_++] = record;

@@ -25,13 +25,15 @@ function(kaal_check_system_images system_file)
 endfunction()
 
 # kaal_add_component(<name> SOURCES <src>... [LIBRARIES <lib>...])
-# Builds <name>.elf in microkit mode and a host program <name> in mock mode.
+# Builds <name>.elf in microkit and runtime modes and a host program <name> in mock mode.
 function(kaal_add_component name)
   cmake_parse_arguments(arg "" "" "SOURCES;LIBRARIES" ${ARGN})
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE kaal::platform kaal_warnings ${arg_LIBRARIES})
   if(KAAL_PLATFORM STREQUAL "microkit")
     kaal_microkit_component(${name})
+  elseif(KAAL_PLATFORM STREQUAL "runtime")
+    kaal_runtime_component(${name})
   elseif(KAAL_PLATFORM STREQUAL "mock")
     target_link_libraries(${name} PRIVATE kaal_platform_mock)
   endif()

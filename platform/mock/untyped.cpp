@@ -22,6 +22,7 @@ CapType cap_type_for(ObjectType type) {
     case ObjectType::page_table:
     case ObjectType::page_directory:
     case ObjectType::pdpt: return CapType::paging;
+    case ObjectType::vspace: return CapType::vspace;
     }
     return CapType::null;
 }

@@ -58,6 +58,14 @@ TEST(UntypedPool, CancelRestoresAndReleasingTheLastChildResets) {
     EXPECT_EQ(pool[0].free_bytes(), 0x10000U);
 }
 
+// seL4 cuts untypeds at size-aligned kernel-window addresses, and x86_64's window base is only
+// 2^39-aligned: it describes device untypeds above 512 GiB that are not aligned to their size.
+TEST(UntypedPool, AcceptsUntypedsAlignedToTheKernelWindow) {
+    UntypedPool pool;
+    EXPECT_TRUE(pool.add(ram(1, 0x80'0000'0000, 46)).ok());
+    EXPECT_EQ(pool.add(ram(2, 0x80'0000'1000, 46)).error(), Error::invalid_argument);
+}
+
 TEST(UntypedPool, RejectsWhatNoKernelWouldDescribe) {
     UntypedPool pool;
     EXPECT_EQ(pool.add(ram(1, 0x10800, 12)).error(), Error::invalid_argument); // misaligned

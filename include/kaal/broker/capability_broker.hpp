@@ -59,6 +59,29 @@ public:
     // slot, object, mapping and address-space range made for the request is given back.
     Result<const DeviceBundle*> request_device(DeviceId id);
 
+    // A new cap to the same object in a slot of its own, with `rights` (and, for endpoints and
+    // notifications, `badge`; seL4 manual, "CNode Methods"). Returned with `release`.
+    template <typename Kind>
+    Result<Cap<Kind>> copy(Cap<Kind> original, CapRights rights) {
+        KAAL_TRY(const CPtr slot, derive(original.cptr(), rights, nullptr));
+        return Cap<Kind>{slot};
+    }
+    template <typename Kind>
+    Result<Cap<Kind>> mint(Cap<Kind> original, CapRights rights, Word badge) {
+        KAAL_TRY(const CPtr slot, derive(original.cptr(), rights, &badge));
+        return Cap<Kind>{slot};
+    }
+    // Deletes a cap `copy` or `mint` made and frees its slot.
+    template <typename Kind>
+    Status release(Cap<Kind> derived) {
+        return release_slot(derived.cptr());
+    }
+
+    // Maps a frame into `vspace`, first creating from RAM whatever paging structures the address
+    // still lacks. The root task builds its components' address spaces with it.
+    Status map_page(Cap<cap::VSpace> vspace, Cap<cap::SmallFrame> frame, Word vaddr,
+                    CapRights rights, bool cached);
+
     [[nodiscard]] const SlotAllocator& slots() const { return slots_; }
     [[nodiscard]] const UntypedPool& untypeds() const { return pool_; }
     [[nodiscard]] const DeviceTable& devices() const { return devices_; }
@@ -91,6 +114,8 @@ private:
 
     Result<CPtr> create_object(ObjectType type, unsigned user_bits);
     Status destroy_object(CPtr slot);
+    Result<CPtr> derive(CPtr original, CapRights rights, const Word* badge);
+    Status release_slot(CPtr slot);
     Status journal(CPtr slot, Undo undo, std::uint16_t index);
     void roll_back();
 
@@ -102,7 +127,7 @@ private:
     Status split(std::uint16_t node);
     Result<Word> reserve_vaddr(Word bytes);
     Status map_frame(CPtr frame, Word vaddr, CapRights rights, bool cached);
-    Status add_paging(ObjectType type, Word vaddr);
+    Status add_paging(Cap<cap::VSpace> vspace, ObjectType type, Word vaddr);
     [[nodiscard]] bool claimed_by_other(const DeviceDesc& desc) const;
 
     DeviceTable devices_;

@@ -32,6 +32,9 @@ enum class Error : std::uint8_t {
     unsupported = 71,      // not available in this platform mode
     no_space = 72,         // a caller-supplied buffer is too small
     no_device_memory = 73, // no device untyped covers a physical range: the kernel owns it
+    malformed_image = 74,  // a program image is not a loadable ELF for this machine
+    not_found = 75,        // a named thing (symbol, image, component) does not exist
+    invalid_system = 76,   // a system description contradicts itself or the platform limits
 };
 
 inline constexpr int kernel_error_count = 11;
@@ -65,6 +68,9 @@ constexpr const char* to_string(Error e) {
     case Error::unsupported: return "unsupported in this platform mode";
     case Error::no_space: return "buffer too small";
     case Error::no_device_memory: return "no device untyped covers the range";
+    case Error::malformed_image: return "malformed program image";
+    case Error::not_found: return "not found";
+    case Error::invalid_system: return "invalid system description";
     }
     return "unknown error";
 }

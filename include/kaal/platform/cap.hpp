@@ -47,8 +47,12 @@ struct PageDirectory {
 struct Pdpt {
     static constexpr ObjectType object = ObjectType::pdpt;
 };
+// The root task's own VSpace comes from the kernel; the ones it builds for components are
+// retyped like any other object.
+struct VSpace {
+    static constexpr ObjectType object = ObjectType::vspace;
+};
 // Kinds that are not retyped: the kernel hands them to the root task at boot or derives them.
-struct VSpace {};
 struct IrqControl {};
 struct IrqHandler {};
 struct IoPortControl {}; // x86 only

@@ -50,10 +50,12 @@ inline seL4_Word to_sel4(ObjectType type) {
     case ObjectType::page_table: return seL4_X86_PageTableObject;
     case ObjectType::page_directory: return seL4_X86_PageDirectoryObject;
     case ObjectType::pdpt: return seL4_X86_PDPTObject;
+    case ObjectType::vspace: return seL4_X64_PML4Object;
 #elif defined(__aarch64__)
     case ObjectType::small_frame: return seL4_ARM_SmallPageObject;
     case ObjectType::large_frame: return seL4_ARM_LargePageObject;
     case ObjectType::page_table: return seL4_ARM_PageTableObject;
+    case ObjectType::vspace: return seL4_ARM_VSpaceObject;
     case ObjectType::page_directory:
     case ObjectType::pdpt: break;
 #endif

@@ -98,7 +98,6 @@ private:
 #include <kaal/platform/mock/entry.hpp>
 #define KAAL_COMPONENT(Class) KAAL_MOCK_ENTRY(Class)
 #else
-#define KAAL_COMPONENT(Class)                                                                      \
-    static_assert(sizeof(Class) == 0, "runtime-mode components are spawned by the KaaL root "      \
-                                      "task, which is not built yet (issue #6)")
+#include <kaal/platform/runtime/entry.hpp>
+#define KAAL_COMPONENT(Class) KAAL_RUNTIME_ENTRY(Class)
 #endif

@@ -34,9 +34,10 @@ enum class ObjectType : std::uint8_t {
     page_table,     // aarch64: a table at any level below the VSpace root; x86_64: the last level
     page_directory, // x86_64 only
     pdpt,           // x86_64 only
+    vspace,         // the root of an address space: x86_64 PML4, aarch64 top-level table
 };
 
-inline constexpr unsigned object_type_count = 10;
+inline constexpr unsigned object_type_count = 11;
 
 constexpr const char* to_string(ObjectType type) {
     switch (type) {
@@ -50,6 +51,7 @@ constexpr const char* to_string(ObjectType type) {
     case ObjectType::page_table: return "page_table";
     case ObjectType::page_directory: return "page_directory";
     case ObjectType::pdpt: return "pdpt";
+    case ObjectType::vspace: return "vspace";
     }
     return "unknown";
 }
@@ -111,7 +113,8 @@ constexpr Result<unsigned> object_size_bits(Arch arch, ObjectType type, unsigned
     case ObjectType::large_frame: return object_bits::large_page;
     case ObjectType::page_table:
     case ObjectType::page_directory:
-    case ObjectType::pdpt: return 12U;
+    case ObjectType::pdpt:
+    case ObjectType::vspace: return 12U;
     }
     return Error::invalid_argument;
 }

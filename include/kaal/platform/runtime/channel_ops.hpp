@@ -1,4 +1,53 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-#error "runtime-mode channel operations arrive with the KaaL root task (issue #6)"
+#include <kaal/platform/runtime/abi.hpp>
+#include <kaal/platform/runtime/sel4.hpp>
+
+// Channel operations of a runtime-mode component: the same invocations as Microkit's, on the
+// caps the root task placed at the same slots, checked against the masks in the start record.
+namespace kaal {
+
+namespace detail {
+inline bool wired(Word mask, Channel ch) {
+    return ch.valid() && ((mask >> ch.id()) & 1U) != 0;
+}
+inline seL4_MessageInfo_t to_sel4(MessageInfo info) {
+    return seL4_MessageInfo_new(info.label(), 0, 0, info.length());
+}
+inline MessageInfo from_sel4(seL4_MessageInfo_t info) {
+    return {seL4_MessageInfo_get_label(info),
+            static_cast<unsigned>(seL4_MessageInfo_get_length(info))};
+}
+} // namespace detail
+
+inline Status notify(Channel ch) {
+    if (!detail::wired(runtime::start_info->notifications, ch)) {
+        return Error::invalid_channel;
+    }
+    seL4_Signal(runtime::base_output_notification_cap + ch.id());
+    return {};
+}
+
+inline Status irq_ack(Channel ch) {
+    if (!detail::wired(runtime::start_info->irqs, ch)) {
+        return Error::invalid_channel;
+    }
+    return static_cast<Error>(seL4_IRQHandler_Ack(runtime::base_irq_cap + ch.id()));
+}
+
+inline Result<MessageInfo> ppcall(Channel ch, MessageInfo msg) {
+    if (!detail::wired(runtime::start_info->pps, ch)) {
+        return Error::invalid_channel;
+    }
+    return detail::from_sel4(seL4_Call(runtime::base_endpoint_cap + ch.id(), detail::to_sel4(msg)));
+}
+
+inline void mr_set(unsigned index, Word value) {
+    seL4_SetMR(static_cast<int>(index), value);
+}
+inline Word mr_get(unsigned index) {
+    return seL4_GetMR(static_cast<int>(index));
+}
+
+} // namespace kaal

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
-// In runtime mode KaaL is the root task and libsel4's IPC buffer pointer is a real thread-local
-// (libsel4 sel4/functions.h), so the headers are used as they are.
+// libsel4 as a runtime-mode image uses it: the headers are C without `extern "C"` guards, and
+// their IPC buffer pointer `__sel4_ipc_buffer` is a real thread-local (sel4/functions.h), which
+// the start code (platform/runtime/tls.cpp) gives a TLS block before anything touches it.
+// <cstring> comes first for the reason given in microkit/sel4.hpp (libsel4's own strcpy).
+#include <cstring>
+
+extern "C" {
 #include <sel4/sel4.h>
+}

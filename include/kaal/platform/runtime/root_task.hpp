@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <cstddef>
+
+#include <kaal/platform/runtime/sel4.hpp>
+#include <kaal/platform/runtime/system_description.hpp>
+
+// The KaaL root task (runtime mode): it takes the kernel's bootinfo, builds the capability broker
+// from it, builds and starts the system compiled into it, then stays as the fault handler of
+// every component. kaal_add_runtime_system() links it with the system's description and images.
+namespace kaal::runtime {
+
+[[noreturn]] void root_task_main(const seL4_BootInfo& bootinfo);
+
+// Receives the components' faults forever and reports each with the component's name; the
+// faulting component stays stopped, every other one keeps running.
+[[noreturn]] void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system);
+
+} // namespace kaal::runtime

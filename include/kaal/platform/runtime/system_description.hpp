@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include <kaal/broker/device_table.hpp>
+#include <kaal/core/result.hpp>
+#include <kaal/platform/cap.hpp>
+
+// The system a runtime-mode root task builds, compiled into it: what a Microkit .system file says,
+// as C++ data. Components, the memory regions they share, the channels between them and the
+// devices they drive. `validate` checks it against itself and the platform's limits before the
+// root task spends a single capability on it.
+namespace kaal::runtime {
+
+// A component's program image, embedded in the root task by kaal_add_runtime_system().
+struct EmbeddedImage {
+    const char* name;
+    const unsigned char* begin;
+    const unsigned char* end;
+};
+
+// Zero-filled RAM shared by the components that map it; `size` is a multiple of 4 KiB.
+struct MemoryRegion {
+    const char* name;
+    Word size;
+};
+
+// <map mr=... vaddr=... perms=... cached=... setvar_vaddr=...>: the region at `vaddr`, and if
+// `setvar_vaddr` is set, that variable of the image holds `vaddr` when the component starts.
+struct Mapping {
+    std::size_t region;
+    Word vaddr;
+    bool writable;
+    bool cached;
+    const char* setvar_vaddr;
+};
+
+// A board device the component drives: its I/O ports (x86) and its IRQ, delivered as
+// `notified(irq_channel)` and acknowledged with `irq_ack(irq_channel)` as in Microkit.
+struct DeviceGrant {
+    DeviceId device;
+    unsigned irq_channel;
+};
+
+struct Component {
+    const char* name;
+    const char* image;
+    std::uint8_t priority;
+    std::span<const Mapping> maps;
+    std::span<const DeviceGrant> devices;
+};
+
+// One end of a channel: the component (index in `components`) and the id it knows it by. With
+// `pp`, this end may make protected calls to the other (Microkit's pp="true").
+struct ChannelEnd {
+    std::size_t component;
+    unsigned id;
+    bool pp;
+};
+
+struct Channel {
+    ChannelEnd a;
+    ChannelEnd b;
+};
+
+struct SystemDescription {
+    static constexpr std::size_t max_components = 63; // Microkit's PD limit; same here
+    // The root task runs at the top priority so it can report faults as they happen.
+    static constexpr std::uint8_t max_priority = 254;
+
+    const char* name;
+    std::span<const MemoryRegion> regions;
+    std::span<const Component> components;
+    std::span<const Channel> channels;
+};
+
+// What `validate` found wrong, for the root task to print before it stops.
+struct SystemError {
+    Error error = Error::ok;
+    const char* what = "";  // the rule broken
+    const char* where = ""; // the component, region or image concerned
+    [[nodiscard]] constexpr bool ok() const { return error == Error::ok; }
+};
+
+// Checks names, images, priorities, channel ids (0..62, unique per component, no channel to
+// itself), region sizes and mapping addresses (page-aligned, below the image range limit, not
+// over each other or the pages the root task reserves). Returns the first problem.
+[[nodiscard]] SystemError validate(const SystemDescription& system,
+                                   std::span<const EmbeddedImage> images);
+
+// The system a root task builds: defined by the system's description source file.
+extern const SystemDescription system_description;
+// Defined by the file kaal_add_runtime_system() generates: the embedded component images.
+extern const EmbeddedImage embedded_images[];
+extern const std::size_t embedded_image_count;
+
+// The image a component names, if embedded.
+const EmbeddedImage* find_image(std::span<const EmbeddedImage> images, const char* name);
+
+} // namespace kaal::runtime
