@@ -42,3 +42,22 @@ kaal_build_microkit() {
   # Passed even when empty, so a stale cached SDK is never used silently.
   kaal_build microkit "$dir" -DMICROKIT_SDK="${MICROKIT_SDK:-}"
 }
+
+# The runtime preset, built against the kernel in $SEL4_KERNEL_DIR (checked by
+# cmake/KaalRuntime.cmake).
+kaal_build_runtime() {
+  local dir=${1:-$kaal_root/build/runtime}
+  kaal_build runtime "$dir" -DSEL4_KERNEL_DIR="${SEL4_KERNEL_DIR:-}"
+}
+
+# The 32-bit copy of the kernel that QEMU's multiboot loader takes: the one next to kernel.elf
+# if the kernel build made it, else made once from kernel.elf into the build directory.
+kaal_multiboot_kernel() {
+  local dir=$1
+  if [[ -f "$SEL4_KERNEL_DIR/kernel32.elf" ]]; then
+    echo "$SEL4_KERNEL_DIR/kernel32.elf"
+    return
+  fi
+  objcopy -O elf32-i386 "$SEL4_KERNEL_DIR/kernel.elf" "$dir/kernel32.elf"
+  echo "$dir/kernel32.elf"
+}
