@@ -156,7 +156,8 @@ Result<const DeviceBundle*> CapabilityBroker::request_device(DeviceId id) {
     journaling_ = true;
     DeviceBundle bundle{};
     bundle.id = id;
-    const Status built = build_bundle(*desc, bundle);
+    BundleCaps caps{};
+    const Status built = build_bundle(*desc, bundle, caps);
     journaling_ = false;
     if (!built) {
         roll_back();
@@ -166,9 +167,75 @@ Result<const DeviceBundle*> CapabilityBroker::request_device(DeviceId id) {
         return built.error();
     }
     journal_size_ = 0;
+    count_mmio_users(bundle.mmio, +1);
     bundle_desc_[bundle_count_] = desc;
     bundles_[bundle_count_] = bundle;
+    bundle_caps_[bundle_count_] = caps;
     return &bundles_[bundle_count_++];
+}
+
+// Users are counted only once a request succeeded, so a rolled-back request never changes them.
+void CapabilityBroker::count_mmio_users(const MmioRegion& mmio, int delta) {
+    if (!mmio.present()) {
+        return;
+    }
+    const Word first = align_down(mmio.paddr);
+    const Word end = align_up(mmio.paddr + mmio.size);
+    for (std::size_t i = 0; i < mmio_page_count_; ++i) {
+        if (mmio_pages_[i].paddr >= first && mmio_pages_[i].paddr < end) {
+            mmio_pages_[i].users = static_cast<std::uint16_t>(mmio_pages_[i].users + delta);
+        }
+    }
+}
+
+// Deleting a frame cap unmaps it (seL4 manual, "Virtual Address Spaces"); the page's device
+// untyped can then be retyped again.
+Status CapabilityBroker::release_mmio(const MmioRegion& mmio) {
+    count_mmio_users(mmio, -1);
+    for (std::size_t i = 0; i < mmio_page_count_;) {
+        if (mmio_pages_[i].users != 0) {
+            ++i;
+            continue;
+        }
+        KAAL_CHECK(kernel::cnode_delete(slot_path(mmio_pages_[i].frame)));
+        slots_.free(mmio_pages_[i].frame);
+        nodes_[mmio_pages_[i].node].used = false;
+        mmio_pages_[i] = mmio_pages_[--mmio_page_count_];
+    }
+    return {};
+}
+
+Status CapabilityBroker::release_device(DeviceId id) {
+    std::size_t index = 0;
+    while (index < bundle_count_ && bundles_[index].id != id) {
+        ++index;
+    }
+    if (index == bundle_count_) {
+        return Error::no_such_device;
+    }
+    const DeviceBundle& bundle = bundles_[index];
+    const BundleCaps& caps = bundle_caps_[index];
+    // The handler first, so the IRQ cannot signal a notification that is going away.
+    if (bundle.irq.present()) {
+        KAAL_CHECK(kernel::irq_handler_clear(bundle.irq.handler));
+        KAAL_CHECK(release_slot(bundle.irq.handler.cptr()));
+        KAAL_CHECK(release_slot(caps.badged_notification));
+        KAAL_CHECK(destroy_object(bundle.irq.notification.cptr()));
+    }
+    if (bundle.io_ports.present()) {
+        KAAL_CHECK(release_slot(bundle.io_ports.cap.cptr()));
+    }
+    for (Word i = 0; i < caps.dma_pages; ++i) {
+        KAAL_CHECK(destroy_object(caps.dma_first + i));
+    }
+    KAAL_CHECK(release_mmio(bundle.mmio));
+    for (std::size_t i = index + 1; i < bundle_count_; ++i) {
+        bundle_desc_[i - 1] = bundle_desc_[i];
+        bundles_[i - 1] = bundles_[i];
+        bundle_caps_[i - 1] = bundle_caps_[i];
+    }
+    --bundle_count_;
+    return {};
 }
 
 bool CapabilityBroker::claimed_by_other(const DeviceDesc& desc) const {
@@ -185,12 +252,13 @@ bool CapabilityBroker::claimed_by_other(const DeviceDesc& desc) const {
     return false;
 }
 
-Status CapabilityBroker::build_bundle(const DeviceDesc& desc, DeviceBundle& bundle) {
+Status CapabilityBroker::build_bundle(const DeviceDesc& desc, DeviceBundle& bundle,
+                                      BundleCaps& caps) {
     if (desc.mmio_size != 0) {
         KAAL_CHECK(map_mmio(desc, bundle.mmio));
     }
     if (desc.irq != no_irq) {
-        KAAL_CHECK(bind_irq(desc.irq, bundle.irq));
+        KAAL_CHECK(bind_irq(desc.irq, bundle.irq, caps.badged_notification));
     }
     if (desc.has_io_ports()) {
         KAAL_TRY(const CPtr slot, slots_.alloc());
@@ -204,7 +272,8 @@ Status CapabilityBroker::build_bundle(const DeviceDesc& desc, DeviceBundle& bund
         bundle.io_ports = {Cap<cap::IoPort>{slot}, desc.io_port_first, desc.io_port_last};
     }
     if (desc.dma_bytes != 0) {
-        KAAL_CHECK(map_dma(desc.dma_bytes, bundle.dma));
+        KAAL_CHECK(map_dma(desc.dma_bytes, bundle.dma, caps.dma_first));
+        caps.dma_pages = bundle.dma.size >> page_bits;
     }
     return {};
 }
@@ -246,7 +315,7 @@ Status CapabilityBroker::map_mmio(const DeviceDesc& desc, MmioRegion& mmio) {
         journal_[journal_size_ - 1] = {frame, Undo::device_frame, node};
         nodes_[node].used = true;
         KAAL_CHECK(map_frame(frame, vaddr + (i << page_bits), CapRights::read_write(), false));
-        mmio_pages_[mmio_page_count_++] = {paddr, vaddr + (i << page_bits)};
+        mmio_pages_[mmio_page_count_++] = {paddr, vaddr + (i << page_bits), frame, node, 0};
     }
     mmio = {desc.mmio_paddr, vaddr + (desc.mmio_paddr - first_page), desc.mmio_size};
     return {};
@@ -315,7 +384,7 @@ Status CapabilityBroker::split(std::uint16_t node) {
     return {};
 }
 
-Status CapabilityBroker::bind_irq(Word irq, DeviceIrq& out) {
+Status CapabilityBroker::bind_irq(Word irq, DeviceIrq& out, CPtr& badged_out) {
     KAAL_TRY(const CPtr handler, slots_.alloc());
     if (auto logged = journal(handler, Undo::delete_cap, none); !logged) {
         slots_.free(handler);
@@ -333,6 +402,7 @@ Status CapabilityBroker::bind_irq(Word irq, DeviceIrq& out) {
                                   irq_badge));
     KAAL_CHECK(kernel::irq_handler_set_notification(Cap<cap::IrqHandler>{handler},
                                                     Cap<cap::Notification>{badged}));
+    badged_out = badged;
     out.number = irq;
     out.handler = Cap<cap::IrqHandler>{handler};
     out.notification = Cap<cap::Notification>{notification};
@@ -342,7 +412,7 @@ Status CapabilityBroker::bind_irq(Word irq, DeviceIrq& out) {
 
 // DMA memory is one retype of consecutive frames from one RAM untyped, which makes it physically
 // contiguous; it is mapped uncached because not every device snoops the CPU's caches.
-Status CapabilityBroker::map_dma(Word bytes, DmaPool& out) {
+Status CapabilityBroker::map_dma(Word bytes, DmaPool& out, CPtr& first_out) {
     const Word pages = align_up(bytes) >> page_bits;
     if (pages > max_dma_pages) {
         return Error::invalid_argument;
@@ -379,6 +449,7 @@ Status CapabilityBroker::map_dma(Word bytes, DmaPool& out) {
         KAAL_CHECK(map_frame(first + i, vaddr + (i << page_bits), CapRights::read_write(), false));
     }
     out = {vaddr, reserved->paddr, pages << page_bits};
+    first_out = first;
     return {};
 }
 

@@ -94,6 +94,26 @@ TEST_F(BrokerTest, CreatesEachObjectTypeAndDestroyReturnsSlotAndMemory) {
     EXPECT_EQ(broker_->destroy(Cap<cap::Untyped>{16}).error(), Error::invalid_argument);
 }
 
+TEST_F(BrokerTest, MintedCopiesCarryTheirBadgeAndReleaseFreesTheirSlot) {
+    auto notification = broker_->create<cap::Notification>();
+    ASSERT_TRUE(notification.ok());
+    const auto slots = broker_->slots().available();
+    auto badged = broker_->mint(*notification, CapRights::read_write(), 0x40);
+    auto plain = broker_->copy(*notification, CapRights::read_write());
+    ASSERT_TRUE(badged.ok() && plain.ok());
+    EXPECT_EQ(broker_->slots().available(), slots - 2);
+    kernel::signal(*badged);
+    EXPECT_EQ(kernel::wait(*notification), 0x40U);
+    ASSERT_TRUE(broker_->release(*badged).ok());
+    ASSERT_TRUE(broker_->release(*plain).ok());
+    EXPECT_EQ(broker_->slots().available(), slots);
+    EXPECT_EQ(kernel_.slot(badged->cptr()).type, mock::CapType::null);
+    // A copy of an empty slot fails like the kernel's CNode_Copy and keeps no slot.
+    EXPECT_EQ(broker_->copy(Cap<cap::Notification>{badged->cptr()}, CapRights::all()).error(),
+              Error::failed_lookup);
+    EXPECT_EQ(broker_->slots().available(), slots);
+}
+
 TEST_F(BrokerTest, UartBundleMapsItsRegistersAndDeliversItsIrq) {
     auto bundle = broker_->request_device(virt::uart);
     ASSERT_TRUE(bundle.ok()) << to_string(bundle.error());
@@ -153,6 +173,64 @@ TEST_F(BrokerTest, DevicesSharingAPageShareItsMapping) {
     auto uart = broker_->request_device(virt::uart);
     ASSERT_TRUE(uart.ok());
     EXPECT_EQ(kernel_.mapping_at((*uart)->mmio.vaddr)->paddr, 0x0900'0000U);
+}
+
+// What a release must give back. Two things stay by design, and the first request-release
+// cycle makes them: the halves the broker split a device untyped into (their pages can be
+// claimed in any order later) and the paging structures of the device window (other mappings
+// may share them). Untyped memory comes back to its untyped's count of children; the bytes are
+// free again only once the untyped has no children at all, as seL4's watermark works.
+TEST_F(BrokerTest, ReleaseGivesBackEverythingAndTheDeviceCanBeRequestedAgain) {
+    ASSERT_TRUE(broker_->request_device(virt::virtio_mmio(0)).ok());
+    ASSERT_TRUE(broker_->release_device(virt::virtio_mmio(0)).ok());
+    auto before = accounts();
+    const auto before_objects = kernel_.live_objects();
+
+    auto bundle = broker_->request_device(virt::virtio_mmio(0));
+    ASSERT_TRUE(bundle.ok()) << to_string(bundle.error());
+    const Word regs = (*bundle)->mmio.vaddr;
+    const Word dma = (*bundle)->dma.vaddr;
+    ASSERT_GT(kernel_.live_objects(), before_objects);
+    ASSERT_TRUE(broker_->release_device(virt::virtio_mmio(0)).ok());
+
+    auto after = accounts();
+    after.untyped_free = before.untyped_free = {};
+    EXPECT_EQ(after, before);
+    EXPECT_EQ(kernel_.live_objects(), before_objects);
+    EXPECT_FALSE(kernel_.mapping_at(regs).has_value());
+    EXPECT_FALSE(kernel_.mapping_at(dma).has_value());
+    EXPECT_FALSE(kernel_.irq_active(virt::virtio_mmio_first_irq));
+
+    // The IRQ, the registers' device untyped and the DMA memory can all be had again.
+    auto again = broker_->request_device(virt::virtio_mmio(0));
+    ASSERT_TRUE(again.ok()) << to_string(again.error());
+    EXPECT_EQ(kernel_.mapping_at((*again)->mmio.vaddr)->paddr, virt::virtio_mmio_base);
+    EXPECT_TRUE(kernel_.raise_irq(virt::virtio_mmio_first_irq));
+    EXPECT_EQ(kernel::wait((*again)->irq.notification), (*again)->irq.badge);
+}
+
+TEST_F(BrokerTest, ReleasingADeviceKeepsAPageAnotherDeviceStillUses) {
+    auto a = broker_->request_device(virt::virtio_mmio(0));
+    auto b = broker_->request_device(virt::virtio_mmio(1));
+    ASSERT_TRUE(a.ok() && b.ok());
+    const Word b_regs = (*b)->mmio.vaddr;
+    ASSERT_TRUE(broker_->release_device(virt::virtio_mmio(0)).ok());
+    ASSERT_TRUE(kernel_.mapping_at(b_regs).has_value());
+    EXPECT_EQ(kernel_.mapping_at(b_regs)->paddr, virt::virtio_mmio_base + virt::virtio_mmio_stride);
+    auto b_again = broker_->request_device(virt::virtio_mmio(1));
+    ASSERT_TRUE(b_again.ok());
+    EXPECT_EQ((*b_again)->mmio.vaddr, b_regs); // still the cached bundle
+    ASSERT_TRUE(broker_->release_device(virt::virtio_mmio(1)).ok());
+    EXPECT_FALSE(kernel_.mapping_at(b_regs).has_value());
+}
+
+TEST_F(BrokerTest, ReleasingADeviceNotHeldIsAnErrorAndChangesNothing) {
+    ASSERT_TRUE(broker_->request_device(virt::uart).ok());
+    const auto before = accounts();
+    EXPECT_EQ(broker_->release_device(virt::virtio_mmio(3)).error(), Error::no_such_device);
+    ASSERT_TRUE(broker_->release_device(virt::uart).ok());
+    EXPECT_EQ(broker_->release_device(virt::uart).error(), Error::no_such_device);
+    EXPECT_EQ(broker_->bundle_count(), before.bundles - 1);
 }
 
 TEST_F(BrokerTest, UnknownAndKernelOwnedDevicesAreRefusedWithoutSideEffects) {
@@ -295,6 +373,20 @@ TEST_F(Pc99BrokerTest, Com1GetsItsPortsAndIrqAndTheHpetItsRegisters) {
     ASSERT_TRUE(hpet.ok()) << to_string(hpet.error());
     EXPECT_EQ(kernel_.mapping_at((*hpet)->mmio.vaddr)->paddr, 0xfed0'0000U);
     EXPECT_TRUE(broker_->request_device(pc99::pit).ok());
+}
+
+// What the runtime-mode root task does for its serial driver, then undone: the port cap and the
+// IRQ handler go, so both can be issued again.
+TEST_F(Pc99BrokerTest, ReleasingCom1FreesItsPortsAndIrq) {
+    auto com1 = broker_->request_device(pc99::com1);
+    ASSERT_TRUE(com1.ok());
+    const CPtr ports = (*com1)->io_ports.cap.cptr();
+    ASSERT_TRUE(broker_->release_device(pc99::com1).ok());
+    EXPECT_EQ(kernel_.slot(ports).type, mock::CapType::null);
+    EXPECT_FALSE(kernel_.irq_active(4));
+    auto again = broker_->request_device(pc99::com1);
+    ASSERT_TRUE(again.ok()) << to_string(again.error());
+    EXPECT_TRUE(kernel_.irq_active(4));
 }
 
 } // namespace

@@ -58,6 +58,11 @@ public:
     // and DMA memory. Built on the first request and cached. On failure nothing is kept: every
     // slot, object, mapping and address-space range made for the request is given back.
     Result<const DeviceBundle*> request_device(DeviceId id);
+    // Gives back everything request_device made for the device: its IRQ handler (so the IRQ can
+    // be issued again), notification, I/O port cap, DMA memory, and its register pages unless
+    // another bundle still uses them. Pointers to the bundle become invalid. The virtual
+    // addresses are not reused: the device window is a bump allocator (1 GiB by default).
+    Status release_device(DeviceId id);
 
     // A new cap to the same object in a slot of its own, with `rights` (and, for endpoints and
     // notifications, `badge`; seL4 manual, "CNode Methods"). Returned with `release`.
@@ -107,9 +112,20 @@ private:
         std::uint8_t size_bits;
         bool used; // a frame was retyped from it
     };
+    // A device page mapped in the root task. Devices that share a page share the mapping, and
+    // the page goes when its last bundle is released.
     struct MmioPage {
         Word paddr;
         Word vaddr;
+        CPtr frame;
+        std::uint16_t node;
+        std::uint16_t users;
+    };
+    // What a bundle holds beyond what DeviceBundle shows, for release_device.
+    struct BundleCaps {
+        CPtr badged_notification;
+        CPtr dma_first;
+        Word dma_pages;
     };
 
     Result<CPtr> create_object(ObjectType type, unsigned user_bits);
@@ -119,10 +135,12 @@ private:
     Status journal(CPtr slot, Undo undo, std::uint16_t index);
     void roll_back();
 
-    Status build_bundle(const DeviceDesc& desc, DeviceBundle& bundle);
     Status map_mmio(const DeviceDesc& desc, MmioRegion& mmio);
-    Status bind_irq(Word irq, DeviceIrq& out);
-    Status map_dma(Word bytes, DmaPool& out);
+    Status bind_irq(Word irq, DeviceIrq& out, CPtr& badged);
+    Status map_dma(Word bytes, DmaPool& out, CPtr& first);
+    Status build_bundle(const DeviceDesc& desc, DeviceBundle& bundle, BundleCaps& caps);
+    void count_mmio_users(const MmioRegion& mmio, int delta);
+    Status release_mmio(const MmioRegion& mmio);
     Result<std::uint16_t> device_page(Word paddr);
     Status split(std::uint16_t node);
     Result<Word> reserve_vaddr(Word bytes);
@@ -138,6 +156,7 @@ private:
 
     const DeviceDesc* bundle_desc_[max_bundles] = {};
     DeviceBundle bundles_[max_bundles] = {};
+    BundleCaps bundle_caps_[max_bundles] = {};
     std::size_t bundle_count_ = 0;
 
     DeviceNode nodes_[max_device_nodes] = {};
