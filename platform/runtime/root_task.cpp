@@ -53,6 +53,8 @@ detail::ComponentSlot<broker::CapabilityBroker> broker_slot;
 
 } // namespace
 
+[[gnu::weak]] void before_build(broker::CapabilityBroker&) {}
+
 void root_task_main(const seL4_BootInfo& bootinfo) {
     const BootInfo bi = boot_info_from(bootinfo);
     print_memory_summary(bi);
@@ -72,6 +74,8 @@ void root_task_main(const seL4_BootInfo& bootinfo) {
     }
     auto& broker =
         *::new (static_cast<void*>(&broker_slot)) broker::CapabilityBroker(std::move(made).value());
+
+    before_build(broker);
 
     auto fault_endpoint = broker.create<cap::Endpoint>();
     if (!fault_endpoint) {

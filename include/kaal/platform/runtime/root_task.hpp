@@ -3,6 +3,7 @@
 
 #include <cstddef>
 
+#include <kaal/broker/capability_broker.hpp>
 #include <kaal/platform/runtime/sel4.hpp>
 #include <kaal/platform/runtime/system_description.hpp>
 
@@ -12,6 +13,11 @@
 namespace kaal::runtime {
 
 [[noreturn]] void root_task_main(const seL4_BootInfo& bootinfo);
+
+// Called once the broker exists and before the system is built, if the system's description
+// file defines it (a weak symbol otherwise): for a system's own checks or measurements of the
+// broker on the real kernel.
+void before_build(broker::CapabilityBroker& broker);
 
 // Receives the components' faults forever and reports each with the component's name; the
 // faulting component stays stopped, every other one keeps running.
