@@ -22,17 +22,24 @@ enum : std::size_t {
     crash_null,
     crash_cap
 };
-enum : std::size_t { console_tx, ring, data };
+enum : std::size_t { console_tx, console_rx, ring, data };
 
 constexpr MemoryRegion regions[] = {
     {"console_tx", 0x1000},
+    {"console_rx", 0x1000},
     {"ring", 0x1000},
     {"data", 0x1000},
 };
 
 // The same addresses and variables as examples/ipc-ring/ipc-ring.system.
-constexpr Mapping serial_maps[] = {{console_tx, 0x4000'0000, true, true, "tx_queue"}};
-constexpr Mapping hello_maps[] = {{console_tx, 0x4000'0000, true, true, "tx_queue"}};
+constexpr Mapping serial_maps[] = {
+    {console_tx, 0x4000'0000, true, true, "tx_queue"},
+    {console_rx, 0x4000'1000, true, true, "rx_queue"},
+};
+constexpr Mapping hello_maps[] = {
+    {console_tx, 0x4000'0000, true, true, "tx_queue"},
+    {console_rx, 0x4000'1000, true, true, "rx_queue"},
+};
 constexpr Mapping producer_maps[] = {
     {ring, 0x200'0000, true, true, "ring_region"},
     {data, 0x200'1000, true, true, "data_region"},
@@ -60,7 +67,8 @@ constexpr Component components[] = {
 };
 
 constexpr Channel channels[] = {
-    {{hello, 0, false}, {serial, 1, false}},
+    {{hello, 0, false}, {serial, 1, false}}, // hello's output
+    {{hello, 1, false}, {serial, 2, false}}, // what is typed on COM1
     {{ppc_client, 0, true}, {ppc_server, 0, false}},
     {{producer, 0, false}, {consumer, 0, false}},
 };
