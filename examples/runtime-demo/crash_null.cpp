@@ -13,6 +13,7 @@ class CrashNull {
 public:
     void init() {
         kaal::debug::print("crash-null: reading address ", kaal::debug::hex(crash_address), "\n");
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the bug this component exists to show
         const int value = *reinterpret_cast<volatile const int*>(crash_address);
         kaal::debug::print("crash-null: read ", value, " (FAILED: expected a fault)\n");
     }

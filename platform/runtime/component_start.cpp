@@ -20,6 +20,7 @@ extern "C" [[noreturn]] void kaal_runtime_start(const kaal::runtime::StartInfo* 
         }
     }
     kaal::runtime::start_info = info;
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the root task mapped the buffer there
     seL4_SetIPCBuffer(reinterpret_cast<seL4_IPCBuffer*>(info->ipc_buffer));
     kaal::runtime::run_constructors();
     kaal_component_main();

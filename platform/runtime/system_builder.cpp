@@ -39,6 +39,7 @@ Result<Cap<cap::SmallFrame>> SystemBuilder::make_page(std::size_t index, Word va
                                                       CapRights rights, Fill fill) {
     KAAL_TRY(const auto frame, broker_.create<cap::SmallFrame>());
     KAAL_CHECK(broker_.map_page(root_vspace, frame, fill_window, CapRights::read_write(), true));
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the page was just mapped there
     fill(reinterpret_cast<unsigned char*>(fill_window));
     KAAL_CHECK(kernel::frame_unmap(frame));
     KAAL_CHECK(broker_.map_page(parts_[index].vspace, frame, vaddr, rights, true));

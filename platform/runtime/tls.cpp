@@ -9,14 +9,15 @@
 
 extern "C" {
 // libsel4 declares it; a program that does not link libsel4.a (KaaL links none) defines it.
+// NOLINTNEXTLINE(bugprone-reserved-identifier,readability-identifier-naming): libsel4's name
 __thread seL4_IPCBuffer* __sel4_ipc_buffer;
-
-// Bracket symbols from platform/runtime/x86_64.ld.
-extern const unsigned char __tdata_start[];
-extern const unsigned char __tdata_end[];
-extern const unsigned char __tbss_end[];
-extern const unsigned char __tls_align[];
 }
+
+// Bracket symbols from platform/runtime/x86_64.ld, under C++ names.
+extern const unsigned char tdata_start[] __asm__("__tdata_start");
+extern const unsigned char tdata_end[] __asm__("__tdata_end");
+extern const unsigned char tbss_end[] __asm__("__tbss_end");
+extern const unsigned char tls_align_symbol[] __asm__("__tls_align");
 
 namespace kaal::runtime {
 
@@ -44,16 +45,16 @@ alignas(tls_area_align) unsigned char tls_area[tls_area_bytes];
 // by the linker from the block size rounded up to its alignment, and the word at the thread
 // pointer holds the pointer itself.
 void setup_tls() {
-    const auto align = reinterpret_cast<std::uintptr_t>(__tls_align);
-    const std::size_t image = static_cast<std::size_t>(__tdata_end - __tdata_start);
-    const std::size_t size = static_cast<std::size_t>(__tbss_end - __tdata_start);
+    const auto align = reinterpret_cast<std::uintptr_t>(tls_align_symbol);
+    const auto image = static_cast<std::size_t>(tdata_end - tdata_start);
+    const auto size = static_cast<std::size_t>(tbss_end - tdata_start);
     const std::size_t block = (size + align - 1) & ~(align - 1);
     if (align > tls_area_align || block + sizeof(void*) > tls_area_bytes) {
         stop("kaal: the image's thread-local data does not fit the static TLS area\n");
     }
     unsigned char* const tp = tls_area + block;
     for (std::size_t i = 0; i < block; ++i) {
-        tls_area[i] = i < image ? __tdata_start[i] : 0;
+        tls_area[i] = i < image ? tdata_start[i] : 0;
     }
     *reinterpret_cast<unsigned char**>(tp) = tp;
     // CONFIG_SET_TLS_BASE_SELF: the thread sets its own fs base (seL4 manual, "seL4_SetTLSBase").
@@ -62,15 +63,16 @@ void setup_tls() {
 
 void run_constructors() {
     using Constructor = void (*)();
-    extern Constructor __init_array_start[] __asm__("__init_array_start");
-    extern Constructor __init_array_end[] __asm__("__init_array_end");
-    for (Constructor* c = __init_array_start; c != __init_array_end; ++c) {
+    extern Constructor init_array_start[] __asm__("__init_array_start");
+    extern Constructor init_array_end[] __asm__("__init_array_end");
+    for (Constructor* c = init_array_start; c != init_array_end; ++c) {
         (*c)();
     }
 }
 
 } // namespace kaal::runtime
 
+// NOLINTNEXTLINE(bugprone-reserved-identifier,readability-identifier-naming): libsel4's name
 extern "C" [[noreturn]] void __assert_fail(const char* str, const char* file, int line,
                                            const char* function) {
     kaal::debug::print("kaal: assertion failed: ", str, " (", file, ":", line, ", ", function,

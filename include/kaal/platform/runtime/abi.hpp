@@ -62,6 +62,7 @@ struct StartInfo {
 };
 
 // Set by the component start code before any constructor runs.
+// NOLINTNEXTLINE(bugprone-dynamic-static-initializers): a declaration; defined constant-initialized
 extern const StartInfo* start_info;
 
 } // namespace kaal::runtime

@@ -27,7 +27,7 @@ public:
         return static_cast<std::uint8_t>(got.result);
     }
 
-    Status out8(Word port, std::uint8_t value) const {
+    [[nodiscard]] Status out8(Word port, std::uint8_t value) const {
         if (!covers(port)) {
             return Error::range_error;
         }

@@ -42,7 +42,7 @@ struct Mapping {
 // `notified(irq_channel)` and acknowledged with `irq_ack(irq_channel)` as in Microkit.
 struct DeviceGrant {
     DeviceId device;
-    unsigned irq_channel;
+    unsigned irq_channel = 0;
 };
 
 struct Component {
@@ -92,10 +92,12 @@ struct SystemError {
                                    std::span<const EmbeddedImage> images);
 
 // The system a root task builds: defined by the system's description source file.
+// NOLINTBEGIN(bugprone-dynamic-static-initializers): declarations of constant-initialized data
 extern const SystemDescription system_description;
 // Defined by the file kaal_add_runtime_system() generates: the embedded component images.
 extern const EmbeddedImage embedded_images[];
 extern const std::size_t embedded_image_count;
+// NOLINTEND(bugprone-dynamic-static-initializers)
 
 // The image a component names, if embedded.
 const EmbeddedImage* find_image(std::span<const EmbeddedImage> images, const char* name);
