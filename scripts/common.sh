@@ -61,3 +61,20 @@ kaal_multiboot_kernel() {
   objcopy -O elf32-i386 "$SEL4_KERNEL_DIR/kernel.elf" "$dir/kernel32.elf"
   echo "$dir/kernel32.elf"
 }
+
+# The arguments of run.sh and run-runtime.sh: [example] [--interactive]. Sets `example` (default
+# $1) and `interactive`, and checks that the example exists.
+kaal_parse_run_args() {
+  example=$1
+  interactive=0
+  shift
+  local arg
+  for arg in "$@"; do
+    case $arg in
+      --interactive) interactive=1 ;;
+      -*) kaal_die "unknown option '$arg'" ;;
+      *) example=$arg ;;
+    esac
+  done
+  [[ -d "$kaal_root/examples/$example" ]] || kaal_die "no example named '$example' in examples/"
+}

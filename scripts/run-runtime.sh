@@ -7,16 +7,7 @@
 #   appeared. With it, QEMU keeps the terminal: Ctrl-A X quits.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-example=runtime-demo
-interactive=0
-for arg in "$@"; do
-  case $arg in
-    --interactive) interactive=1 ;;
-    -*) kaal_die "unknown option '$arg'" ;;
-    *) example=$arg ;;
-  esac
-done
-[[ -d "$kaal_root/examples/$example" ]] || kaal_die "no example named '$example' in examples/"
+kaal_parse_run_args runtime-demo "$@"
 
 "$kaal_root/scripts/setup.sh"
 dir="$kaal_root/build/runtime"

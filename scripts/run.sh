@@ -6,24 +6,14 @@
 #   With it, QEMU keeps the terminal: type to the serial port, Ctrl-A X quits.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-example=hello
-interactive=0
-for arg in "$@"; do
-  case $arg in
-    --interactive) interactive=1 ;;
-    -*) kaal_die "unknown option '$arg'" ;;
-    *) example=$arg ;;
-  esac
-done
-[[ -d "$kaal_root/examples/$example" ]] || kaal_die "no example named '$example' in examples/"
+kaal_parse_run_args hello "$@"
 
 "$kaal_root/scripts/setup.sh"
 kaal_build_microkit "$kaal_root/build/microkit" >/dev/null
 image="$kaal_root/build/microkit/examples/$example/loader.img"
 [[ -f "$image" ]] || kaal_die "examples/$example has no Microkit system (no loader.img built)"
+harness=(python3 "$kaal_root/tests/harness/qemu_harness.py" --arch aarch64 --image "$image")
 if ((interactive)); then
-  exec qemu-system-aarch64 -machine virt,virtualization=on -cpu cortex-a53 -m 2G -nographic \
-    -device "loader,file=$image,addr=0x70000000,cpu-num=0"
+  exec "${harness[@]}" --interactive
 fi
-exec python3 "$kaal_root/tests/harness/qemu_harness.py" --echo --image "$image" \
-  --script "$kaal_root/tests/boot/$example.expect"
+exec "${harness[@]}" --echo --script "$kaal_root/tests/boot/$example.expect"

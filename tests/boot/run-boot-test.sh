@@ -1,15 +1,30 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# One boot test: builds the Microkit image of examples/<name> and checks its serial output in
-# QEMU against tests/boot/<name>.expect. Exit 77 (CTest's skip) when no SDK is given.
-# usage: run-boot-test.sh <name> <microkit binary dir>
+# One boot test on real seL4 in QEMU: builds examples/<name> for the mode and checks its serial
+# output against the mode's expect script. Exit 77 (CTest's skip) when the mode's SDK or kernel
+# is not given.
+#   microkit: loader.img with the SDK in MICROKIT_SDK, on qemu-system-aarch64,
+#             script tests/boot/<name>.expect
+#   runtime:  the root task with the kernel in SEL4_KERNEL_DIR, on qemu-system-x86_64,
+#             script tests/boot/runtime/<name>.expect
+# usage: run-boot-test.sh <microkit|runtime> <name> <binary dir>
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
-name=$1 dir=$2
-if [[ -z "${MICROKIT_SDK:-}" ]]; then
-  echo "SKIPPED: MICROKIT_SDK not set"
+mode=$1 name=$2 dir=$3
+case $mode in
+  microkit) variable=MICROKIT_SDK ;;
+  runtime) variable=SEL4_KERNEL_DIR ;;
+  *) kaal_die "unknown mode '$mode'" ;;
+esac
+if [[ -z "${!variable:-}" ]]; then
+  echo "SKIPPED: $variable not set"
   exit 77
 fi
-kaal_build_microkit "$dir" >"$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }
-exec python3 "$kaal_root/tests/harness/qemu_harness.py" --arch aarch64 \
-  --image "$dir/examples/$name/loader.img" --script "$kaal_root/tests/boot/$name.expect"
+"kaal_build_$mode" "$dir" >"$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }
+harness=(python3 "$kaal_root/tests/harness/qemu_harness.py")
+if [[ $mode == microkit ]]; then
+  exec "${harness[@]}" --arch aarch64 --image "$dir/examples/$name/loader.img" \
+    --script "$kaal_root/tests/boot/$name.expect"
+fi
+exec "${harness[@]}" --arch x86_64 --image "$(kaal_multiboot_kernel "$dir")" \
+  --initrd "$dir/examples/$name/root-task.elf" --script "$kaal_root/tests/boot/runtime/$name.expect"

@@ -2,25 +2,9 @@
 #pragma once
 
 #include <kaal/platform/microkit/abi.hpp>
+#include <kaal/platform/sel4_message.hpp>
 
 namespace kaal {
-
-namespace detail {
-// The tool sets a mask bit for every channel it wired; checking it turns a wiring mistake into
-// an error value instead of an invocation of an empty slot (which seL4 would report only on
-// the kernel's debug console).
-inline bool wired(Word mask, Channel ch) {
-    return ch.valid() && ((mask >> ch.id()) & 1U) != 0;
-}
-
-inline seL4_MessageInfo_t to_sel4(MessageInfo info) {
-    return seL4_MessageInfo_new(info.label(), 0, 0, info.length());
-}
-inline MessageInfo from_sel4(seL4_MessageInfo_t info) {
-    return {seL4_MessageInfo_get_label(info),
-            static_cast<unsigned>(seL4_MessageInfo_get_length(info))};
-}
-} // namespace detail
 
 inline Status notify(Channel ch) {
     if (!detail::wired(microkit_notifications, ch)) {

@@ -3,23 +3,11 @@
 
 #include <kaal/platform/runtime/abi.hpp>
 #include <kaal/platform/runtime/sel4.hpp>
+#include <kaal/platform/sel4_message.hpp>
 
 // Channel operations of a runtime-mode component: the same invocations as Microkit's, on the
 // caps the root task placed at the same slots, checked against the masks in the start record.
 namespace kaal {
-
-namespace detail {
-inline bool wired(Word mask, Channel ch) {
-    return ch.valid() && ((mask >> ch.id()) & 1U) != 0;
-}
-inline seL4_MessageInfo_t to_sel4(MessageInfo info) {
-    return seL4_MessageInfo_new(info.label(), 0, 0, info.length());
-}
-inline MessageInfo from_sel4(seL4_MessageInfo_t info) {
-    return {seL4_MessageInfo_get_label(info),
-            static_cast<unsigned>(seL4_MessageInfo_get_length(info))};
-}
-} // namespace detail
 
 inline Status notify(Channel ch) {
     if (!detail::wired(runtime::start_info->notifications, ch)) {
