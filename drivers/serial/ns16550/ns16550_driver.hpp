@@ -8,6 +8,7 @@
 
 #include <kaal/core/result.hpp>
 #include <kaal/ipc/byte_stream.hpp>
+#include <kaal/platform/message.hpp>
 
 #include "ns16550.hpp"
 
@@ -54,10 +55,7 @@ public:
         // UART that keeps asserting something unexpected cannot hold the driver here.
         for (unsigned round = 0; round < max_irq_rounds; ++round) {
             KAAL_TRY(const std::uint8_t pending, read(reg::iir));
-            KAAL_TRY(const std::uint8_t status, read(reg::lsr));
-            if ((status & lsr::overrun) != 0) {
-                ++stats_.rx_overruns;
-            }
+            KAAL_TRY(const std::uint8_t status, read_lsr());
             const bool rx_ready = (status & lsr::data_ready) != 0 && !rx_paused_;
             if (rx_ready) {
                 KAAL_TRY(const bool signal, receive());
@@ -77,6 +75,7 @@ public:
             return false;
         }
         rx_paused_ = false;
+        ier_ = static_cast<std::uint8_t>(ier_ | ier::rx_available);
         KAAL_CHECK(write(reg::ier, ier_));
         return handle_irq();
     }
@@ -84,7 +83,7 @@ public:
     // The TX stream's writer signalled: move what fits into the FIFO now.
     Status transmit() {
         for (;;) {
-            KAAL_TRY(const std::uint8_t status, read(reg::lsr));
+            KAAL_TRY(const std::uint8_t status, read_lsr());
             if ((status & lsr::thr_empty) == 0) {
                 // The FIFO is still sending; the THR-empty interrupt continues from here.
                 return want_tx_interrupt(true);
@@ -121,7 +120,7 @@ public:
     Status write_polled(std::span<const char> text) {
         for (const char c : text) {
             for (;;) {
-                KAAL_TRY(const std::uint8_t status, read(reg::lsr));
+                KAAL_TRY(const std::uint8_t status, read_lsr());
                 if ((status & lsr::thr_empty) != 0) {
                     break;
                 }
@@ -143,8 +142,12 @@ private:
             return false;
         }
         if (rx_->ring().free_slots() == 0 && rx_->writer_may_sleep()) {
+            // ier_ is what IER holds: cleared here, not just written, so that switching the
+            // THR-empty interrupt while paused does not turn reception back on (the UART would
+            // then interrupt for bytes the driver leaves in the FIFO: an interrupt storm).
             rx_paused_ = true;
-            KAAL_CHECK(write(reg::ier, static_cast<std::uint8_t>(ier_ & ~ier::rx_available)));
+            ier_ = static_cast<std::uint8_t>(ier_ & ~ier::rx_available);
+            KAAL_CHECK(write(reg::ier, ier_));
             return false;
         }
         KAAL_TRY(const std::uint8_t byte, read(reg::rbr));
@@ -162,6 +165,16 @@ private:
         }
         ier_ = wanted;
         return write(reg::ier, ier_);
+    }
+
+    // Every LSR read goes through here: reading LSR clears OE (PC16550D, "Line Status
+    // Register", bits 1-4 reset on read), so a read that did not count it would lose it.
+    Result<std::uint8_t> read_lsr() {
+        KAAL_TRY(const std::uint8_t status, read(reg::lsr));
+        if ((status & lsr::overrun) != 0) {
+            ++stats_.rx_overruns;
+        }
+        return status;
     }
 
     Result<std::uint8_t> read(unsigned r) { return bus_.in8(base_ + r); }
