@@ -35,12 +35,13 @@ function(kaal_runtime_component name)
   kaal_runtime_link(${name} kaal_runtime_component_start)
 endfunction()
 
-# kaal_add_runtime_system(<name> DESCRIPTION <system.cpp> COMPONENTS <component>...)
+# kaal_add_runtime_system(<name> DESCRIPTION <system.cpp> [SOURCES <root task source>...]
+#                         COMPONENTS <component>...)
 # Builds <name>_root: the root task (root-task.elf in this binary directory) with the system
 # description compiled in and every component's ELF embedded, ready for
 # `qemu-system-x86_64 -kernel <kernel32.elf> -initrd root-task.elf`.
 function(kaal_add_runtime_system name)
-  cmake_parse_arguments(arg "" "DESCRIPTION" "COMPONENTS" ${ARGN})
+  cmake_parse_arguments(arg "" "DESCRIPTION" "SOURCES;COMPONENTS" ${ARGN})
   if(NOT KAAL_PLATFORM STREQUAL "runtime")
     return()
   endif()
@@ -71,7 +72,7 @@ function(kaal_add_runtime_system name)
     COMMAND "${CMAKE_COMMAND}" -E copy "${asm}.in" "${asm}"
     DEPENDS "${asm}.in" ${elves} VERBATIM)
 
-  add_executable(${name}_root "${arg_DESCRIPTION}" "${asm}" "${table}")
+  add_executable(${name}_root "${arg_DESCRIPTION}" ${arg_SOURCES} "${asm}" "${table}")
   set_target_properties(${name}_root PROPERTIES OUTPUT_NAME "root-task")
   target_link_libraries(${name}_root PRIVATE kaal_runtime_root kaal_warnings)
   kaal_runtime_link(${name}_root kaal_runtime_root_start)

@@ -167,6 +167,9 @@ Result<ElfImage> ElfImage::parse(std::span<const std::byte> file, ElfMachine mac
 }
 
 Result<Word> ElfImage::data_symbol(std::string_view name, Word size) const {
+    if (name.empty()) {
+        return Error::not_found; // index 0 and section symbols have empty names, never a setvar
+    }
     const Reader r{file_};
     for (Word i = 0; i < symtab_count_; ++i) {
         const Word at = symtab_offset_ + i * sym_size;
