@@ -16,7 +16,7 @@ Result<Capability> derive(const Slot& source) {
     switch (cap.type) {
     case CapType::untyped:
         // A copy of an untyped with children would let two caps hand out the same memory.
-        if (!source.children.empty()) {
+        if (source.has_children()) {
             return Error::revoke_first;
         }
         break;

@@ -11,7 +11,7 @@ namespace kaal::mock {
 namespace {
 thread_local PendingIpc* awaiting_reply = nullptr;
 
-Result<std::shared_ptr<Object>> endpoint_object(const Kernel::State& s, CPtr cptr, bool receive) {
+Result<Object*> endpoint_object(const Kernel::State& s, CPtr cptr, bool receive) {
     KAAL_TRY(Slot * slot, s.lookup_invoked(cptr));
     const auto& cap = slot->cap;
     if (cap.type != CapType::endpoint ||
@@ -19,6 +19,22 @@ Result<std::shared_ptr<Object>> endpoint_object(const Kernel::State& s, CPtr cpt
         return Error::invalid_capability;
     }
     return cap.object;
+}
+
+void enqueue(Object& endpoint, PendingIpc& ipc) {
+    ipc.next = nullptr;
+    (endpoint.senders_tail != nullptr ? endpoint.senders_tail->next : endpoint.senders_head) = &ipc;
+    endpoint.senders_tail = &ipc;
+}
+
+PendingIpc* dequeue(Object& endpoint) {
+    PendingIpc* ipc = endpoint.senders_head;
+    endpoint.senders_head = ipc->next;
+    if (endpoint.senders_head == nullptr) {
+        endpoint.senders_tail = nullptr;
+    }
+    ipc->next = nullptr;
+    return ipc;
 }
 
 Result<Word> badge_of(const Kernel::State& s, CPtr cptr) {
@@ -29,12 +45,12 @@ Result<Word> badge_of(const Kernel::State& s, CPtr cptr) {
 
 Result<Message> Kernel::call(CPtr endpoint, const Message& message) {
     std::unique_lock guard{state_->lock};
-    KAAL_TRY(auto object, endpoint_object(*state_, endpoint, false));
+    KAAL_TRY(Object * object, endpoint_object(*state_, endpoint, false));
     KAAL_TRY(const Word badge, badge_of(*state_, endpoint));
-    PendingIpc ipc{badge, message, true, false, false, std::nullopt};
-    object->senders.push_back(&ipc);
-    state_->changed.notify_all();
-    state_->changed.wait(guard, [&] { return ipc.reply.has_value() || ipc.cancelled; });
+    PendingIpc ipc{badge, message, true, false, false, std::nullopt, nullptr};
+    enqueue(*object, ipc);
+    state_->wake_all();
+    state_->sleep(guard, [&] { return ipc.reply.has_value() || ipc.cancelled; });
     if (!ipc.reply) {
         return Error::invalid_capability; // the endpoint was destroyed under us
     }
@@ -43,12 +59,12 @@ Result<Message> Kernel::call(CPtr endpoint, const Message& message) {
 
 Status Kernel::send(CPtr endpoint, const Message& message) {
     std::unique_lock guard{state_->lock};
-    KAAL_TRY(auto object, endpoint_object(*state_, endpoint, false));
+    KAAL_TRY(Object * object, endpoint_object(*state_, endpoint, false));
     KAAL_TRY(const Word badge, badge_of(*state_, endpoint));
-    PendingIpc ipc{badge, message, false, false, false, std::nullopt};
-    object->senders.push_back(&ipc);
-    state_->changed.notify_all();
-    state_->changed.wait(guard, [&] { return ipc.received || ipc.cancelled; });
+    PendingIpc ipc{badge, message, false, false, false, std::nullopt, nullptr};
+    enqueue(*object, ipc);
+    state_->wake_all();
+    state_->sleep(guard, [&] { return ipc.received || ipc.cancelled; });
     if (!ipc.received) {
         return Error::invalid_capability;
     }
@@ -57,17 +73,20 @@ Status Kernel::send(CPtr endpoint, const Message& message) {
 
 Result<Received> Kernel::recv(CPtr endpoint) {
     std::unique_lock guard{state_->lock};
-    KAAL_TRY(auto object, endpoint_object(*state_, endpoint, true));
-    state_->changed.wait(guard, [&] { return !object->senders.empty() || object->destroyed; });
-    if (object->destroyed) {
+    KAAL_TRY(Object * object, endpoint_object(*state_, endpoint, true));
+    // Held across the wait, so that a destroyed endpoint is not recycled while we look at it.
+    ++object->holders;
+    state_->sleep(guard, [&] { return object->senders_head != nullptr || object->destroyed; });
+    const bool destroyed = object->destroyed;
+    PendingIpc* ipc = destroyed ? nullptr : dequeue(*object);
+    state_->release(*object);
+    if (destroyed) {
         return Error::invalid_capability;
     }
-    PendingIpc* ipc = object->senders.front();
-    object->senders.pop_front();
     ipc->received = true;
     // A new receive replaces an unanswered caller, who then waits for ever, as on seL4.
     awaiting_reply = ipc->is_call ? ipc : nullptr;
-    state_->changed.notify_all();
+    state_->wake_all();
     return Received{ipc->badge, ipc->message};
 }
 
@@ -78,7 +97,7 @@ bool Kernel::reply(const Message& message) {
     }
     awaiting_reply->reply = message;
     awaiting_reply = nullptr;
-    state_->changed.notify_all();
+    state_->wake_all();
     return true;
 }
 

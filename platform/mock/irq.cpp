@@ -94,7 +94,7 @@ Status Kernel::irq_handler_clear(CPtr handler) {
     auto& s = *state_;
     KAAL_TRY(Slot * slot, handler_slot(s, handler));
     auto& state = s.irqs[slot->cap.irq];
-    state.notification.reset();
+    state.notification = nullptr;
     state.badge = 0;
     return {};
 }
@@ -103,10 +103,10 @@ void Kernel::State::deliver_irq(Word irq) {
     auto& state = irqs[irq];
     // Masked whether or not anyone listens: an undelivered IRQ still needs an ack.
     state.masked = true;
-    if (auto notification = state.notification.lock()) {
+    if (Object* notification = state.notification) {
         notification->word |= state.badge;
         notification->active = true;
-        changed.notify_all();
+        wake_all();
     }
 }
 
@@ -122,7 +122,7 @@ bool Kernel::raise_irq(Word irq) {
         return false;
     }
     s.deliver_irq(irq);
-    return !state.notification.expired();
+    return state.notification != nullptr;
 }
 
 Status Kernel::ioport_control_issue(CPtr control, Word first, Word last, CPtr root, CPtr index,

@@ -21,10 +21,10 @@ constexpr Word shift_right(Word value, unsigned bits) {
 
 std::atomic<Kernel*> active_kernel{nullptr};
 
-Capability object_cap(CapType type, std::shared_ptr<Object> object) {
+Capability object_cap(CapType type, Object* object) {
     Capability cap;
     cap.type = type;
-    cap.object = std::move(object);
+    cap.object = object;
     return cap;
 }
 
@@ -36,25 +36,31 @@ Kernel::Kernel(const MachineConfig& machine) : state_(std::make_unique<State>())
     auto& s = *state_;
     s.machine = machine;
     s.irqs.resize(machine.max_irq + 1);
+    // Room for a few hundred mappings before the VSpace's maps reallocate.
+    s.pages.reserve(256);
+    s.tables.reserve(64);
 
-    s.root_cnode = std::make_shared<Object>();
-    s.root_cnode->type = ObjectType::cnode;
+    // The kernel holds its boot objects itself: deleting the last cap to one destroys it, but its
+    // memory stays out of the pool, since the kernel's state still points at it.
+    s.root_cnode = s.new_object(ObjectType::cnode);
+    s.root_cnode->holders = 1;
     s.root_cnode->radix = machine.root_cnode_bits;
     s.root_cnode->slots.resize(std::size_t{1} << machine.root_cnode_bits);
     // The root CNode's guard makes a CPtr resolve in exactly one level with depth 64, which is
     // what lets the root task use slot numbers as CPtrs.
     s.cspace_root = object_cap(CapType::cnode, s.root_cnode);
     s.cspace_root.guard_bits = word_bits - machine.root_cnode_bits;
+    s.root_radix = machine.root_cnode_bits;
     s.root_cnode->caps = 1;
 
-    s.vspace = std::make_shared<Object>();
-    auto tcb = std::make_shared<Object>();
-    tcb->type = ObjectType::tcb;
-    auto control = std::make_shared<Object>();
+    Object* vspace = s.new_object(ObjectType::untyped);
+    Object* tcb = s.new_object(ObjectType::tcb);
+    Object* control = s.new_object(ObjectType::untyped);
+    vspace->holders = tcb->holders = control->holders = 1;
 
     s.insert(s.root_cnode->slots.at(initial_cap::tcb), object_cap(CapType::tcb, tcb), nullptr);
     s.insert(s.root_cnode->slots.at(initial_cap::cnode), s.cspace_root, nullptr);
-    s.insert(s.root_cnode->slots.at(initial_cap::vspace), object_cap(CapType::vspace, s.vspace),
+    s.insert(s.root_cnode->slots.at(initial_cap::vspace), object_cap(CapType::vspace, vspace),
              nullptr);
     s.insert(s.root_cnode->slots.at(initial_cap::irq_control),
              object_cap(CapType::irq_control, control), nullptr);
@@ -72,7 +78,8 @@ Kernel::Kernel(const MachineConfig& machine) : state_(std::make_unique<State>())
     bi.untyped = {initial_cap::count, initial_cap::count + count};
     for (std::size_t i = 0; i < count; ++i) {
         const auto& desc = machine.memory[i];
-        auto untyped = std::make_shared<Object>();
+        Object* untyped = s.new_object(ObjectType::untyped);
+        untyped->holders = 1;
         untyped->paddr = desc.paddr;
         untyped->size_bits = desc.size_bits;
         untyped->device = desc.is_device;
@@ -83,14 +90,8 @@ Kernel::Kernel(const MachineConfig& machine) : state_(std::make_unique<State>())
     bi.empty = {bi.untyped.end, CPtr{1} << machine.root_cnode_bits};
 }
 
-Kernel::~Kernel() {
-    // Break the ownership cycles a CNode holding a cap to itself would leave.
-    const std::lock_guard guard{state_->lock};
-    for (auto& slot : state_->root_cnode->slots) {
-        state_->revoke_slot(slot);
-        state_->delete_slot(slot);
-    }
-}
+// Every object lives in the pool, which goes with the state: there is nothing to delete first.
+Kernel::~Kernel() = default;
 
 const BootInfo& Kernel::bootinfo() const {
     return state_->bootinfo;
@@ -103,6 +104,15 @@ Arch Kernel::arch() const {
 // the CPtr; the walk continues through CNode caps until `depth` bits are used.
 Result<Kernel::State::Resolved> Kernel::State::resolve(const Capability& root, Word cptr,
                                                        unsigned depth) const {
+    // One CNode whose guard and radix consume the whole depth, as the root task's CSpace does for
+    // every CPtr: the loop's first iteration, whose depth check passes and which ends there.
+    if (root.type == CapType::cnode && root.guard_bits + root.object->radix == depth) {
+        const unsigned radix = root.object->radix;
+        if (low_bits(shift_right(cptr, radix), root.guard_bits) != root.guard) {
+            return Error::failed_lookup; // guard mismatch
+        }
+        return Resolved{&root.object->slots[low_bits(cptr, radix)], 0};
+    }
     const Capability* node = &root;
     unsigned left = depth;
     for (;;) {
@@ -128,17 +138,6 @@ Result<Kernel::State::Resolved> Kernel::State::resolve(const Capability& root, W
     }
 }
 
-// The cap being invoked is looked up with the full word, and a lookup that ends early at a
-// non-CNode cap still finds it (seL4's lookupCapAndSlot). seL4 reports a failed lookup of an
-// invoked cap as a cap fault; the mock returns seL4_InvalidCapability, as for a null cap.
-Result<Slot*> Kernel::State::lookup_invoked(CPtr cptr) const {
-    auto found = resolve(cspace_root, cptr, word_bits);
-    if (!found) {
-        return Error::invalid_capability;
-    }
-    return found->slot;
-}
-
 // A slot named by (root, index, depth) for a CNode operation: depth must be 1..64 and must
 // be consumed exactly (seL4's lookupTargetSlot).
 Result<Slot*> Kernel::State::lookup_target(CPtr root, CPtr index, std::uint8_t depth) const {
@@ -160,7 +159,7 @@ Slot* Kernel::State::root_slot(CPtr index) const {
     return index < root_cnode->slots.size() ? &root_cnode->slots[index] : nullptr;
 }
 
-std::optional<Error> Kernel::State::injected(Invocation what) {
+std::optional<Error> Kernel::State::take_injection(Invocation what) {
     for (auto it = injections.begin(); it != injections.end(); ++it) {
         if (it->what != what) {
             continue;
@@ -177,44 +176,81 @@ std::optional<Error> Kernel::State::injected(Invocation what) {
 }
 
 // ---- Capability lifetime
-void Kernel::State::insert(Slot& dest, Capability cap, Slot* parent) {
-    if (cap.object && cap.type != CapType::irq_control && cap.type != CapType::asid_control &&
-        cap.type != CapType::io_port_control) {
-        ++cap.object->caps;
-    }
-    dest.cap = std::move(cap);
-    dest.parent = parent;
-    if (parent != nullptr) {
-        parent->children.push_back(&dest);
+Object* Kernel::State::new_object(ObjectType type) {
+    Object* object = objects.take();
+    object->type = type;
+    return object;
+}
+
+void Kernel::State::release(Object& object) {
+    if (--object.holders == 0 && object.destroyed) {
+        objects.give_back(&object);
     }
 }
 
-// Deleting a cap takes it out of the derivation tree; its children move up to its parent, as
-// they do when seL4 unlinks a cap from its derivation list.
+namespace {
+// Appends `child` to `parent`'s children, the order revoke and inspection see them in.
+void link_child(Slot& parent, Slot& child) {
+    child.parent = &parent;
+    child.prev_sibling = parent.last_child;
+    child.next_sibling = nullptr;
+    if (parent.last_child != nullptr) {
+        parent.last_child->next_sibling = &child;
+    } else {
+        parent.first_child = &child;
+    }
+    parent.last_child = &child;
+    ++parent.child_count;
+}
+
+void unlink_child(Slot& child) {
+    Slot& parent = *child.parent;
+    (child.prev_sibling != nullptr ? child.prev_sibling->next_sibling : parent.first_child) =
+        child.next_sibling;
+    (child.next_sibling != nullptr ? child.next_sibling->prev_sibling : parent.last_child) =
+        child.prev_sibling;
+    child.parent = child.prev_sibling = child.next_sibling = nullptr;
+    --parent.child_count;
+}
+} // namespace
+
+void Kernel::State::insert(Slot& dest, const Capability& cap, Slot* parent) {
+    if (cap.object != nullptr && cap.type != CapType::irq_control &&
+        cap.type != CapType::asid_control && cap.type != CapType::io_port_control) {
+        ++cap.object->caps;
+    }
+    dest.cap = cap;
+    dest.parent = nullptr;
+    if (parent != nullptr) {
+        link_child(*parent, dest);
+    }
+}
+
+// Deleting a cap takes it out of the derivation tree; its children move up to its parent, in
+// their order and after the parent's other children, as they do when seL4 unlinks a cap from its
+// derivation list.
 void Kernel::State::delete_slot(Slot& slot) {
     if (slot.cap.type == CapType::null) {
         return;
     }
-    Capability cap = std::move(slot.cap);
+    Capability cap = slot.cap;
     slot.cap = Capability{};
-    for (Slot* child : slot.children) {
-        child->parent = slot.parent;
+    while (slot.first_child != nullptr) {
+        Slot& child = *slot.first_child;
+        unlink_child(child);
         if (slot.parent != nullptr) {
-            slot.parent->children.push_back(child);
+            link_child(*slot.parent, child);
         }
     }
-    slot.children.clear();
     if (slot.parent != nullptr) {
-        auto& siblings = slot.parent->children;
-        siblings.erase(std::remove(siblings.begin(), siblings.end(), &slot), siblings.end());
-        slot.parent = nullptr;
+        unlink_child(slot);
     }
     finalise(cap, slot);
 }
 
 void Kernel::State::revoke_slot(Slot& slot) {
-    while (!slot.children.empty()) {
-        Slot* child = slot.children.back();
+    while (slot.last_child != nullptr) {
+        Slot* child = slot.last_child;
         revoke_slot(*child);
         delete_slot(*child);
     }
@@ -249,11 +285,11 @@ void Kernel::State::finalise(Capability& cap, Slot& slot) {
             irqs[cap.irq] = IrqState{};
         }
     }
-    if (!cap.object || cap.type == CapType::irq_control || cap.type == CapType::asid_control ||
-        cap.type == CapType::io_port_control) {
+    if (cap.object == nullptr || cap.type == CapType::irq_control ||
+        cap.type == CapType::asid_control || cap.type == CapType::io_port_control) {
         return;
     }
-    auto object = cap.object;
+    Object* object = cap.object;
     if (--object->caps != 0) {
         return;
     }
@@ -261,7 +297,7 @@ void Kernel::State::finalise(Capability& cap, Slot& slot) {
         // unmap_region erases from `tables`, so find the entry first and unmap after the loop.
         std::optional<std::pair<unsigned, Word>> where;
         for (const auto& [position, table] : tables) {
-            if (table == object.get()) {
+            if (table == object) {
                 where = position;
                 break;
             }
@@ -271,26 +307,29 @@ void Kernel::State::finalise(Capability& cap, Slot& slot) {
         }
     }
     destroy(*object);
+    if (object->holders == 0) {
+        objects.give_back(object);
+    }
 }
 
 void Kernel::State::destroy(Object& object) {
     object.destroyed = true;
     if (object.type == ObjectType::notification) {
         for (auto& irq : irqs) {
-            if (irq.notification.lock().get() == &object) {
-                irq.notification.reset();
+            if (irq.notification == &object) {
+                irq.notification = nullptr;
             }
         }
     }
-    for (PendingIpc* sender : object.senders) {
+    for (PendingIpc* sender = object.senders_head; sender != nullptr; sender = sender->next) {
         sender->cancelled = true;
     }
-    object.senders.clear();
+    object.senders_head = object.senders_tail = nullptr;
     for (auto& inner : object.slots) {
         revoke_slot(inner);
         delete_slot(inner);
     }
-    changed.notify_all();
+    wake_all();
 }
 
 // Removes a table and everything reachable only through it from the VSpace.
@@ -298,7 +337,7 @@ void Kernel::State::unmap_region(unsigned level, Word key) {
     const unsigned bits = region_bits(level);
     const Word start = key << bits;
     const Word end = start + (Word{1} << bits);
-    std::erase_if(tables, [&](const auto& entry) {
+    tables.erase_if([&](const auto& entry) {
         const auto [l, k] = entry.first;
         const Word base = k << region_bits(l);
         return l >= level && base >= start && base < end;
@@ -316,13 +355,13 @@ SlotInfo Kernel::slot(CPtr index) const {
     }
     const auto& cap = slot->cap;
     info.type = cap.type;
-    if (cap.object) {
+    if (cap.object != nullptr) {
         info.object = cap.object->type;
         info.paddr = cap.object->paddr;
     }
     info.badge = cap.badge;
     info.rights = cap.rights;
-    info.children = slot->children.size();
+    info.children = slot->child_count;
     info.mapped = cap.mapped;
     info.mapped_vaddr = cap.mapped_vaddr;
     return info;
@@ -338,12 +377,12 @@ std::size_t Kernel::occupied_slots() const {
 std::size_t Kernel::live_objects() const {
     const std::lock_guard guard{state_->lock};
     std::set<const Object*> seen;
-    std::vector<const Object*> cnodes{state_->root_cnode.get()};
+    std::vector<const Object*> cnodes{state_->root_cnode};
     while (!cnodes.empty()) {
         const Object* cnode = cnodes.back();
         cnodes.pop_back();
         for (const auto& s : cnode->slots) {
-            const Object* object = s.cap.object.get();
+            const Object* object = s.cap.object;
             if (object == nullptr || !object->from_retype || !seen.insert(object).second) {
                 continue;
             }

@@ -33,20 +33,25 @@ Status Kernel::signal(CPtr notification) {
     auto& object = *slot->cap.object;
     object.word |= slot->cap.badge;
     object.active = true;
-    state_->changed.notify_all();
+    state_->wake_all();
     return {};
 }
 
 Result<Word> Kernel::wait(CPtr notification) {
     std::unique_lock guard{state_->lock};
     KAAL_TRY(Slot * slot, notification_slot(*state_, notification, true));
-    // Keep the object alive across the wait: deleting its last cap wakes us with an error.
-    const auto object = slot->cap.object;
-    state_->changed.wait(guard, [&] { return object->active || object->destroyed; });
-    if (object->destroyed) {
+    // Hold the object across the wait: deleting its last cap wakes us with an error, and the
+    // pool must not recycle it while we still look at it.
+    Object* object = slot->cap.object;
+    ++object->holders;
+    state_->sleep(guard, [&] { return object->active || object->destroyed; });
+    const bool destroyed = object->destroyed;
+    const Word word = destroyed ? 0 : take(*object);
+    state_->release(*object);
+    if (destroyed) {
         return Error::invalid_capability;
     }
-    return take(*object);
+    return word;
 }
 
 Result<Word> Kernel::poll(CPtr notification) {

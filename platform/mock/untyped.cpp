@@ -84,7 +84,7 @@ Status Kernel::untyped_retype(CPtr untyped, ObjectType type, unsigned user_bits,
     // end is aligned to any smaller object, so anything that fits also fits aligned up.
     auto& ut = source->cap;
     const Object& region = *ut.object;
-    const Word used = source->children.empty() ? 0 : ut.free_offset;
+    const Word used = source->has_children() ? ut.free_offset : 0;
     const Word free_bytes = (Word{1} << region.size_bits) - used;
     if (size_bits >= 64 || (free_bytes >> size_bits) < count) {
         return Error::not_enough_memory;
@@ -96,8 +96,7 @@ Status Kernel::untyped_retype(CPtr untyped, ObjectType type, unsigned user_bits,
     const Word base = align_up(region.paddr + used, size_bits);
     ut.free_offset = base + (count << size_bits) - region.paddr;
     for (Word i = 0; i < count; ++i) {
-        auto object = std::make_shared<Object>();
-        object->type = type;
+        Object* object = s.new_object(type);
         object->paddr = base + (i << size_bits);
         object->size_bits = type == ObjectType::untyped ? user_bits : size_bits;
         object->device = region.device;
@@ -108,8 +107,8 @@ Status Kernel::untyped_retype(CPtr untyped, ObjectType type, unsigned user_bits,
         }
         Capability cap;
         cap.type = cap_type_for(type);
-        cap.object = std::move(object);
-        s.insert(slots[node_offset + i], std::move(cap), source);
+        cap.object = object;
+        s.insert(slots[node_offset + i], cap, source);
     }
     return {};
 }

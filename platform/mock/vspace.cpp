@@ -82,8 +82,8 @@ Status Kernel::frame_map(CPtr frame, CPtr vspace, Word vaddr, CapRights rights, 
         }
         s.pages.erase(existing);
     }
-    s.pages[vaddr] =
-        PageEntry{slot, cap.object->paddr, size_bits, cap.rights.masked_by(rights), cached};
+    s.pages.insert_or_assign(
+        vaddr, PageEntry{slot, cap.object->paddr, size_bits, cap.rights.masked_by(rights), cached});
     cap.mapped = true;
     cap.mapped_vaddr = vaddr;
     return {};
@@ -172,7 +172,7 @@ Status Kernel::paging_map(ObjectType type, CPtr table, CPtr vspace, Word vaddr) 
             return Error::delete_first;
         }
     }
-    s.tables[{level, region_key(vaddr, level)}] = cap.object.get();
+    s.tables.insert_or_assign({level, region_key(vaddr, level)}, cap.object);
     cap.mapped = true;
     cap.mapped_vaddr = align_down(vaddr, region_bits(level));
     return {};
