@@ -295,7 +295,7 @@ void Kernel::State::finalise(Capability& cap, Slot& slot) {
     }
     if (cap.type == CapType::paging && cap.mapped) {
         // unmap_region erases from `tables`, so find the entry first and unmap after the loop.
-        std::optional<std::pair<unsigned, Word>> where;
+        std::optional<TableKey> where;
         for (const auto& [position, table] : tables) {
             if (table == object) {
                 where = position;
@@ -303,7 +303,7 @@ void Kernel::State::finalise(Capability& cap, Slot& slot) {
             }
         }
         if (where) {
-            unmap_region(where->first, where->second);
+            unmap_region(key_level(*where), key_region(*where));
         }
     }
     destroy(*object);
@@ -338,8 +338,8 @@ void Kernel::State::unmap_region(unsigned level, Word key) {
     const Word start = key << bits;
     const Word end = start + (Word{1} << bits);
     tables.erase_if([&](const auto& entry) {
-        const auto [l, k] = entry.first;
-        const Word base = k << region_bits(l);
+        const unsigned l = key_level(entry.first);
+        const Word base = key_region(entry.first) << region_bits(l);
         return l >= level && base >= start && base < end;
     });
     pages.erase(pages.lower_bound(start), pages.lower_bound(end));

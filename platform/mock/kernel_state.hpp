@@ -139,6 +139,10 @@ public:
             entries_.insert(it, Entry{key, std::move(value)});
         }
     }
+    // Inserts before `position`, which must be where lower_bound(key) points.
+    void insert_at(iterator position, const Key& key, Value value) {
+        entries_.insert(position, Entry{key, std::move(value)});
+    }
     iterator erase(iterator it) { return entries_.erase(it); }
     iterator erase(iterator first, iterator last) { return entries_.erase(first, last); }
     template <typename Pred>
@@ -220,6 +224,21 @@ constexpr unsigned region_bits(unsigned level) {
 // The highest user virtual address on both architectures' 48-bit address spaces.
 inline constexpr Word user_top = 0x0000'7fff'ffff'ffffULL;
 
+// Where a paging structure is mapped: its level above the index of the region it covers, in one
+// word that orders as the pair (level, region) would, so a VSpace walk compares words, not pairs.
+// A region index is at most 48 - 12 bits.
+using TableKey = Word;
+inline constexpr unsigned table_key_level_shift = 60;
+constexpr TableKey table_key(unsigned level, Word region) {
+    return (Word{level} << table_key_level_shift) | region;
+}
+constexpr unsigned key_level(TableKey key) {
+    return static_cast<unsigned>(key >> table_key_level_shift);
+}
+constexpr Word key_region(TableKey key) {
+    return key & ((Word{1} << table_key_level_shift) - 1);
+}
+
 // The kernel's big lock. seL4's own big kernel lock spins (a CLH lock), and so does this one: an
 // invocation holds it for a few hundred instructions and a blocked invocation sleeps on
 // `changed` without it, so waiting for it is short; it yields to the host scheduler rather than
@@ -269,7 +288,7 @@ struct Kernel::State {
     Capability cspace_root;         // the initial thread's CSpace root, held by its TCB
     unsigned root_radix = 0;        // its CNode's radix; its guard has the rest of the word
     FlatMap<Word, PageEntry> pages; // by virtual address
-    FlatMap<std::pair<unsigned, Word>, const Object*> tables; // (level, vaddr >> region)
+    FlatMap<TableKey, const Object*> tables;
     std::vector<IrqState> irqs;
     std::vector<std::pair<Word, Word>> io_ports; // issued ranges, inclusive
     std::vector<Injection> injections;

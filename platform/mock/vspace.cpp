@@ -64,26 +64,27 @@ Status Kernel::frame_map(CPtr frame, CPtr vspace, Word vaddr, CapRights rights, 
     }
     const unsigned last_level = size_bits == object_bits::small_page ? 3 : 2;
     for (unsigned level = 1; level <= last_level; ++level) {
-        if (!s.tables.contains({level, region_key(vaddr, level)})) {
+        if (!s.tables.contains(table_key(level, region_key(vaddr, level)))) {
             return Error::failed_lookup;
         }
     }
-    if (last_level == 2 && s.tables.contains({3, region_key(vaddr, 3)})) {
+    if (last_level == 2 && s.tables.contains(table_key(3, region_key(vaddr, 3)))) {
         // aarch64's walk runs on into the table and finds the wrong level; x86 finds the PD
         // entry taken.
         return s.machine.arch == Arch::aarch64 ? Error::failed_lookup : Error::delete_first;
     }
-    auto existing = s.pages.find(vaddr);
-    if (existing != s.pages.end() && existing->second.frame_slot != slot) {
+    const PageEntry entry{slot, cap.object->paddr, size_bits, cap.rights.masked_by(rights), cached};
+    auto existing = s.pages.lower_bound(vaddr);
+    if (existing != s.pages.end() && existing->first == vaddr) {
         // x86 refuses to overwrite a present entry; aarch64 replaces it, leaving the old frame
         // cap believing it is still mapped.
-        if (s.machine.arch == Arch::x86_64) {
+        if (existing->second.frame_slot != slot && s.machine.arch == Arch::x86_64) {
             return Error::delete_first;
         }
-        s.pages.erase(existing);
+        existing->second = entry;
+    } else {
+        s.pages.insert_at(existing, vaddr, entry);
     }
-    s.pages.insert_or_assign(
-        vaddr, PageEntry{slot, cap.object->paddr, size_bits, cap.rights.masked_by(rights), cached});
     cap.mapped = true;
     cap.mapped_vaddr = vaddr;
     return {};
@@ -153,7 +154,7 @@ Status Kernel::paging_map(ObjectType type, CPtr table, CPtr vspace, Word vaddr) 
     unsigned level = 0;
     if (s.machine.arch == Arch::aarch64) {
         for (unsigned l = 1; l <= paging_levels && level == 0; ++l) {
-            if (!s.tables.contains({l, region_key(vaddr, l)})) {
+            if (!s.tables.contains(table_key(l, region_key(vaddr, l)))) {
                 level = l;
             }
         }
@@ -163,16 +164,16 @@ Status Kernel::paging_map(ObjectType type, CPtr table, CPtr vspace, Word vaddr) 
     } else {
         level = x86_level(type);
         for (unsigned l = 1; l < level; ++l) {
-            if (!s.tables.contains({l, region_key(vaddr, l)})) {
+            if (!s.tables.contains(table_key(l, region_key(vaddr, l)))) {
                 return Error::failed_lookup;
             }
         }
-        if (s.tables.contains({level, region_key(vaddr, level)}) ||
+        if (s.tables.contains(table_key(level, region_key(vaddr, level))) ||
             (level == 3 && large_page_here)) {
             return Error::delete_first;
         }
     }
-    s.tables.insert_or_assign({level, region_key(vaddr, level)}, cap.object);
+    s.tables.insert_or_assign(table_key(level, region_key(vaddr, level)), cap.object);
     cap.mapped = true;
     cap.mapped_vaddr = align_down(vaddr, region_bits(level));
     return {};
