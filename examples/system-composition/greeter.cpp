@@ -2,10 +2,15 @@
 // greeter: a client that prints. At boot it greets, then floods the console with
 // `boot_flood_lines` numbered lines as fast as the serial stack takes them and reports the
 // throughput it saw, measured with the ARM generic timer. Typed input reaches it after
-// Ctrl-\ 1; the command `flood <lines>` starts another flood (the TX benchmark).
+// Ctrl-\ 1; the command `flood <lines>` starts another flood (the TX benchmark), and
+// `corrupt` / `repair` make it a misbehaving client: it moves its TX ring's tail index far past
+// anything the ring's capacity allows, as a client writing past its buffer would, and back.
+#include <atomic>
 #include <optional>
 #include <string_view>
 
+#include <kaal/dddk/serial_queue.hpp>
+#include <kaal/ipc/ring_buffer.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/services/serial/console_reader.hpp>
@@ -58,18 +63,24 @@ public:
         if (ch == composition::rx_mux) {
             input_->drain([this](std::string_view line) { command(line); });
         }
-        run();
+        if (!corrupted_) {
+            run();
+        }
     }
 
 private:
     void say(std::string_view text) {
-        if (!console_->write(text)) {
+        if (corrupted_ || !console_->write(text)) {
             ++dropped_;
         }
         (void)console_->flush();
     }
 
     void command(std::string_view typed) {
+        if (typed == "corrupt" || typed == "repair") {
+            corrupt(typed == "corrupt");
+            return;
+        }
         std::string_view line = typed;
         constexpr std::string_view flood = "flood ";
         if (line.starts_with(flood)) {
@@ -92,6 +103,28 @@ private:
         Line reply;
         reply.add("unknown command '").add(typed).add("' (try: flood 20000)\n");
         say(reply.view());
+    }
+
+    // Bad input for the TX mux, on purpose. Only the tail index is touched, directly in the
+    // shared control block: the ConsoleWriter's own copy stays right, so `repair` can put the
+    // correct value back. Nothing may be written in between (a write stores the true tail).
+    void corrupt(bool on) {
+        if (on == corrupted_ || target_ != sent_) {
+            return;
+        }
+        if (on) {
+            say("corrupting my TX queue's tail index\n");
+        }
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the tool patched in the region's address
+        auto* control = reinterpret_cast<kaal::ipc::RingControl*>(tx_queue);
+        std::atomic_ref<kaal::ipc::RingIndex> tail(control->tail);
+        constexpr kaal::ipc::RingIndex jump = 3 * kaal::dddk::serial::queue_capacity;
+        tail.store(on ? tail.load() + jump : tail.load() - jump, std::memory_order_release);
+        corrupted_ = on;
+        (void)kaal::notify(composition::tx_mux); // the mux looks at once
+        if (!on) {
+            say("TX queue repaired\n");
+        }
     }
 
     void start_flood(std::uint64_t lines) {
@@ -145,6 +178,7 @@ private:
     std::uint64_t started_ = 0;
     std::uint32_t dropped_ = 0;
     bool reported_ = false;
+    bool corrupted_ = false;
 };
 
 } // namespace
