@@ -240,7 +240,7 @@ public:
         }
         std::array<char, max_fifo_depth> chunk{};
         bool pushed = false;
-        for (bool fifo_empty = false; !fifo_empty;) {
+        while (read<Pl011::Fr::Rxfe>() == 0) {
             const std::size_t room = std::min<std::size_t>(rx_.ring().free_slots(), chunk.size());
             if (room == 0) {
                 if (rx_.writer_may_sleep()) {
@@ -250,11 +250,7 @@ public:
                 continue;
             }
             std::size_t count = 0;
-            while (count < room) {
-                if (read<Pl011::Fr::Rxfe>() != 0) {
-                    fifo_empty = true;
-                    break;
-                }
+            while (count < room && read<Pl011::Fr::Rxfe>() == 0) {
                 const std::uint32_t data = read<Pl011::Dr>();
                 if ((data & Pl011::Dr::errors) != 0) {
                     count_receive_error(data);

@@ -14,26 +14,34 @@
 //   const auto level = regs.read<Fr::Txff>();
 namespace kaal::dddk {
 
+// The access checks are constraints, so a read of a write-only register (or a write of a
+// read-only one) fails overload resolution at compile time and can be tested for.
+template <typename R>
+concept Readable = RegisterType<R> && R::access != Access::write_only;
+template <typename R>
+concept Writable = RegisterType<R> && R::access != Access::read_only;
+template <typename R>
+concept ReadModifyWritable = RegisterType<R> && R::access == Access::read_write;
+
 template <RegisterBus Bus>
 class RegisterBlock {
 public:
     constexpr explicit RegisterBlock(Bus bus) : bus_(bus) {}
 
-    template <RegisterType R>
+    template <Readable R>
     [[nodiscard]] typename R::value_type read() const {
-        static_assert(R::access != Access::write_only, "this register is write-only");
         return bus_.template read<typename R::value_type>(R::offset);
     }
 
     // Reads the field's register once and extracts the field.
     template <BitfieldType F>
+    requires Readable<typename F::register_type>
     [[nodiscard]] typename F::value_type read() const {
         return F::get(read<typename F::register_type>());
     }
 
-    template <RegisterType R>
+    template <Writable R>
     void write(typename R::value_type value) const {
-        static_assert(R::access != Access::read_only, "this register is read-only");
         bus_.template write<typename R::value_type>(R::offset, value);
     }
 
@@ -41,16 +49,15 @@ public:
     // registers whose read has a side effect (a FIFO data register): those are read-write in
     // their description only if a read-modify-write of them is harmless.
     template <BitfieldType F>
+    requires ReadModifyWritable<typename F::register_type>
     void write(typename F::value_type field) const {
         using R = typename F::register_type;
-        static_assert(R::access == Access::read_write, "a field write reads its register first");
         write<R>(F::set(read<R>(), field));
     }
 
     // Read-modify-write of a whole register: `change` maps the value read to the value written.
-    template <RegisterType R, typename Change>
+    template <ReadModifyWritable R, typename Change>
     void modify(Change&& change) const {
-        static_assert(R::access == Access::read_write, "modify reads the register first");
         write<R>(static_cast<typename R::value_type>(change(read<R>())));
     }
 
