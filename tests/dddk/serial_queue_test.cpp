@@ -16,6 +16,9 @@ namespace serial = kaal::dddk::serial;
 struct alignas(4096) Region {
     std::array<std::byte, serial::queue_region_bytes> bytes{};
     [[nodiscard]] Word vaddr() { return reinterpret_cast<Word>(bytes.data()); }
+    kaal::ipc::RingControl& control() {
+        return *reinterpret_cast<kaal::ipc::RingControl*>(bytes.data());
+    }
 };
 
 TEST(SerialQueue, AttachRejectsAnUnpatchedOrMisalignedAddress) {
@@ -41,7 +44,7 @@ TEST(SerialQueue, IndicesFurtherApartThanTheCapacityAreReported) {
     Region region;
     auto writer = *serial::attach_queue(region.vaddr());
     EXPECT_EQ(writer.write(std::string_view{"abc"}), 3U);
-    auto& control = *reinterpret_cast<kaal::ipc::RingControl*>(region.vaddr());
+    auto& control = region.control();
     control.tail = control.head + serial::queue_capacity; // full: still consistent
     EXPECT_TRUE(serial::check_queue_indices(region.vaddr()).ok());
     control.tail = control.head + serial::queue_capacity + 1;

@@ -54,7 +54,7 @@ public:
         return irq_.badge;
     }
 
-    Status ack() const {
+    [[nodiscard]] Status ack() const {
         return kernel::irq_handler_ack(irq_.handler);
     }
 #else
@@ -66,7 +66,7 @@ public:
         return ch.id() == irq_.channel;
     }
 
-    Status ack() const {
+    [[nodiscard]] Status ack() const {
         return irq_ack(channel());
     }
 #endif

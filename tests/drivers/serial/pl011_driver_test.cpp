@@ -37,6 +37,9 @@ constexpr Channel rx_channel{2};
 struct alignas(4096) QueueRegion {
     std::array<std::byte, kaal::dddk::serial::queue_region_bytes> bytes{};
     [[nodiscard]] kaal::Word vaddr() { return reinterpret_cast<kaal::Word>(bytes.data()); }
+    kaal::ipc::RingControl& control() {
+        return *reinterpret_cast<kaal::ipc::RingControl*>(bytes.data());
+    }
 };
 
 kaal::DeviceIrq uart_irq() {
@@ -396,7 +399,7 @@ TEST_P(Pl011DriverTest, CorruptTxIndicesAreReportedAndTheDriverKeepsRunning) {
     driver->notified(tx_channel);
     transmit_all();
     // A faulty client scribbles over its tail: 5000 bytes "written" into a 2048-byte queue.
-    auto& control = *reinterpret_cast<kaal::ipc::RingControl*>(tx_region.vaddr());
+    auto& control = tx_region.control();
     control.tail += 5000;
     CaptureStdout();
     driver->notified(tx_channel);
@@ -417,7 +420,7 @@ TEST_P(Pl011DriverTest, CorruptRxIndicesAreReportedAndNoInputIsLost) {
     model.receive_idle();
     deliver_irqs();
     // A faulty reader writes a head beyond the tail.
-    auto& control = *reinterpret_cast<kaal::ipc::RingControl*>(rx_region.vaddr());
+    auto& control = rx_region.control();
     control.head += 3000;
     CaptureStdout();
     model.receive("def");
@@ -451,7 +454,7 @@ TEST_P(Pl011DriverTest, UnexpectedChannelIsReportedAndIgnored) {
 
 TEST_P(Pl011DriverTest, BootPutsPollsForRoomAndAddsCarriageReturns) {
     model.set_polling_drains(true); // the line runs while the driver polls
-    const std::string text = pattern(3 * model.fifo_depth());
+    const std::string text = pattern(std::size_t{3} * model.fifo_depth());
     driver->boot_puts(text + "\n");
     model.transmit();
     EXPECT_EQ(model.line_output(), text + "\r\n");
