@@ -99,13 +99,12 @@ public:
         return previous;
     }
 
-    // A protected call from client `caller` (its index, or any value for an unknown caller):
-    // decodes it with `regs`, answers it, and reports a rejected one. Never fails: a malformed
-    // call is an error reply.
+    // A protected call from a client: decodes it with `regs`, answers it, and reports a rejected
+    // one. Never fails: a malformed call is an error reply.
     template <ipc::Registers Regs>
     MessageInfo control(MessageInfo request, const Regs& regs) {
         const MessageInfo reply = InputProtocol::serve(
-            request, [this](const auto& r) { return handle(r); }, regs);
+            request, [this](const auto& r) { return this->handle(r); }, regs);
         if (is_error_reply(reply)) {
             ++stats_.rejected_calls;
             report({"rejected control call (label ", number(request.label()), ", length ",

@@ -262,9 +262,8 @@ private:
         bool idle = !self_.line_ready() && reports_length_ == 0;
         for (unsigned i = 0; i < count_; ++i) {
             Client& c = clients_[i];
-            if (c.line_ready()) {
-                idle = false;
-            } else if (!c.corrupt && !c.queue->stream().reader_may_sleep()) {
+            // A client with a line waiting is not idle; one without is asked for a signal.
+            if (c.line_ready() || (!c.corrupt && !c.queue->stream().reader_may_sleep())) {
                 idle = false;
             }
         }
