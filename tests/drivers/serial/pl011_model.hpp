@@ -19,7 +19,7 @@
 //    one-character holding registers (3.3.7). Clearing FEN flushes the transmit FIFO (3.3.8).
 //  - UARTFR BUSY, RXFE, TXFF, RXFF, TXFE (3.3.3).
 //  - UARTRIS/UARTMIS/UARTIMSC/UARTICR (3.3.10-3.3.13) with the FIFO level triggers of UARTIFLS
-//    (3.3.9), as 2.8 "Interrupts" describes them:
+//    (3.3.9), as chapter 2, "Interrupts", describes them:
 //      RX: set when the receive FIFO reaches its trigger level; cleared by reading it below the
 //          level, or by ICR.
 //      RT: set by receive_idle() while the receive FIFO holds data; cleared by emptying the FIFO
