@@ -33,4 +33,21 @@ inline Result<ipc::ByteStream> attach_queue(Word vaddr) {
                                    queue_capacity);
 }
 
+// Checks the two indices of the queue at `vaddr` (attached with attach_queue) against each other.
+// Each end writes only its own index, so a fill level above the capacity can only come from a
+// peer that wrote garbage into the control block: range_error. The ring itself already clamps
+// such an index and never reads or writes outside the region (ring_buffer.hpp), so this check
+// is for reporting the fault, not for safety; an end calls it when the queue looks empty or
+// full, to tell a peer bug from an idle or slow peer.
+inline Status check_queue_indices(Word vaddr) {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the region attach_queue accepted
+    auto& control = *reinterpret_cast<ipc::RingControl*>(vaddr);
+    const ipc::RingIndex tail = ipc::detail::load_relaxed(control.tail);
+    const ipc::RingIndex head = ipc::detail::load_relaxed(control.head);
+    if (tail - head > queue_capacity) {
+        return Error::range_error;
+    }
+    return {};
+}
+
 } // namespace kaal::dddk::serial

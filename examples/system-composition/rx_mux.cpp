@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The RX mux of this system: its queues and channels, as system.xml declares them. The order
+// of `clients` is the index a client is selected by (composition.hpp).
+#include <array>
+
+#include <kaal/services/serial/rx_mux_component.hpp>
+
+extern "C" {
+kaal::Word driver_rx; // the PL011 driver's RX queue
+kaal::Word echo_rx;   // the clients' RX queues
+kaal::Word greeter_rx;
+kaal::Word reports_tx; // this mux's report lines, a TX queue to the TX mux
+}
+
+namespace {
+
+namespace serial = kaal::services::serial;
+
+struct Config {
+    static constexpr const kaal::Word* driver_queue = &driver_rx;
+    static constexpr kaal::Channel driver_channel{0};
+    static constexpr std::array clients{
+        serial::RxClientConfig{"echo", &echo_rx, kaal::Channel{1}},
+        serial::RxClientConfig{"greeter", &greeter_rx, kaal::Channel{2}},
+    };
+    static constexpr const kaal::Word* report_queue = &reports_tx;
+    static constexpr kaal::Channel report_channel{3};
+};
+
+} // namespace
+
+KAAL_COMPONENT(serial::RxMuxComponent<Config>);

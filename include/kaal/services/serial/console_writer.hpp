@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include <kaal/core/result.hpp>
+#include <kaal/dddk/serial_queue.hpp>
+#include <kaal/platform/channel.hpp>
+#include <kaal/services/serial/queue_region.hpp>
+
+// A client's end of its TX queue to the TX mux: text goes into the queue as far as it fits and
+// the rest into a small backlog, which `flush` moves on as space appears. The client never
+// waits inside a hook: when the backlog cannot drain, `flush` has asked the mux for a space
+// signal (ByteStream's writer_may_sleep) and the client simply returns from `notified`, calling
+// `flush` again on the next notification. The mux assembles lines, so a line split across two
+// writes still comes out whole.
+namespace kaal::services::serial {
+
+class ConsoleWriter {
+public:
+    static constexpr std::size_t backlog_capacity = 512;
+
+    // `vaddr`: the TX queue's setvar_vaddr variable; `mux`: this PD's channel to the TX mux.
+    static Result<ConsoleWriter> attach(Word vaddr, Channel mux) {
+        KAAL_TRY(void* region, queue_region(vaddr));
+        KAAL_TRY(auto stream, ipc::ByteStream::attach(region, dddk::serial::queue_region_bytes,
+                                                      dddk::serial::queue_capacity));
+        return ConsoleWriter(stream, mux);
+    }
+
+    // Queues `text`, all of it or (if the backlog has no room) none of it; false means call
+    // flush() and try again after the next notification.
+    bool write(std::string_view text) {
+        const std::size_t room = backlog_capacity - backlog_length_;
+        if (backlog_length_ == 0) {
+            if (text.size() > room + stream_.ring().free_slots()) {
+                return false;
+            }
+            text.remove_prefix(stream_.write(text));
+        } else if (text.size() > room) {
+            return false;
+        }
+        std::copy(text.begin(), text.end(), backlog_.data() + backlog_length_);
+        backlog_length_ += text.size();
+        return true;
+    }
+
+    [[nodiscard]] bool backlog_empty() const { return backlog_length_ == 0; }
+
+    // Moves the backlog into the queue and signals the mux if it waits for data. True: all of
+    // it is queued. False: the queue is full and a space signal has been requested.
+    bool flush() {
+        for (;;) {
+            const std::size_t put = stream_.write(std::span{backlog_.data(), backlog_length_});
+            std::copy(backlog_.data() + put, backlog_.data() + backlog_length_, backlog_.data());
+            backlog_length_ -= put;
+            if (stream_.reader_needs_signal()) {
+                (void)notify(mux_);
+            }
+            if (backlog_length_ == 0) {
+                return true;
+            }
+            if (stream_.writer_may_sleep()) {
+                return false;
+            }
+        }
+    }
+
+private:
+    ConsoleWriter(const ipc::ByteStream& stream, Channel mux) : stream_(stream), mux_(mux) {}
+
+    ipc::ByteStream stream_;
+    Channel mux_;
+    std::array<char, backlog_capacity> backlog_{};
+    std::size_t backlog_length_ = 0;
+};
+
+} // namespace kaal::services::serial
