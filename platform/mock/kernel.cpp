@@ -176,12 +176,6 @@ std::optional<Error> Kernel::State::take_injection(Invocation what) {
 }
 
 // ---- Capability lifetime
-Object* Kernel::State::new_object(ObjectType type) {
-    Object* object = objects.take();
-    object->type = type;
-    return object;
-}
-
 void Kernel::State::release(Object& object) {
     if (--object.holders == 0 && object.destroyed) {
         objects.give_back(&object);
@@ -189,20 +183,6 @@ void Kernel::State::release(Object& object) {
 }
 
 namespace {
-// Appends `child` to `parent`'s children, the order revoke and inspection see them in.
-void link_child(Slot& parent, Slot& child) {
-    child.parent = &parent;
-    child.prev_sibling = parent.last_child;
-    child.next_sibling = nullptr;
-    if (parent.last_child != nullptr) {
-        parent.last_child->next_sibling = &child;
-    } else {
-        parent.first_child = &child;
-    }
-    parent.last_child = &child;
-    ++parent.child_count;
-}
-
 void unlink_child(Slot& child) {
     Slot& parent = *child.parent;
     (child.prev_sibling != nullptr ? child.prev_sibling->next_sibling : parent.first_child) =
@@ -213,18 +193,6 @@ void unlink_child(Slot& child) {
     --parent.child_count;
 }
 } // namespace
-
-void Kernel::State::insert(Slot& dest, const Capability& cap, Slot* parent) {
-    if (cap.object != nullptr && cap.type != CapType::irq_control &&
-        cap.type != CapType::asid_control && cap.type != CapType::io_port_control) {
-        ++cap.object->caps;
-    }
-    dest.cap = cap;
-    dest.parent = nullptr;
-    if (parent != nullptr) {
-        link_child(*parent, dest);
-    }
-}
 
 // Deleting a cap takes it out of the derivation tree; its children move up to its parent, in
 // their order and after the parent's other children, as they do when seL4 unlinks a cap from its

@@ -58,6 +58,20 @@ struct Slot {
     [[nodiscard]] bool has_children() const { return first_child != nullptr; }
 };
 
+// Appends `child` to `parent`'s children, the order revoke and inspection see them in.
+inline void link_child(Slot& parent, Slot& child) {
+    child.parent = &parent;
+    child.prev_sibling = parent.last_child;
+    child.next_sibling = nullptr;
+    if (parent.last_child != nullptr) {
+        parent.last_child->next_sibling = &child;
+    } else {
+        parent.first_child = &child;
+    }
+    parent.last_child = &child;
+    ++parent.child_count;
+}
+
 // A message in flight on an endpoint, owned by the blocked sender's stack frame and queued
 // through `next`.
 struct PendingIpc {
@@ -325,9 +339,33 @@ struct Kernel::State {
     std::optional<Error> take_injection(Invocation what);
 
     // Capability lifetime.
-    Object* new_object(ObjectType type);
+    // Inline, with insert, so that a retype writes each new cap straight into its slot.
+    Object* new_object(ObjectType type) {
+        Object* object = objects.take();
+        object->type = type;
+        return object;
+    }
     void release(Object& object); // drops one holder
-    void insert(Slot& dest, const Capability& cap, Slot* parent);
+    void insert(Slot& dest, const Capability& cap, Slot* parent) {
+        if (cap.object != nullptr && cap.type != CapType::irq_control &&
+            cap.type != CapType::asid_control && cap.type != CapType::io_port_control) {
+            ++cap.object->caps;
+        }
+        dest.cap = cap;
+        dest.parent = nullptr;
+        if (parent != nullptr) {
+            link_child(*parent, dest);
+        }
+    }
+    // insert() of a fresh cap to a new object, built in the slot rather than copied into it.
+    void insert_object(Slot& dest, CapType type, Object* object, Slot* parent) {
+        dest.cap = Capability{};
+        dest.cap.type = type;
+        dest.cap.object = object;
+        ++object->caps;
+        dest.parent = nullptr;
+        link_child(*parent, dest);
+    }
     void delete_slot(Slot& slot);
     void revoke_slot(Slot& slot);
     void finalise(Capability& cap, Slot& slot);

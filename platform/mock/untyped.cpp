@@ -105,10 +105,7 @@ Status Kernel::untyped_retype(CPtr untyped, ObjectType type, unsigned user_bits,
             object->radix = user_bits;
             object->slots.resize(std::size_t{1} << user_bits);
         }
-        Capability cap;
-        cap.type = cap_type_for(type);
-        cap.object = object;
-        s.insert(slots[node_offset + i], cap, source);
+        s.insert_object(slots[node_offset + i], cap_type_for(type), object, source);
     }
     return {};
 }
