@@ -3,63 +3,68 @@
 
 #include <cstdint>
 
+#include <kaal/dddk/register.hpp>
+
 // The registers of a 16550A UART (National Semiconductor PC16550D data sheet, "Register
-// Description", table II), as offsets from the port base (0x3f8 for COM1 on a PC). Only what the
-// KaaL driver uses is named.
+// Description", table II) as DDDK register types, offsets counted in ports from the device's
+// first port (0x3f8 for COM1 on a PC). Registers 0 and 1 are three registers each, selected by
+// the access direction and LCR.DLAB; each gets its own type, with the access the data sheet
+// allows. Only what the KaaL driver uses is named.
 namespace kaal::drivers::ns16550 {
 
-namespace reg {
-inline constexpr unsigned rbr = 0; // receiver buffer (read, DLAB = 0)
-inline constexpr unsigned thr = 0; // transmitter holding (write, DLAB = 0)
-inline constexpr unsigned dll = 0; // divisor latch low (DLAB = 1)
-inline constexpr unsigned ier = 1; // interrupt enable (DLAB = 0)
-inline constexpr unsigned dlm = 1; // divisor latch high (DLAB = 1)
-inline constexpr unsigned iir = 2; // interrupt identification (read)
-inline constexpr unsigned fcr = 2; // FIFO control (write)
-inline constexpr unsigned lcr = 3; // line control
-inline constexpr unsigned mcr = 4; // modem control
-inline constexpr unsigned lsr = 5; // line status
-inline constexpr unsigned count = 8;
-} // namespace reg
+using dddk::Access;
+using dddk::Register;
 
-namespace ier {
-inline constexpr std::uint8_t rx_available = 1U << 0; // ERBFI
-inline constexpr std::uint8_t tx_empty = 1U << 1;     // ETBEI
-} // namespace ier
+struct Rbr : Register<0, 8, Access::read_only> {};  // receiver buffer (DLAB = 0)
+struct Thr : Register<0, 8, Access::write_only> {}; // transmitter holding (DLAB = 0)
+struct Dll : Register<0, 8> {};                     // divisor latch, low byte (DLAB = 1)
+struct Dlm : Register<1, 8> {};                     // divisor latch, high byte (DLAB = 1)
 
-namespace iir {
-inline constexpr std::uint8_t none_pending = 1U << 0;
-} // namespace iir
+struct Ier : Register<1, 8> {               // interrupt enable (DLAB = 0)
+    struct RxAvailable : Bitfield<0, 1> {}; // ERBFI: received data (and character timeout)
+    struct TxEmpty : Bitfield<1, 1> {};     // ETBEI: transmitter holding register empty
+};
 
-namespace fcr {
-inline constexpr std::uint8_t enable = 1U << 0;
-inline constexpr std::uint8_t clear_rx = 1U << 1;
-inline constexpr std::uint8_t clear_tx = 1U << 2;
-inline constexpr std::uint8_t rx_trigger_8 = 2U << 6; // interrupt at 8 bytes in the RX FIFO
-} // namespace fcr
+// Reading IIR acknowledges a THR-empty interrupt it reports, so it is read-only for the DDDK:
+// no read-modify-write.
+struct Iir : Register<2, 8, Access::read_only> {
+    struct NonePending : Bitfield<0, 1> {};
+};
 
-namespace lcr {
-inline constexpr std::uint8_t eight_n_one = 0x03; // 8 data bits, no parity, 1 stop bit
-inline constexpr std::uint8_t dlab = 1U << 7;
-} // namespace lcr
+struct Fcr : Register<2, 8, Access::write_only> {
+    struct Enable : Bitfield<0, 1> {};
+    struct ClearRx : Bitfield<1, 1> {};
+    struct ClearTx : Bitfield<2, 1> {};
+    struct RxTrigger : Bitfield<6, 2> {}; // 0: 1 byte, 1: 4, 2: 8, 3: 14
+};
 
-namespace mcr {
-inline constexpr std::uint8_t dtr = 1U << 0;
-inline constexpr std::uint8_t rts = 1U << 1;
-// On a PC the UART's interrupt line reaches the interrupt controller only through OUT2
-// (IBM PC/AT Technical Reference, "Serial/Parallel Adapter").
-inline constexpr std::uint8_t out2 = 1U << 3;
-} // namespace mcr
+struct Lcr : Register<3, 8> {
+    struct WordLength : Bitfield<0, 2> {}; // 3: 8 bits; stop bits and parity 0: one, none
+    struct Dlab : Bitfield<7, 1> {};
+};
 
-namespace lsr {
-inline constexpr std::uint8_t data_ready = 1U << 0;
-inline constexpr std::uint8_t overrun = 1U << 1;
-inline constexpr std::uint8_t thr_empty = 1U << 5;
-} // namespace lsr
+struct Mcr : Register<4, 8> {
+    struct Dtr : Bitfield<0, 1> {};
+    struct Rts : Bitfield<1, 1> {};
+    // On a PC the UART's interrupt line reaches the interrupt controller only through OUT2
+    // (IBM PC/AT Technical Reference, "Serial/Parallel Adapter").
+    struct Out2 : Bitfield<3, 1> {};
+};
 
+// Reading LSR clears OE and the other error bits (PC16550D, "Line Status Register").
+struct Lsr : Register<5, 8, Access::read_only> {
+    struct DataReady : Bitfield<0, 1> {};
+    struct Overrun : Bitfield<1, 1> {};
+    struct ThrEmpty : Bitfield<5, 1> {};
+};
+
+// The ports the driver names, from the first: what PortIoBus::create checks the cap covers.
+inline constexpr unsigned register_span = 8;
 // The transmitter FIFO of a 16550A: THRE means all 16 places are free.
 inline constexpr unsigned tx_fifo_depth = 16;
 // 115200 baud from the 1.8432 MHz reference clock: divisor 1.
 inline constexpr std::uint8_t divisor_115200 = 1;
+inline constexpr std::uint8_t word_length_8 = 3;
+inline constexpr std::uint8_t rx_trigger_8 = 2;
 
 } // namespace kaal::drivers::ns16550

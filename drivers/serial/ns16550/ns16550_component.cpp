@@ -5,6 +5,8 @@
 #include <optional>
 
 #include <kaal/broker/granted_resources.hpp>
+#include <kaal/dddk/irq.hpp>
+#include <kaal/dddk/port_io_bus.hpp>
 #include <kaal/dddk/serial_queue.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
@@ -18,10 +20,11 @@ kaal::Word rx_queue; // 0: no RX client
 namespace {
 
 using namespace kaal;
-using Uart = drivers::ns16550::Driver<runtime::IoPortBus>;
+using PortBus = dddk::PortIoBus<runtime::Sel4PortIoOps>;
+using Uart = drivers::ns16550::Driver<PortBus>;
 
-// Channel ids, as drivers/serial/ns16550/README.md documents them.
-constexpr Channel irq_channel{0};
+// Channel ids, as drivers/serial/ns16550/README.md documents them; the IRQ's (0) comes with the
+// device grant.
 constexpr Channel tx_channel{1};
 constexpr Channel rx_channel{2};
 
@@ -30,44 +33,46 @@ public:
     void init() {
         auto bundle = granted_device(*runtime::start_info, 0);
         auto tx = dddk::serial::attach_queue(tx_queue);
-        if (!bundle || !bundle->io_ports.present() || !tx) {
+        if (!bundle || !tx) {
             debug::print("serial: no COM1 grant or TX queue; driver not started\n");
             return;
         }
+        auto bus = PortBus::create(bundle->io_ports, drivers::ns16550::register_span,
+                                   runtime::Sel4PortIoOps{bundle->io_ports.cap.cptr()});
+        auto irq = dddk::Irq::from(bundle->irq);
+        if (!bus || !irq) {
+            debug::print("serial: the COM1 grant lacks its ports or IRQ; driver not started\n");
+            return;
+        }
+        irq_ = *irq;
         tx_ = *tx;
         if (auto rx = dddk::serial::attach_queue(rx_queue)) {
             rx_ = *rx;
         }
-        uart_ = ::new (static_cast<void*>(uart_storage_))
-            Uart(runtime::IoPortBus{bundle->io_ports}, bundle->io_ports.first, &*tx_,
-                 rx_ ? &*rx_ : nullptr);
-        if (auto started = uart_->init(); !started) {
-            debug::print("serial: cannot program the UART: ", started.error(), "\n");
-            uart_ = nullptr;
-            return;
-        }
-        static_cast<void>(irq_ack(irq_channel)); // a pending edge from before init
+        uart_.emplace(*bus, &*tx_, rx_ ? &*rx_ : nullptr);
+        uart_->init();
+        static_cast<void>(irq_->ack()); // an edge from before init
         // A reader is signalled only after it asked to be (RingBuffer's protocol): draining the
         // empty TX stream once makes that request, and sends whatever a client wrote already.
-        static_cast<void>(report(uart_->transmit(), "transmit"));
+        uart_->transmit();
         debug::print("serial: 16550 at port ", debug::hex(bundle->io_ports.first), ", IRQ ",
-                     bundle->irq.number, "\n");
+                     irq_->number(), "\n");
     }
 
     void notified(Channel ch) {
-        if (uart_ == nullptr) {
+        if (!uart_) {
             return;
         }
         bool rx_signal = false;
-        if (ch == irq_channel) {
-            rx_signal = report(uart_->handle_irq(), "interrupt");
-            if (auto acked = irq_ack(irq_channel); !acked) {
+        if (irq_->arrived_on(ch)) {
+            rx_signal = uart_->handle_irq();
+            if (auto acked = irq_->ack(); !acked) {
                 debug::print("serial: IRQ ack failed: ", acked.error(), "\n");
             }
         } else if (ch == tx_channel) {
-            static_cast<void>(report(uart_->transmit(), "transmit"));
+            uart_->transmit();
         } else if (ch == rx_channel) {
-            rx_signal = report(uart_->rx_space(), "receive");
+            rx_signal = uart_->rx_space();
         }
         if (rx_signal) {
             static_cast<void>(notify(rx_channel));
@@ -78,26 +83,11 @@ public:
     }
 
 private:
-    // A UART access error is reported and the driver carries on with the next event.
-    static bool report(const Result<bool>& done, const char* what) {
-        if (!done) {
-            debug::print("serial: ", what, " failed: ", done.error(), "\n");
-            return false;
-        }
-        return *done;
-    }
-    static bool report(const Status& done, const char* what) {
-        if (!done) {
-            debug::print("serial: ", what, " failed: ", done.error(), "\n");
-        }
-        return false;
-    }
-
-    // Queues and the driver are set up in init, from resources known only then.
+    // Everything is set up in init, from resources known only then.
+    std::optional<dddk::Irq> irq_;
     std::optional<ipc::ByteStream> tx_;
     std::optional<ipc::ByteStream> rx_;
-    alignas(Uart) unsigned char uart_storage_[sizeof(Uart)] = {};
-    Uart* uart_ = nullptr;
+    std::optional<Uart> uart_;
 };
 
 } // namespace

@@ -8,7 +8,7 @@
 #include <kaal/platform/cap.hpp>
 #include <kaal/platform/object_type.hpp>
 
-#include <sel4/sel4.h>
+#include <kaal/platform/runtime/sel4.hpp>
 
 namespace kaal::kernel::raw {
 

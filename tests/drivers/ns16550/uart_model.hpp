@@ -36,43 +36,26 @@ public:
     static constexpr Word base = 0x3f8;
     static constexpr std::size_t fifo_depth = 16;
 
-    // The bus the driver is instantiated with: a pointer, so copies of it reach one model.
-    struct Bus {
-        Uart16550Model* model;
-        [[nodiscard]] Result<std::uint8_t> in8(Word port) const { return model->in8(port); }
-        [[nodiscard]] Status out8(Word port, std::uint8_t value) const {
-            return model->out8(port, value);
-        }
-    };
-    Bus bus() { return Bus{this}; }
-
     // ---- the port interface --------------------------------------------------------------------
 
-    Result<std::uint8_t> in8(Word port) {
-        if (port < base || port >= base + 8) {
+    // The DDDK's DeviceModel interface: MockPortOps sends each IN/OUT here with the absolute port.
+    // The 16550 decodes only byte accesses, and only its own eight ports.
+    std::uint64_t read(Word port, unsigned bytes) {
+        if (port < base || port >= base + 8 || bytes != 1) {
             ++bad_accesses_;
-            return Error::range_error;
+            return 0xff;
         }
         ++reads_;
-        const auto r = static_cast<unsigned>(port - base);
-        if (const auto error = fires(fail_in_, r)) {
-            return *error;
-        }
-        return read(r);
+        return read_register(static_cast<unsigned>(port - base));
     }
 
-    Status out8(Word port, std::uint8_t value) {
-        if (port < base || port >= base + 8) {
+    void write(Word port, unsigned bytes, std::uint64_t value) {
+        if (port < base || port >= base + 8 || bytes != 1) {
             ++bad_accesses_;
-            return Error::range_error;
+            return;
         }
         ++writes_;
-        const auto r = static_cast<unsigned>(port - base);
-        if (const auto error = fires(fail_out_, r)) {
-            return *error;
-        }
-        write(r, value);
-        return {};
+        write_register(static_cast<unsigned>(port - base), static_cast<std::uint8_t>(value));
     }
 
     // ---- the outside world -----------------------------------------------------------------
@@ -123,14 +106,6 @@ public:
     [[nodiscard]] unsigned reads() const { return reads_; }
     [[nodiscard]] unsigned writes() const { return writes_; }
 
-    // The access to `reg` after `after` successful ones fails with `error`, once.
-    void fail_in8(unsigned reg, unsigned after, Error error) {
-        fail_in_ = Fault{reg, after, error};
-    }
-    void fail_out8(unsigned reg, unsigned after, Error error) {
-        fail_out_ = Fault{reg, after, error};
-    }
-
     // Register bits, from the data sheet, named independently of the driver's ns16550.hpp.
     static constexpr std::uint8_t erbfi = 1U << 0, etbei = 1U << 1, elsi = 1U << 2;
     static constexpr std::uint8_t dlab = 1U << 7;
@@ -139,25 +114,6 @@ public:
                                   lsr_temt = 1U << 6;
 
 private:
-    struct Fault {
-        unsigned reg;
-        unsigned after;
-        Error error;
-    };
-
-    static std::optional<Error> fires(std::optional<Fault>& fault, unsigned r) {
-        if (!fault || fault->reg != r) {
-            return std::nullopt;
-        }
-        if (fault->after != 0) {
-            --fault->after;
-            return std::nullopt;
-        }
-        const Error error = fault->error;
-        fault.reset();
-        return error;
-    }
-
     [[nodiscard]] std::size_t depth() const { return fifo_enabled_ ? fifo_depth : 1; }
     [[nodiscard]] bool dlab_set() const { return (lcr_ & dlab) != 0; }
 
@@ -175,7 +131,7 @@ private:
         return 0x01;
     }
 
-    std::uint8_t read(unsigned r) {
+    std::uint8_t read_register(unsigned r) {
         switch (r) {
         case 0:
             if (dlab_set()) {
@@ -212,7 +168,7 @@ private:
         }
     }
 
-    void write(unsigned r, std::uint8_t v) {
+    void write_register(unsigned r, std::uint8_t v) {
         switch (r) {
         case 0:
             if (dlab_set()) {
@@ -266,7 +222,6 @@ private:
     bool overrun_ = false;
     bool thre_interrupt_ = false;
     unsigned tx_lost_ = 0, rx_lost_ = 0, bad_accesses_ = 0, reads_ = 0, writes_ = 0;
-    std::optional<Fault> fail_in_, fail_out_;
 };
 
 } // namespace kaal::drivers::ns16550::test
