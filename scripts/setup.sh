@@ -14,6 +14,8 @@ packages=(
   qemu-system-arm qemu-system-x86
   # host tests, sanitizers, fuzzing and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libboost-dev clang libclang-rt-14-dev
+  # instruction counts in benchmarks (bench/drivers/count-instructions.sh)
+  valgrind
   # formatting and static analysis
   clang-format clang-tidy
 )
