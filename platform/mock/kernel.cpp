@@ -19,8 +19,6 @@ constexpr Word shift_right(Word value, unsigned bits) {
     return bits >= word_bits ? 0 : value >> bits;
 }
 
-std::atomic<Kernel*> active_kernel{nullptr};
-
 Capability object_cap(CapType type, Object* object) {
     Capability cap;
     cap.type = type;
@@ -395,12 +393,9 @@ void Kernel::inject_failure(Invocation what, Error error, unsigned skip) {
     state_->injections.push_back({what, error, skip});
 }
 
-ScopedKernel::ScopedKernel(Kernel& kernel) : previous_(active_kernel.exchange(&kernel)) {}
+ScopedKernel::ScopedKernel(Kernel& kernel) : previous_(detail::active_kernel.exchange(&kernel)) {}
 ScopedKernel::~ScopedKernel() {
-    active_kernel.store(previous_);
-}
-Kernel* current_kernel() {
-    return active_kernel.load();
+    detail::active_kernel.store(previous_);
 }
 
 } // namespace kaal::mock

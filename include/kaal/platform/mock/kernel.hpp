@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -185,6 +186,14 @@ private:
     Kernel* previous_;
 };
 
-Kernel* current_kernel();
+namespace detail {
+inline std::atomic<Kernel*> active_kernel{nullptr};
+} // namespace detail
+
+// Inline: every cap_ops invocation asks for it, and an out-of-line call there costs the
+// forwarding function a full save and restore of its arguments.
+inline Kernel* current_kernel() {
+    return detail::active_kernel.load();
+}
 
 } // namespace kaal::mock
