@@ -11,14 +11,14 @@
 #include <kaal/services/serial/rx_mux_component.hpp>
 #include <kaal/services/serial/tx_mux_component.hpp>
 
-#include "page_queue.hpp"
+#include "queue_fixture.hpp"
 
 namespace {
 
 using kaal::Channel;
 using kaal::MessageInfo;
 using kaal::Word;
-using serial_test::PageQueue;
+using serial_test::Queue;
 namespace serial = kaal::services::serial;
 
 // What the Microkit tool would patch: set by each test before init().
@@ -56,10 +56,10 @@ protected:
     kaal::mock::ProtectionDomain pd_;
     kaal::mock::ScopedPd as_{pd_};
     std::vector<unsigned> notified_;
-    std::unique_ptr<PageQueue> driver_ = std::make_unique<PageQueue>();
-    std::unique_ptr<PageQueue> client0_ = std::make_unique<PageQueue>();
-    std::unique_ptr<PageQueue> client1_ = std::make_unique<PageQueue>();
-    std::unique_ptr<PageQueue> reports_ = std::make_unique<PageQueue>();
+    std::unique_ptr<Queue> driver_ = std::make_unique<Queue>();
+    std::unique_ptr<Queue> client0_ = std::make_unique<Queue>();
+    std::unique_ptr<Queue> client1_ = std::make_unique<Queue>();
+    std::unique_ptr<Queue> reports_ = std::make_unique<Queue>();
 };
 
 TEST_F(MuxComponentTest, TxMuxMovesLinesAndSignalsTheDriverOnItsChannel) {

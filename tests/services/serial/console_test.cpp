@@ -10,14 +10,14 @@
 #include <kaal/services/serial/console_reader.hpp>
 #include <kaal/services/serial/console_writer.hpp>
 
-#include "page_queue.hpp"
+#include "queue_fixture.hpp"
 
 namespace {
 
 using kaal::Channel;
 using kaal::services::serial::ConsoleReader;
 using kaal::services::serial::ConsoleWriter;
-using serial_test::PageQueue;
+using serial_test::Queue;
 namespace serial = kaal::dddk::serial;
 
 class ConsoleTest : public ::testing::Test {
@@ -29,7 +29,7 @@ protected:
     kaal::mock::ProtectionDomain pd_;
     kaal::mock::ScopedPd as_{pd_};
     std::vector<unsigned> notified_;
-    std::unique_ptr<PageQueue> queue_ = std::make_unique<PageQueue>();
+    std::unique_ptr<Queue> queue_ = std::make_unique<Queue>();
 };
 
 TEST_F(ConsoleTest, AttachRejectsAnUnpatchedOrMisalignedVariable) {

@@ -8,22 +8,25 @@
 
 #include <kaal/dddk/serial_queue.hpp>
 #include <kaal/ipc/byte_stream.hpp>
+#include <kaal/platform/message.hpp>
 
-// One serial queue as the .system file makes it: a zeroed 4 KiB region holding a ByteStream of
-// the contract's capacity. `peer` is the end the test plays (a client or the driver); the mux
-// under test attaches its own view of the same region.
+// One serial queue as the .system file makes it: a zeroed, page-aligned 4 KiB region holding a
+// ByteStream of the contract's capacity. `peer` is the end the test plays (a client or the
+// driver); the code under test attaches its own view of the same region, from `vaddr()` where it
+// checks a setvar_vaddr address as the real components do.
 namespace serial_test {
 
 namespace serial = kaal::dddk::serial;
 
 struct Queue {
-    alignas(kaal::ipc::cache_line_size) std::array<std::byte, serial::queue_region_bytes> region{};
+    alignas(0x1000) std::array<std::byte, serial::queue_region_bytes> region{};
     kaal::ipc::ByteStream peer = attach();
 
     kaal::ipc::ByteStream attach() {
         return kaal::ipc::ByteStream::attach(region.data(), region.size(), serial::queue_capacity)
             .value();
     }
+    [[nodiscard]] kaal::Word vaddr() const { return reinterpret_cast<kaal::Word>(region.data()); }
     kaal::ipc::RingControl& control() {
         return *reinterpret_cast<kaal::ipc::RingControl*>(region.data());
     }

@@ -9,6 +9,7 @@
 #include <kaal/ipc/ppc.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
+#include <kaal/services/serial/mux_wiring.hpp>
 #include <kaal/services/serial/queue_region.hpp>
 #include <kaal/services/serial/rx_mux.hpp>
 
@@ -72,31 +73,18 @@ public:
 
 private:
     Status attach() {
-        KAAL_TRY(void* driver, queue_region(*Config::driver_queue));
-        KAAL_CHECK(mux_.attach_driver(driver, dddk::serial::queue_region_bytes,
-                                      dddk::serial::queue_capacity));
+        KAAL_CHECK(attach_queues(mux_, *Config::driver_queue, Config::clients));
         if (Config::report_queue != nullptr) {
             KAAL_TRY(void* reports, queue_region(*Config::report_queue));
             KAAL_CHECK(mux_.attach_reports(reports, dddk::serial::queue_region_bytes,
                                            dddk::serial::queue_capacity));
-        }
-        for (const RxClientConfig& client : Config::clients) {
-            KAAL_TRY(void* region, queue_region(*client.queue));
-            KAAL_TRY(const unsigned index,
-                     mux_.add_client(client.name, region, dddk::serial::queue_region_bytes,
-                                     dddk::serial::queue_capacity));
-            (void)index;
         }
         return {};
     }
 
     void pump() {
         const RxPumpResult result = mux_.pump();
-        for (std::size_t i = 0; i < Config::clients.size(); ++i) {
-            if ((result.notify_clients >> i) & 1U) {
-                (void)notify(Config::clients[i].channel);
-            }
-        }
+        notify_clients(result.notify_clients, Config::clients);
         if (result.notify_driver) {
             (void)notify(Config::driver_channel);
         }

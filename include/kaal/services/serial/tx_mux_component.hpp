@@ -8,6 +8,7 @@
 #include <kaal/dddk/serial_queue.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
+#include <kaal/services/serial/mux_wiring.hpp>
 #include <kaal/services/serial/queue_region.hpp>
 #include <kaal/services/serial/tx_mux.hpp>
 
@@ -59,27 +60,11 @@ public:
     }
 
 private:
-    Status attach() {
-        KAAL_TRY(void* driver, queue_region(*Config::driver_queue));
-        KAAL_CHECK(mux_.attach_driver(driver, dddk::serial::queue_region_bytes,
-                                      dddk::serial::queue_capacity));
-        for (const TxClientConfig& client : Config::clients) {
-            KAAL_TRY(void* region, queue_region(*client.queue));
-            KAAL_TRY(const unsigned index,
-                     mux_.add_client(client.name, region, dddk::serial::queue_region_bytes,
-                                     dddk::serial::queue_capacity));
-            (void)index;
-        }
-        return {};
-    }
+    Status attach() { return attach_queues(mux_, *Config::driver_queue, Config::clients); }
 
     void pump() {
         const TxPumpResult result = mux_.pump();
-        for (std::size_t i = 0; i < Config::clients.size(); ++i) {
-            if ((result.notify_clients >> i) & 1U) {
-                (void)notify(Config::clients[i].channel);
-            }
-        }
+        notify_clients(result.notify_clients, Config::clients);
         if (result.notify_driver) {
             (void)notify(Config::driver_channel);
         }

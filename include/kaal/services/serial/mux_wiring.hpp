@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <kaal/core/result.hpp>
+#include <kaal/dddk/serial_queue.hpp>
+#include <kaal/platform/channel.hpp>
+#include <kaal/services/serial/queue_region.hpp>
+
+// What the TX and RX multiplexer components do alike around their muxes: attach the driver's
+// queue and each configured client's (a TxClientConfig or RxClientConfig list: name, setvar
+// variable, channel), and signal the clients a pump asked for.
+namespace kaal::services::serial {
+
+template <typename Mux, typename Clients>
+Status attach_queues(Mux& mux, const Word& driver_queue, const Clients& clients) {
+    KAAL_TRY(void* driver, queue_region(driver_queue));
+    KAAL_CHECK(
+        mux.attach_driver(driver, dddk::serial::queue_region_bytes, dddk::serial::queue_capacity));
+    for (const auto& client : clients) {
+        KAAL_TRY(void* region, queue_region(*client.queue));
+        KAAL_TRY(const unsigned index,
+                 mux.add_client(client.name, region, dddk::serial::queue_region_bytes,
+                                dddk::serial::queue_capacity));
+        static_cast<void>(index); // clients are numbered in configuration order
+    }
+    return {};
+}
+
+// Bit i of `mask` set: client i waits for the mux.
+template <typename Clients>
+void notify_clients(std::uint32_t mask, const Clients& clients) {
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        if (((mask >> i) & 1U) != 0) {
+            static_cast<void>(notify(clients[i].channel));
+        }
+    }
+}
+
+} // namespace kaal::services::serial
