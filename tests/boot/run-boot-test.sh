@@ -7,10 +7,13 @@
 #             script tests/boot/<name>.expect
 #   runtime:  the root task with the kernel in SEL4_KERNEL_DIR, on qemu-system-x86_64,
 #             script tests/boot/runtime/<name>.expect
-# usage: run-boot-test.sh <microkit|runtime> <name> <binary dir>
+# A system outside examples/ (a driver's own test system) names its folder in the build tree and
+# its script.
+# usage: run-boot-test.sh <microkit|runtime> <name> <binary dir> [<system folder> <script>]
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
 mode=$1 name=$2 dir=$3
+folder=${4:-examples/$name}
 case $mode in
   microkit) variable=MICROKIT_SDK ;;
   runtime) variable=SEL4_KERNEL_DIR ;;
@@ -23,8 +26,8 @@ fi
 "kaal_build_$mode" "$dir" >"$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }
 harness=(python3 "$kaal_root/tests/harness/qemu_harness.py")
 if [[ $mode == microkit ]]; then
-  exec "${harness[@]}" --arch aarch64 --image "$dir/examples/$name/loader.img" \
-    --script "$kaal_root/tests/boot/$name.expect"
+  exec "${harness[@]}" --arch aarch64 --image "$dir/$folder/loader.img" \
+    --script "${5:-$kaal_root/tests/boot/$name.expect}"
 fi
 exec "${harness[@]}" --arch x86_64 --image "$(kaal_multiboot_kernel "$dir")" \
-  --initrd "$dir/examples/$name/root-task.elf" --script "$kaal_root/tests/boot/runtime/$name.expect"
+  --initrd "$dir/$folder/root-task.elf" --script "${5:-$kaal_root/tests/boot/runtime/$name.expect}"
