@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include <kaal/core/result.hpp>
 #include <kaal/dddk/serial_queue.hpp>
@@ -13,6 +14,13 @@
 // queue and each configured client's (a TxClientConfig or RxClientConfig list: name, setvar
 // variable, channel), and signal the clients a pump asked for.
 namespace kaal::services::serial {
+
+// One client of a multiplexer component, as its Config lists it.
+struct MuxClientConfig {
+    std::string_view name; // TX: its line prefix; RX: the name input is routed by
+    const Word* queue;     // its queue's setvar_vaddr variable
+    Channel channel;       // the mux's id of the channel shared with it
+};
 
 template <typename Mux, typename Clients>
 Status attach_queues(Mux& mux, const Word& driver_queue, const Clients& clients) {

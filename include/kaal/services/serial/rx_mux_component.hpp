@@ -32,11 +32,7 @@
 // arrives on tells the mux who called.
 namespace kaal::services::serial {
 
-struct RxClientConfig {
-    std::string_view name;
-    const Word* queue; // its RX queue's setvar_vaddr variable
-    Channel channel;   // the mux's id of the channel shared with it
-};
+using RxClientConfig = MuxClientConfig;
 
 template <typename Config>
 class RxMuxComponent {

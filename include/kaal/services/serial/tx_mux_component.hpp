@@ -31,11 +31,7 @@
 // (data), runs the same pump: the mux does not need to know who woke it.
 namespace kaal::services::serial {
 
-struct TxClientConfig {
-    std::string_view name; // its line prefix
-    const Word* queue;     // its TX queue's setvar_vaddr variable
-    Channel channel;       // the mux's id of the channel shared with it
-};
+using TxClientConfig = MuxClientConfig;
 
 template <typename Config>
 class TxMuxComponent {
