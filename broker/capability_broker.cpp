@@ -321,8 +321,9 @@ Status CapabilityBroker::map_mmio(const DeviceDesc& desc, MmioRegion& mmio) {
     return {};
 }
 
-// The page-sized device untyped for `paddr`, splitting its covering untyped in halves as far as
-// needed. Each split is one retype of two untypeds, whose physical addresses follow from the
+// The page-sized device untyped for `paddr`, splitting its covering untyped in four (the last
+// step in two if an odd number of levels remains) as far as needed. Each split is one retype of
+// equal untypeds, whose physical addresses follow from the
 // kernel starting an untyped with no children at its base.
 Result<std::uint16_t> CapabilityBroker::device_page(Word paddr) {
     std::uint16_t node = none;
@@ -349,8 +350,8 @@ Result<std::uint16_t> CapabilityBroker::device_page(Word paddr) {
             KAAL_CHECK(split(node));
         }
         const auto& n = nodes_[node];
-        const Word half = Word{1} << (n.size_bits - 1);
-        node = static_cast<std::uint16_t>(n.first_child + (paddr - n.paddr >= half ? 1 : 0));
+        const unsigned child_bits = nodes_[n.first_child].size_bits;
+        node = static_cast<std::uint16_t>(n.first_child + ((paddr - n.paddr) >> child_bits));
     }
     if (nodes_[node].used) {
         return Error::already_claimed;
@@ -359,27 +360,31 @@ Result<std::uint16_t> CapabilityBroker::device_page(Word paddr) {
 }
 
 Status CapabilityBroker::split(std::uint16_t node) {
-    if (node_count_ + 2 > max_device_nodes) {
+    const unsigned step = nodes_[node].size_bits - page_bits < split_bits
+                              ? nodes_[node].size_bits - page_bits
+                              : split_bits;
+    const auto count = static_cast<std::uint16_t>(1U << step);
+    if (node_count_ + count > max_device_nodes) {
         return Error::no_space;
     }
-    KAAL_TRY(const CPtr first, slots_.alloc_range(2));
+    KAAL_TRY(const CPtr first, slots_.alloc_range(count));
     const auto child = static_cast<std::uint16_t>(node_count_);
-    node_count_ += 2;
-    for (std::uint16_t i = 0; i < 2; ++i) {
+    node_count_ += count;
+    for (std::uint16_t i = 0; i < count; ++i) {
         if (auto logged =
                 journal(first + i, Undo::device_split, static_cast<std::uint16_t>(child + i));
             !logged) {
-            slots_.free_range(first + i, 2 - i);
+            slots_.free_range(first + i, count - i);
             return logged.error();
         }
     }
     const auto& n = nodes_[node];
-    const auto bits = static_cast<std::uint8_t>(n.size_bits - 1);
-    for (std::uint16_t i = 0; i < 2; ++i) {
+    const auto bits = static_cast<std::uint8_t>(n.size_bits - step);
+    for (std::uint16_t i = 0; i < count; ++i) {
         nodes_[child + i] = {n.paddr + (Word{i} << bits), first + i, node, none, bits, false};
     }
     KAAL_CHECK(kernel::untyped_retype(Cap<cap::Untyped>{n.cap}, ObjectType::untyped, bits,
-                                      root_node(), first, 2));
+                                      root_node(), first, count));
     nodes_[node].first_child = child;
     return {};
 }

@@ -29,6 +29,11 @@ class CapabilityBroker {
 public:
     static constexpr std::size_t max_bundles = 16;
     static constexpr std::size_t max_device_nodes = 512;
+    // A device untyped is split four ways per retype on the way down to a page: half the
+    // retypes of halving for the same number of slots and nodes (two levels of halving make
+    // 2 + 2 untypeds, one four-way split 4). Wider splits cost more objects than they save in
+    // retypes (docs/performance.md).
+    static constexpr unsigned split_bits = 2;
     static constexpr std::size_t max_mmio_pages = 64;
     static constexpr std::size_t max_journal = 192;
     static constexpr Word max_dma_pages = 256; // one retype: CONFIG_RETYPE_FAN_OUT_LIMIT
@@ -102,7 +107,7 @@ private:
         Undo undo;
         std::uint16_t index; // untyped or device node
     };
-    // A device untyped split in halves down to the page, so pages can be claimed in any order
+    // A device untyped split in four down to the page, so pages can be claimed in any order
     // although an untyped only hands out memory from its watermark upwards.
     struct DeviceNode {
         Word paddr;
