@@ -54,7 +54,25 @@ Result<CapabilityBroker> CapabilityBroker::from_bootinfo(const BootInfo& bootinf
         origin = none;
     }
     broker.next_vaddr_ = config.device_window_base;
+    if (config.prepare_window) {
+        KAAL_CHECK(broker.prepare_window());
+    }
     return broker;
+}
+
+// The paging structures of the device window's first 2 MiB (one page table's reach on both
+// architectures) made at boot, so that a device request does not pay for them: the
+// kernel never makes a missing level itself (seL4 manual, "Virtual Address Spaces"). A probe
+// frame mapped at the window's base makes every level through map_frame, then goes again.
+Status CapabilityBroker::prepare_window() {
+    KAAL_TRY(const CPtr probe, create_object(ObjectType::small_frame, 0));
+    const Status mapped =
+        map_frame(probe, config_.device_window_base, CapRights::read_write(), false);
+    if (mapped) {
+        KAAL_CHECK(kernel::frame_unmap(Cap<cap::SmallFrame>{probe}));
+    }
+    KAAL_CHECK(destroy_object(probe));
+    return mapped;
 }
 
 // ---- Objects from RAM

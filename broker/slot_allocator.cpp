@@ -62,6 +62,18 @@ Result<CPtr> SlotAllocator::alloc_range(std::size_t count) {
             if (i >= size_) {
                 break;
             }
+            // The common case, a short run inside one word, is one mask test.
+            const std::size_t bit = i % word_bits;
+            if (bit + count <= word_bits && i + count <= size_) {
+                const std::uint64_t run_mask =
+                    (count == word_bits ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1)
+                    << bit;
+                if ((free_[w] & run_mask) == run_mask) {
+                    free_[w] &= ~run_mask;
+                    available_ -= count;
+                    return base_ + i;
+                }
+            }
         }
         run = is_free(i) ? run + 1 : 0;
         if (run == count) {

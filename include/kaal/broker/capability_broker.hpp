@@ -23,6 +23,10 @@ struct BrokerConfig {
     // Where device and DMA mappings go in the root task's address space: far above any image.
     Word device_window_base = 0x0000'0010'0000'0000ULL; // 64 GiB
     Word device_window_size = 0x0000'0000'4000'0000ULL; // 1 GiB
+    // Make the paging structures of the window's first 2 MiB in from_bootinfo, so device
+    // requests do not pay for them. The root task does; tests that start from an untouched
+    // broker do not.
+    bool prepare_window = false;
 };
 
 class CapabilityBroker {
@@ -135,6 +139,7 @@ private:
 
     Result<CPtr> create_object(ObjectType type, unsigned user_bits);
     Status destroy_object(CPtr slot);
+    Status prepare_window();
     Result<CPtr> derive(CPtr original, CapRights rights, const Word* badge);
     Status release_slot(CPtr slot);
     Status journal(CPtr slot, Undo undo, std::uint16_t index);
