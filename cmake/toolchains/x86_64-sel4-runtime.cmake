@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# Freestanding x86_64 for the runtime-mode root task and its components (issue #6 fills in the
-# link step). The kernel does not save SSE state for us unless configured to, and interrupts may
+# Freestanding x86_64 for the runtime-mode root task and its components (KaalRuntime.cmake adds
+# the start code and linker script). The kernel does not save SSE state for us unless configured to, and interrupts may
 # arrive at any instruction, so: no red zone, no SSE in generated code.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
