@@ -8,18 +8,10 @@ namespace {
 
 constexpr unsigned page_bits = object_bits::small_page;
 constexpr Word page_size = Word{1} << page_bits;
-constexpr std::uint8_t word_depth = 64;
 
-constexpr Cap<cap::CNode> root_cnode{initial_cap::cnode};
-constexpr Cap<cap::VSpace> root_vspace{initial_cap::vspace};
-
-// The root CNode resolves a whole CPtr in one level, so a slot number is its own address.
-constexpr SlotPath slot_path(CPtr slot) {
-    return {root_cnode, slot, word_depth};
-}
 // Retypes name the root CNode itself (depth 0) and put objects at an offset in it.
 constexpr SlotPath root_node() {
-    return {root_cnode, 0, 0};
+    return {root_task::cnode, 0, 0};
 }
 
 constexpr Word align_down(Word value) {
@@ -106,7 +98,7 @@ Status CapabilityBroker::destroy_object(CPtr slot) {
     if (!slots_.is_allocated(slot) || origin_[slot - slots_.region().start] == none) {
         return Error::invalid_argument; // not an object this broker created
     }
-    KAAL_CHECK(kernel::cnode_delete(slot_path(slot)));
+    KAAL_CHECK(kernel::cnode_delete(root_task::slot(slot)));
     auto& origin = origin_[slot - slots_.region().start];
     pool_.release(origin, 1);
     origin = none;
@@ -129,7 +121,7 @@ void CapabilityBroker::roll_back() {
         const auto entry = journal_[--journal_size_];
         // Deleting a cap this request created cannot fail for a reason the broker could act on;
         // the slot is freed either way so the allocator never hands out a slot twice.
-        (void)kernel::cnode_delete(slot_path(entry.slot));
+        (void)kernel::cnode_delete(root_task::slot(entry.slot));
         switch (entry.undo) {
         case Undo::ram_object:
             pool_.release(entry.index, 1);
@@ -215,7 +207,7 @@ Status CapabilityBroker::release_mmio(const MmioRegion& mmio) {
             ++i;
             continue;
         }
-        KAAL_CHECK(kernel::cnode_delete(slot_path(mmio_pages_[i].frame)));
+        KAAL_CHECK(kernel::cnode_delete(root_task::slot(mmio_pages_[i].frame)));
         slots_.free(mmio_pages_[i].frame);
         nodes_[mmio_pages_[i].node].used = false;
         mmio_pages_[i] = mmio_pages_[--mmio_page_count_];
@@ -284,9 +276,9 @@ Status CapabilityBroker::build_bundle(const DeviceDesc& desc, DeviceBundle& bund
             slots_.free(slot);
             return logged.error();
         }
-        KAAL_CHECK(
-            kernel::ioport_control_issue(Cap<cap::IoPortControl>{initial_cap::io_port_control},
-                                         desc.io_port_first, desc.io_port_last, slot_path(slot)));
+        KAAL_CHECK(kernel::ioport_control_issue(
+            Cap<cap::IoPortControl>{initial_cap::io_port_control}, desc.io_port_first,
+            desc.io_port_last, root_task::slot(slot)));
         bundle.io_ports = {Cap<cap::IoPort>{slot}, desc.io_port_first, desc.io_port_last};
     }
     if (desc.dma_bytes != 0) {
@@ -414,15 +406,15 @@ Status CapabilityBroker::bind_irq(Word irq, DeviceIrq& out, CPtr& badged_out) {
         return logged.error();
     }
     KAAL_CHECK(kernel::irq_control_get(Cap<cap::IrqControl>{initial_cap::irq_control}, irq,
-                                       slot_path(handler)));
+                                       root_task::slot(handler)));
     KAAL_TRY(const CPtr notification, create_object(ObjectType::notification, 0));
     KAAL_TRY(const CPtr badged, slots_.alloc());
     if (auto logged = journal(badged, Undo::delete_cap, none); !logged) {
         slots_.free(badged);
         return logged.error();
     }
-    KAAL_CHECK(kernel::cnode_mint(slot_path(badged), slot_path(notification), CapRights::all(),
-                                  irq_badge));
+    KAAL_CHECK(kernel::cnode_mint(root_task::slot(badged), root_task::slot(notification),
+                                  CapRights::all(), irq_badge));
     KAAL_CHECK(kernel::irq_handler_set_notification(Cap<cap::IrqHandler>{handler},
                                                     Cap<cap::Notification>{badged}));
     badged_out = badged;
@@ -459,7 +451,7 @@ Status CapabilityBroker::map_dma(Word bytes, DmaPool& out, CPtr& first_out) {
         if (auto logged = journal(first + i, Undo::ram_object, index); !logged) {
             // The frames not yet in the journal are undone here, the others by the roll-back.
             for (Word j = i; j < pages; ++j) {
-                (void)kernel::cnode_delete(slot_path(first + j));
+                (void)kernel::cnode_delete(root_task::slot(first + j));
                 pool_.release(index, 1);
                 origin_[first + j - slots_.region().start] = none;
                 slots_.free(first + j);
@@ -492,8 +484,9 @@ Result<Word> CapabilityBroker::reserve_vaddr(Word bytes) {
 Result<CPtr> CapabilityBroker::derive(CPtr original, CapRights rights, const Word* badge) {
     KAAL_TRY(const CPtr slot, slots_.alloc());
     const Status done =
-        badge == nullptr ? kernel::cnode_copy(slot_path(slot), slot_path(original), rights)
-                         : kernel::cnode_mint(slot_path(slot), slot_path(original), rights, *badge);
+        badge == nullptr
+            ? kernel::cnode_copy(root_task::slot(slot), root_task::slot(original), rights)
+            : kernel::cnode_mint(root_task::slot(slot), root_task::slot(original), rights, *badge);
     if (!done) {
         slots_.free(slot);
         return done.error();
@@ -502,13 +495,13 @@ Result<CPtr> CapabilityBroker::derive(CPtr original, CapRights rights, const Wor
 }
 
 Status CapabilityBroker::release_slot(CPtr slot) {
-    KAAL_CHECK(kernel::cnode_delete(slot_path(slot)));
+    KAAL_CHECK(kernel::cnode_delete(root_task::slot(slot)));
     slots_.free(slot);
     return {};
 }
 
 Status CapabilityBroker::map_frame(CPtr frame, Word vaddr, CapRights rights, bool cached) {
-    return map_page(root_vspace, Cap<cap::SmallFrame>{frame}, vaddr, rights, cached);
+    return map_page(root_task::vspace, Cap<cap::SmallFrame>{frame}, vaddr, rights, cached);
 }
 
 Status CapabilityBroker::map_page(Cap<cap::VSpace> vspace, Cap<cap::SmallFrame> frame, Word vaddr,

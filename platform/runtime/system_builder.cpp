@@ -13,20 +13,13 @@ namespace kaal::runtime {
 namespace {
 
 constexpr Word page_size = 0x1000;
-constexpr unsigned word_bits = 64;
 // Where the root task maps a frame it is filling: one page far from its image and the broker's
 // device window.
 constexpr Word fill_window = 0x8000'0000;
-constexpr Cap<cap::VSpace> root_vspace{initial_cap::vspace};
-constexpr Cap<cap::CNode> root_cnode{initial_cap::cnode};
 
 // A libsel4 invocation's result as a Status: seL4_Error values are KaaL's first error codes.
 Status invoked(seL4_Error error) {
     return Status{static_cast<Error>(error)};
-}
-
-constexpr SlotPath in_root(CPtr slot) {
-    return {root_cnode, slot, word_bits};
 }
 
 constexpr CapRights send_only{CapRights::write_bit};
@@ -38,7 +31,8 @@ template <typename Fill>
 Result<Cap<cap::SmallFrame>> SystemBuilder::make_page(std::size_t index, Word vaddr,
                                                       CapRights rights, Fill fill) {
     KAAL_TRY(const auto frame, broker_.create<cap::SmallFrame>());
-    KAAL_CHECK(broker_.map_page(root_vspace, frame, fill_window, CapRights::read_write(), true));
+    KAAL_CHECK(
+        broker_.map_page(root_task::vspace, frame, fill_window, CapRights::read_write(), true));
     // NOLINTNEXTLINE(performance-no-int-to-ptr): the page was just mapped there
     fill(reinterpret_cast<unsigned char*>(fill_window));
     KAAL_CHECK(kernel::frame_unmap(frame));
@@ -51,8 +45,8 @@ Result<Cap<cap::SmallFrame>> SystemBuilder::make_page(std::size_t index, Word va
 Status SystemBuilder::put(std::size_t index, Word slot, CPtr cap, CapRights rights,
                           const Word* badge) {
     const SlotPath dest{parts_[index].cnode, slot, static_cast<std::uint8_t>(cnode_radix)};
-    return badge == nullptr ? kernel::cnode_copy(dest, in_root(cap), rights)
-                            : kernel::cnode_mint(dest, in_root(cap), rights, *badge);
+    return badge == nullptr ? kernel::cnode_copy(dest, root_task::slot(cap), rights)
+                            : kernel::cnode_mint(dest, root_task::slot(cap), rights, *badge);
 }
 
 Status SystemBuilder::create_regions() {
@@ -240,7 +234,7 @@ Status SystemBuilder::finish(std::size_t index) {
                                          std::memcpy(window, &info, sizeof info);
                                      }));
     const Component& c = system_.components[index];
-    const seL4_Word guard = seL4_CNode_CapData_new(0, word_bits - cnode_radix).words[0];
+    const seL4_Word guard = seL4_CNode_CapData_new(0, root_task::cptr_bits - cnode_radix).words[0];
     KAAL_CHECK(
         invoked(seL4_TCB_Configure(p.tcb.cptr(), fault_cap, p.cnode.cptr(), guard, p.vspace.cptr(),
                                    0, ipc_buffer_vaddr, p.ipc_buffer.cptr())));

@@ -29,6 +29,19 @@ inline constexpr CPtr domain = 11;
 inline constexpr CPtr count = 16; // seL4_NumInitialCaps
 } // namespace initial_cap
 
+// The root task's own CNode and VSpace, typed, and the address of a slot of its CNode as CNode
+// invocations take it: the kernel gives the root CNode a guard that covers the bits its radix
+// does not (seL4 manual, "BootInfo"), so it resolves a whole CPtr in one level and a slot number
+// is its own address.
+namespace root_task {
+inline constexpr Cap<cap::CNode> cnode{initial_cap::cnode};
+inline constexpr Cap<cap::VSpace> vspace{initial_cap::vspace};
+inline constexpr std::uint8_t cptr_bits = 64;
+constexpr SlotPath slot(CPtr index) {
+    return {cnode, index, cptr_bits};
+}
+} // namespace root_task
+
 // Slots [start, end), as seL4_SlotRegion.
 struct SlotRegion {
     CPtr start = 0;
