@@ -14,10 +14,7 @@ extern "C" [[noreturn]] void kaal_runtime_start(const kaal::runtime::StartInfo* 
     kaal::runtime::setup_tls();
     if (info == nullptr || info->magic != kaal::runtime::StartInfo::expected_magic) {
         // Not started by a KaaL root task: there is no IPC buffer to run with.
-        kaal::debug::print("kaal: component started without a start record; stopping\n");
-        for (;;) {
-            seL4_Yield();
-        }
+        kaal::runtime::halt("kaal: component started without a start record; stopping\n");
     }
     kaal::runtime::start_info = info;
     // NOLINTNEXTLINE(performance-no-int-to-ptr): the root task mapped the buffer there

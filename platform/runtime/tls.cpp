@@ -29,15 +29,6 @@ constexpr std::size_t tls_area_bytes = 512;
 constexpr std::size_t tls_area_align = 64;
 alignas(tls_area_align) unsigned char tls_area[tls_area_bytes];
 
-[[noreturn]] void stop(const char* why) {
-    for (const char* c = why; *c != '\0'; ++c) {
-        seL4_DebugPutChar(*c);
-    }
-    for (;;) {
-        seL4_Yield();
-    }
-}
-
 } // namespace
 
 // x86_64 uses TLS variant II (ELF TLS ABI, "Thread-Local Storage", Drepper, section 3.4.2): the
@@ -50,7 +41,7 @@ void setup_tls() {
     const auto size = static_cast<std::size_t>(tbss_end - tdata_start);
     const std::size_t block = (size + align - 1) & ~(align - 1);
     if (align > tls_area_align || block + sizeof(void*) > tls_area_bytes) {
-        stop("kaal: the image's thread-local data does not fit the static TLS area\n");
+        halt("kaal: the image's thread-local data does not fit the static TLS area\n");
     }
     unsigned char* const tp = tls_area + block;
     for (std::size_t i = 0; i < block; ++i) {
@@ -59,6 +50,14 @@ void setup_tls() {
     *reinterpret_cast<unsigned char**>(tp) = tp;
     // CONFIG_SET_TLS_BASE_SELF: the thread sets its own fs base (seL4 manual, "seL4_SetTLSBase").
     seL4_SetTLSBase(reinterpret_cast<seL4_Word>(tp));
+}
+
+void halt(const char* why) {
+    // debug::put is seL4_DebugPutChar alone: no IPC buffer, so it works before TLS is set up.
+    debug::put(why);
+    for (;;) {
+        seL4_Yield();
+    }
 }
 
 void run_constructors() {
@@ -77,7 +76,5 @@ extern "C" [[noreturn]] void __assert_fail(const char* str, const char* file, in
                                            const char* function) {
     kaal::debug::print("kaal: assertion failed: ", str, " (", file, ":", line, ", ", function,
                        ")\n");
-    for (;;) {
-        seL4_Yield();
-    }
+    kaal::runtime::halt("");
 }

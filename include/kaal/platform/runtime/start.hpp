@@ -13,4 +13,8 @@ void setup_tls();
 // Runs the image's global constructors (.init_array), in link order.
 void run_constructors();
 
+// Prints `why` on the debug console and stops this thread for good. A component holds no cap to
+// its own TCB, so it cannot suspend itself: it yields forever, runnable but never in the way.
+[[noreturn]] void halt(const char* why);
+
 } // namespace kaal::runtime
