@@ -17,11 +17,6 @@ constexpr Word page_size = 0x1000;
 // device window.
 constexpr Word fill_window = 0x8000'0000;
 
-// A libsel4 invocation's result as a Status: seL4_Error values are KaaL's first error codes.
-Status invoked(seL4_Error error) {
-    return Status{static_cast<Error>(error)};
-}
-
 constexpr CapRights send_only{CapRights::write_bit};
 constexpr CapRights send_with_reply{CapRights::write_bit | CapRights::grant_reply_bit};
 
@@ -77,11 +72,12 @@ Status SystemBuilder::create_objects(std::size_t index) {
     Parts& p = parts_[index];
     KAAL_TRY(p.cnode, broker_.create<cap::CNode>(cnode_radix));
     KAAL_TRY(p.vspace, broker_.create<cap::VSpace>());
-    KAAL_CHECK(invoked(seL4_X86_ASIDPool_Assign(initial_cap::asid_pool, p.vspace.cptr())));
+    KAAL_CHECK(
+        kernel::raw::status(seL4_X86_ASIDPool_Assign(initial_cap::asid_pool, p.vspace.cptr())));
     KAAL_TRY(p.tcb, broker_.create<cap::Tcb>());
     KAAL_TRY(p.input, broker_.create<cap::Endpoint>());
     KAAL_TRY(p.notification, broker_.create<cap::Notification>());
-    KAAL_CHECK(invoked(seL4_TCB_BindNotification(p.tcb.cptr(), p.notification.cptr())));
+    KAAL_CHECK(kernel::raw::status(seL4_TCB_BindNotification(p.tcb.cptr(), p.notification.cptr())));
     KAAL_CHECK(put(index, input_cap, p.input.cptr(), CapRights::read_only(), nullptr));
     // The kernel sends this thread's faults through the cap at fault_cap of its own CSpace (non-MCS
     // seL4_TCB_Configure); the badge names the component to the root task. A fault endpoint cap
@@ -235,14 +231,15 @@ Status SystemBuilder::finish(std::size_t index) {
                                      }));
     const Component& c = system_.components[index];
     const seL4_Word guard = seL4_CNode_CapData_new(0, root_task::cptr_bits - cnode_radix).words[0];
+    KAAL_CHECK(kernel::raw::status(seL4_TCB_Configure(p.tcb.cptr(), fault_cap, p.cnode.cptr(),
+                                                      guard, p.vspace.cptr(), 0, ipc_buffer_vaddr,
+                                                      p.ipc_buffer.cptr())));
     KAAL_CHECK(
-        invoked(seL4_TCB_Configure(p.tcb.cptr(), fault_cap, p.cnode.cptr(), guard, p.vspace.cptr(),
-                                   0, ipc_buffer_vaddr, p.ipc_buffer.cptr())));
-    KAAL_CHECK(invoked(seL4_TCB_SetPriority(p.tcb.cptr(), initial_cap::tcb, c.priority)));
+        kernel::raw::status(seL4_TCB_SetPriority(p.tcb.cptr(), initial_cap::tcb, c.priority)));
     seL4_UserContext regs{};
     regs.rip = p.entry;
     regs.rdi = start_info_vaddr;
-    KAAL_CHECK(invoked(
+    KAAL_CHECK(kernel::raw::status(
         seL4_TCB_WriteRegisters(p.tcb.cptr(), 0, 0, sizeof regs / sizeof(seL4_Word), &regs)));
 #if defined(CONFIG_DEBUG_BUILD)
     seL4_DebugNameThread(p.tcb.cptr(), c.name);
