@@ -15,13 +15,7 @@ constexpr Word max_io_port = 0xffff;
 Status Kernel::irq_control_get(CPtr control, Word irq, CPtr root, CPtr index, std::uint8_t depth) {
     const std::lock_guard guard{state_->lock};
     auto& s = *state_;
-    KAAL_TRY(Slot * control_slot, s.lookup_invoked(control));
-    if (control_slot->cap.type == CapType::null) {
-        return Error::invalid_capability;
-    }
-    if (control_slot->cap.type != CapType::irq_control) {
-        return Error::illegal_operation;
-    }
+    KAAL_TRY(Slot * control_slot, s.invoked_as(control, CapType::irq_control));
     if (auto error = s.injected(Invocation::irq_control_get)) {
         return *error;
     }
@@ -46,13 +40,7 @@ Status Kernel::irq_control_get(CPtr control, Word irq, CPtr root, CPtr index, st
 
 namespace {
 Result<Slot*> handler_slot(const Kernel::State& s, CPtr handler) {
-    KAAL_TRY(Slot * slot, s.lookup_invoked(handler));
-    if (slot->cap.type == CapType::null) {
-        return Error::invalid_capability;
-    }
-    if (slot->cap.type != CapType::irq_handler) {
-        return Error::illegal_operation;
-    }
+    KAAL_TRY(Slot * slot, s.invoked_as(handler, CapType::irq_handler));
     return slot;
 }
 } // namespace
@@ -129,13 +117,7 @@ Status Kernel::ioport_control_issue(CPtr control, Word first, Word last, CPtr ro
                                     std::uint8_t depth) {
     const std::lock_guard guard{state_->lock};
     auto& s = *state_;
-    KAAL_TRY(Slot * control_slot, s.lookup_invoked(control));
-    if (control_slot->cap.type == CapType::null) {
-        return Error::invalid_capability;
-    }
-    if (control_slot->cap.type != CapType::io_port_control) {
-        return Error::illegal_operation;
-    }
+    KAAL_TRY(Slot * control_slot, s.invoked_as(control, CapType::io_port_control));
     if (auto error = s.injected(Invocation::ioport_control_issue)) {
         return *error;
     }

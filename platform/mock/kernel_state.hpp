@@ -326,6 +326,18 @@ struct Kernel::State {
         }
         return &root_cnode->slots[cptr & ((Word{1} << root_radix) - 1)];
     }
+    // The cap an invocation names, if it has the invoked method: as seL4's decodeInvocation, an
+    // empty slot is seL4_InvalidCapability and a cap of another type seL4_IllegalOperation.
+    Result<Slot*> invoked_as(CPtr cptr, CapType type) const {
+        KAAL_TRY(Slot * slot, lookup_invoked(cptr));
+        if (slot->cap.type == CapType::null) {
+            return Error::invalid_capability;
+        }
+        if (slot->cap.type != type) {
+            return Error::illegal_operation;
+        }
+        return slot;
+    }
     Result<Slot*> lookup_target(CPtr root, CPtr index, std::uint8_t depth) const;
     Slot* root_slot(CPtr index) const;
 

@@ -39,13 +39,7 @@ Status Kernel::untyped_retype(CPtr untyped, ObjectType type, unsigned user_bits,
                               Word count) {
     const std::lock_guard guard{state_->lock};
     auto& s = *state_;
-    KAAL_TRY(Slot * source, s.lookup_invoked(untyped));
-    if (source->cap.type == CapType::null) {
-        return Error::invalid_capability;
-    }
-    if (source->cap.type != CapType::untyped) {
-        return Error::illegal_operation;
-    }
+    KAAL_TRY(Slot * source, s.invoked_as(untyped, CapType::untyped));
     if (auto error = s.injected(Invocation::untyped_retype)) {
         return *error;
     }

@@ -37,13 +37,7 @@ bool names_vspace(Kernel::State& s, CPtr vspace) {
 Status Kernel::frame_map(CPtr frame, CPtr vspace, Word vaddr, CapRights rights, bool cached) {
     const std::lock_guard guard{state_->lock};
     auto& s = *state_;
-    KAAL_TRY(Slot * slot, s.lookup_invoked(frame));
-    if (slot->cap.type == CapType::null) {
-        return Error::invalid_capability;
-    }
-    if (slot->cap.type != CapType::frame) {
-        return Error::illegal_operation;
-    }
+    KAAL_TRY(Slot * slot, s.invoked_as(frame, CapType::frame));
     if (auto error = s.injected(Invocation::frame_map)) {
         return *error;
     }
@@ -93,13 +87,7 @@ Status Kernel::frame_map(CPtr frame, CPtr vspace, Word vaddr, CapRights rights, 
 Status Kernel::frame_unmap(CPtr frame) {
     const std::lock_guard guard{state_->lock};
     auto& s = *state_;
-    KAAL_TRY(Slot * slot, s.lookup_invoked(frame));
-    if (slot->cap.type == CapType::null) {
-        return Error::invalid_capability;
-    }
-    if (slot->cap.type != CapType::frame) {
-        return Error::illegal_operation;
-    }
+    KAAL_TRY(Slot * slot, s.invoked_as(frame, CapType::frame));
     auto& cap = slot->cap;
     if (cap.mapped) {
         auto it = s.pages.find(cap.mapped_vaddr);
@@ -114,24 +102,15 @@ Status Kernel::frame_unmap(CPtr frame) {
 
 Result<Word> Kernel::frame_paddr(CPtr frame) {
     const std::lock_guard guard{state_->lock};
-    KAAL_TRY(Slot * slot, state_->lookup_invoked(frame));
-    if (slot->cap.type == CapType::null) {
-        return Error::invalid_capability;
-    }
-    if (slot->cap.type != CapType::frame) {
-        return Error::illegal_operation;
-    }
+    KAAL_TRY(Slot * slot, state_->invoked_as(frame, CapType::frame));
     return slot->cap.object->paddr;
 }
 
 Status Kernel::paging_map(ObjectType type, CPtr table, CPtr vspace, Word vaddr) {
     const std::lock_guard guard{state_->lock};
     auto& s = *state_;
-    KAAL_TRY(Slot * slot, s.lookup_invoked(table));
-    if (slot->cap.type == CapType::null) {
-        return Error::invalid_capability;
-    }
-    if (slot->cap.type != CapType::paging || slot->cap.object->type != type) {
+    KAAL_TRY(Slot * slot, s.invoked_as(table, CapType::paging));
+    if (slot->cap.object->type != type) {
         return Error::illegal_operation;
     }
     if (auto error = s.injected(Invocation::paging_map)) {
