@@ -49,6 +49,9 @@ Result<CapabilityBroker> CapabilityBroker::from_bootinfo(const BootInfo& bootinf
     if (config.prepare_window) {
         KAAL_CHECK(broker.prepare_window());
     }
+    if (config.prepare_devices) {
+        KAAL_CHECK(broker.prepare_devices());
+    }
     return broker;
 }
 
@@ -65,6 +68,26 @@ Status CapabilityBroker::prepare_window() {
     }
     KAAL_CHECK(destroy_object(probe));
     return mapped;
+}
+
+// The same splits a first request would make, walked for every register page of every device a
+// component may claim. A device that no device untyped covers, or whose registers are more than
+// a bundle maps, is left for its request to report.
+Status CapabilityBroker::prepare_devices() {
+    for (std::size_t i = 0; i < devices_.size(); ++i) {
+        const DeviceDesc& desc = devices_[i];
+        const Word first = align_down(desc.mmio_paddr);
+        const Word end = align_up(desc.mmio_paddr + desc.mmio_size);
+        if (desc.kernel_owned || desc.mmio_size == 0 || end - first > max_mmio_bytes) {
+            continue;
+        }
+        for (Word page = first; page < end; page += page_size) {
+            if (auto node = device_page(page); !node && node.error() != Error::no_device_memory) {
+                return node.error();
+            }
+        }
+    }
+    return {};
 }
 
 // ---- Objects from RAM
@@ -172,6 +195,9 @@ Result<const DeviceBundle*> CapabilityBroker::request_device(DeviceId id) {
     if (!built) {
         roll_back();
         node_count_ = nodes_before;
+        while (root_count_ > 0 && roots_[root_count_ - 1] >= nodes_before) {
+            --root_count_;
+        }
         mmio_page_count_ = pages_before;
         next_vaddr_ = vaddr_before;
         return built.error();
@@ -337,20 +363,21 @@ Status CapabilityBroker::map_mmio(const DeviceDesc& desc, MmioRegion& mmio) {
 // kernel starting an untyped with no children at its base.
 Result<std::uint16_t> CapabilityBroker::device_page(Word paddr) {
     std::uint16_t node = none;
-    for (std::size_t i = 0; i < node_count_; ++i) {
-        const auto& n = nodes_[i];
-        if (n.parent == none && paddr >= n.paddr && paddr - n.paddr < (Word{1} << n.size_bits)) {
-            node = static_cast<std::uint16_t>(i);
+    for (std::size_t i = 0; i < root_count_ && node == none; ++i) {
+        const auto& n = nodes_[roots_[i]];
+        if (paddr >= n.paddr && paddr - n.paddr < (Word{1} << n.size_bits)) {
+            node = roots_[i];
         }
     }
     if (node == none) {
         KAAL_TRY(const unsigned index, pool_.find_covering(paddr, page_size, true));
-        if (node_count_ == max_device_nodes) {
+        if (node_count_ == max_device_nodes || root_count_ == BootInfo::max_untypeds) {
             return Error::no_space;
         }
         const auto& untyped = pool_[index];
         node = static_cast<std::uint16_t>(node_count_++);
         nodes_[node] = {untyped.paddr, untyped.cap.cptr(), none, none, untyped.size_bits, false};
+        roots_[root_count_++] = node;
     }
     while (nodes_[node].size_bits > page_bits) {
         if (nodes_[node].used) {

@@ -9,9 +9,7 @@ void SlotAllocator::reset(SlotRegion region) {
     for (auto& word : free_) {
         word = 0;
     }
-    for (std::size_t i = 0; i < size_; ++i) {
-        set_free(i, true);
-    }
+    set_free(0, size_, true);
     available_ = size_;
     hint_ = 0;
 }
@@ -43,48 +41,62 @@ Result<CPtr> SlotAllocator::alloc() {
     return Error::out_of_slots;
 }
 
+void SlotAllocator::set_free(std::size_t first, std::size_t count, bool free) {
+    while (count > 0) {
+        const std::size_t bit = first % word_bits;
+        const std::size_t n = count < word_bits - bit ? count : word_bits - bit;
+        const std::uint64_t mask =
+            (n == word_bits ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1) << bit;
+        if (free) {
+            free_[first / word_bits] |= mask;
+        } else {
+            free_[first / word_bits] &= ~mask;
+        }
+        first += n;
+        count -= n;
+    }
+}
+
+// Bits past size_ are never set, so a run cannot reach beyond the region.
+std::size_t SlotAllocator::free_run(std::size_t index, std::size_t limit) const {
+    std::size_t end = index;
+    while (end < size_ && end - index < limit) {
+        const std::size_t bit = end % word_bits;
+        const std::uint64_t taken = ~free_[end / word_bits] >> bit;
+        if (taken != 0) {
+            end += static_cast<std::size_t>(__builtin_ctzll(taken));
+            break;
+        }
+        end += word_bits - bit;
+    }
+    return (end < size_ ? end : size_) - index;
+}
+
 Result<CPtr> SlotAllocator::alloc_range(std::size_t count) {
     if (count == 0 || count > available_) {
         return count == 0 ? Error::invalid_argument : Error::out_of_slots;
     }
-    // Every slot below hint_ is taken. Between runs the search jumps to the next free slot a
-    // word at a time, so a mostly full bitmap costs one load per 64 slots, not 64 bit tests.
-    std::size_t run = 0;
+    // Every slot below hint_ is taken. The search jumps to the next free slot and measures the
+    // run there a word at a time, so a mostly full bitmap costs one load per 64 slots, not 64
+    // bit tests.
     for (std::size_t i = hint_; i < size_;) {
-        if (run == 0) {
-            const std::size_t w = i / word_bits;
-            const std::uint64_t free_from_i = free_[w] & (~std::uint64_t{0} << (i % word_bits));
-            if (free_from_i == 0) {
-                i = (w + 1) * word_bits;
-                continue;
-            }
-            i = w * word_bits + static_cast<std::size_t>(__builtin_ctzll(free_from_i));
-            if (i >= size_) {
-                break;
-            }
-            // The common case, a short run inside one word, is one mask test.
-            const std::size_t bit = i % word_bits;
-            if (bit + count <= word_bits && i + count <= size_) {
-                const std::uint64_t run_mask =
-                    (count == word_bits ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1)
-                    << bit;
-                if ((free_[w] & run_mask) == run_mask) {
-                    free_[w] &= ~run_mask;
-                    available_ -= count;
-                    return base_ + i;
-                }
-            }
+        const std::size_t w = i / word_bits;
+        const std::uint64_t free_from_i = free_[w] & (~std::uint64_t{0} << (i % word_bits));
+        if (free_from_i == 0) {
+            i = (w + 1) * word_bits;
+            continue;
         }
-        run = is_free(i) ? run + 1 : 0;
-        if (run == count) {
-            const std::size_t first = i + 1 - count;
-            for (std::size_t j = first; j <= i; ++j) {
-                set_free(j, false);
-            }
+        i = w * word_bits + static_cast<std::size_t>(__builtin_ctzll(free_from_i));
+        if (i >= size_) {
+            break;
+        }
+        const std::size_t run = free_run(i, count);
+        if (run >= count) {
+            set_free(i, count, false);
             available_ -= count;
-            return base_ + first;
+            return base_ + i;
         }
-        ++i;
+        i += run; // a taken slot
     }
     return Error::out_of_slots; // enough slots, but fragmented
 }

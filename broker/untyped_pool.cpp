@@ -26,6 +26,9 @@ Status UntypedPool::add(const UntypedRecord& record) {
         (record.paddr & ((Word{1} << align_bits) - 1)) != 0) {
         return Error::invalid_argument; // not what a kernel would describe
     }
+    if (!record.device) {
+        ram_[ram_count_++] = static_cast<std::uint16_t>(count_);
+    }
     records_[count_++] = record;
     return {};
 }
@@ -38,9 +41,10 @@ Result<UntypedPool::Reservation> UntypedPool::reserve(Arch arch, ObjectType type
     }
     unsigned best = capacity;
     Word best_left = 0;
-    for (unsigned i = 0; i < count_; ++i) {
+    for (unsigned k = 0; k < ram_count_; ++k) {
+        const unsigned i = ram_[k];
         const auto& r = records_[i];
-        if (r.device || bits > r.size_bits || count > (r.size() >> bits)) {
+        if (bits > r.size_bits || count > (r.size() >> bits)) {
             continue;
         }
         const Word start = align_up(r.paddr + r.used(), bits);
@@ -92,10 +96,8 @@ Result<unsigned> UntypedPool::find_covering(Word paddr, Word size, bool device) 
 
 Word UntypedPool::free_ram_bytes() const {
     Word total = 0;
-    for (unsigned i = 0; i < count_; ++i) {
-        if (!records_[i].device) {
-            total += records_[i].free_bytes();
-        }
+    for (unsigned k = 0; k < ram_count_; ++k) {
+        total += records_[ram_[k]].free_bytes();
     }
     return total;
 }

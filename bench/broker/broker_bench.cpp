@@ -30,8 +30,8 @@ struct Fresh {
     kaal::mock::ScopedKernel current{kernel};
     std::optional<CapabilityBroker> broker;
     Fresh() {
-        broker.emplace(*CapabilityBroker::from_bootinfo(kernel.bootinfo(), virt::table,
-                                                        {.prepare_window = true}));
+        broker.emplace(*CapabilityBroker::from_bootinfo(
+            kernel.bootinfo(), virt::table, {.prepare_window = true, .prepare_devices = true}));
     }
 };
 

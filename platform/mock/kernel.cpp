@@ -303,6 +303,7 @@ void Kernel::State::unmap_region(unsigned level, Word key) {
     const unsigned bits = region_bits(level);
     const Word start = key << bits;
     const Word end = start + (Word{1} << bits);
+    walked_region = no_region;
     tables.erase_if([&](const auto& entry) {
         const unsigned l = key_level(entry.first);
         const Word base = key_region(entry.first) << region_bits(l);

@@ -124,7 +124,11 @@ public:
     const_iterator begin() const { return entries_.begin(); }
     const_iterator end() const { return entries_.end(); }
 
+    // Mappings are mostly made at rising addresses, so a key past the last one is checked first.
     iterator lower_bound(const Key& key) {
+        if (entries_.empty() || entries_.back().first < key) {
+            return entries_.end();
+        }
         return std::lower_bound(entries_.begin(), entries_.end(), key,
                                 [](const Entry& e, const Key& k) { return e.first < k; });
     }
@@ -303,6 +307,12 @@ struct Kernel::State {
     unsigned root_radix = 0;        // its CNode's radix; its guard has the rest of the word
     FlatMap<Word, PageEntry> pages; // by virtual address
     FlatMap<TableKey, const Object*> tables;
+    // The last 2 MiB region a small frame was mapped into, whose three paging structures are
+    // therefore present: a driver's DMA pages and a component's image are mapped one page after
+    // another in one region, and each map would otherwise search for the same three tables.
+    // Forgotten whenever a table is unmapped.
+    static constexpr Word no_region = ~Word{0};
+    Word walked_region = no_region;
     std::vector<IrqState> irqs;
     std::vector<std::pair<Word, Word>> io_ports; // issued ranges, inclusive
     std::vector<Injection> injections;

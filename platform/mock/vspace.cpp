@@ -57,9 +57,14 @@ Status Kernel::frame_map(CPtr frame, CPtr vspace, Word vaddr, CapRights rights, 
         return Error::invalid_argument;
     }
     const unsigned last_level = size_bits == object_bits::small_page ? 3 : 2;
-    for (unsigned level = 1; level <= last_level; ++level) {
-        if (!s.tables.contains(table_key(level, region_key(vaddr, level)))) {
-            return Error::failed_lookup;
+    if (last_level != 3 || region_key(vaddr, 3) != s.walked_region) {
+        for (unsigned level = 1; level <= last_level; ++level) {
+            if (!s.tables.contains(table_key(level, region_key(vaddr, level)))) {
+                return Error::failed_lookup;
+            }
+        }
+        if (last_level == 3) {
+            s.walked_region = region_key(vaddr, 3);
         }
     }
     if (last_level == 2 && s.tables.contains(table_key(3, region_key(vaddr, 3)))) {

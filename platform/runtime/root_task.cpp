@@ -65,8 +65,8 @@ void root_task_main(const seL4_BootInfo& bootinfo) {
         stop();
     }
 
-    auto made = broker::CapabilityBroker::from_bootinfo(bi, boards::pc99_x86_64::table,
-                                                        {.prepare_window = true});
+    auto made = broker::CapabilityBroker::from_bootinfo(
+        bi, boards::pc99_x86_64::table, {.prepare_window = true, .prepare_devices = true});
     if (!made) {
         debug::print("kaal: cannot build the capability broker from bootinfo: ", made.error(),
                      "\n");

@@ -136,6 +136,49 @@ TEST(PreparedWindowBroker, PagingStructuresComeAtBootNotWithTheFirstRequest) {
     EXPECT_EQ(tables, 3U) << "the first request made paging structures";
 }
 
+// The rest of the root task's configuration: the device untypeds are split down to every
+// register page of the table's devices at boot, so a first request makes its own objects and no
+// untypeds, gets the same pages, and is rolled back and released as exactly.
+TEST(PreparedDeviceTree, AFirstRequestMakesOnlyItsOwnCapsAndMapsTheRightPages) {
+    mock::Kernel kernel{mock::qemu_virt_aarch64_machine()};
+    const mock::ScopedKernel current{kernel};
+    auto broker = CapabilityBroker::from_bootinfo(
+        kernel.bootinfo(), virt::table, {.prepare_window = true, .prepare_devices = true});
+    ASSERT_TRUE(broker.ok()) << to_string(broker.error());
+    const auto at_boot = kernel.occupied_slots();
+
+    // Registers, IRQ handler, notification, its badged copy, and 16 DMA frames: nothing else.
+    auto virtio = broker->request_device(virt::virtio_mmio(0));
+    ASSERT_TRUE(virtio.ok()) << to_string(virtio.error());
+    EXPECT_EQ(kernel.occupied_slots(), at_boot + 4 + virt::virtio_dma_bytes / 0x1000);
+    auto uart = broker->request_device(virt::uart);
+    ASSERT_TRUE(uart.ok());
+    EXPECT_EQ(kernel.occupied_slots(), at_boot + 8 + virt::virtio_dma_bytes / 0x1000);
+    EXPECT_EQ(kernel.mapping_at((*uart)->mmio.vaddr)->paddr, 0x0900'0000U);
+    for (const unsigned i : {1U, 8U, 17U, 31U}) {
+        auto other = broker->request_device(virt::virtio_mmio(i));
+        ASSERT_TRUE(other.ok()) << i << ": " << to_string(other.error());
+        EXPECT_EQ(kernel.mapping_at((*other)->mmio.vaddr)->paddr,
+                  virt::virtio_mmio_base + i * virt::virtio_mmio_stride);
+    }
+    for (const unsigned i : {0U, 1U, 8U, 17U, 31U}) {
+        ASSERT_TRUE(broker->release_device(virt::virtio_mmio(i)).ok());
+    }
+    ASSERT_TRUE(broker->release_device(virt::uart).ok());
+    EXPECT_EQ(kernel.occupied_slots(), at_boot);
+
+    // The same request on a broker that splits on demand makes the untypeds as well.
+    mock::Kernel lazy_kernel{mock::qemu_virt_aarch64_machine()};
+    const mock::ScopedKernel lazy_current{lazy_kernel};
+    auto lazy = CapabilityBroker::from_bootinfo(lazy_kernel.bootinfo(), virt::table,
+                                                {.prepare_window = true});
+    ASSERT_TRUE(lazy.ok());
+    const auto lazy_at_boot = lazy_kernel.occupied_slots();
+    EXPECT_LT(lazy_at_boot, at_boot);
+    ASSERT_TRUE(lazy->request_device(virt::virtio_mmio(0)).ok());
+    EXPECT_GT(lazy_kernel.occupied_slots(), lazy_at_boot + 4 + virt::virtio_dma_bytes / 0x1000);
+}
+
 TEST_F(BrokerTest, UartBundleMapsItsRegistersAndDeliversItsIrq) {
     auto bundle = broker_->request_device(virt::uart);
     ASSERT_TRUE(bundle.ok()) << to_string(bundle.error());
@@ -286,35 +329,54 @@ TEST_F(BrokerTest, AFailureAtAnyInvocationIsRolledBack) {
         mock::Invocation::paging_map,     mock::Invocation::irq_control_get,
         mock::Invocation::cnode_mint,     mock::Invocation::irq_handler_set_notification};
     const auto before = accounts();
-    int failures = 0;
-    for (const auto invocation : invocations) {
-        for (unsigned skip = 0; skip < 40; ++skip) {
-            mock::Kernel fresh{mock::qemu_virt_aarch64_machine()};
-            const mock::ScopedKernel current{fresh};
-            auto broker = CapabilityBroker::from_bootinfo(fresh.bootinfo(), virt::table);
-            ASSERT_TRUE(broker.ok());
-            const auto slots = fresh.occupied_slots();
-            const auto free_slots = broker->slots().available();
-            const auto ram = broker->untypeds().free_ram_bytes();
-            fresh.inject_failure(invocation, Error::not_enough_memory, skip);
-            auto bundle = broker->request_device(virt::virtio_mmio(3));
-            if (bundle.ok()) {
-                break; // fewer than `skip` such invocations: nothing left to fail
+    // On demand, and with the device tree and window made at boot as the root task makes them.
+    for (const BrokerConfig config :
+         {BrokerConfig{}, BrokerConfig{.prepare_window = true, .prepare_devices = true}}) {
+        int failures = 0;
+        for (const auto invocation : invocations) {
+            for (unsigned skip = 0; skip < 40; ++skip) {
+                mock::Kernel fresh{mock::qemu_virt_aarch64_machine()};
+                const mock::ScopedKernel current{fresh};
+                auto broker =
+                    CapabilityBroker::from_bootinfo(fresh.bootinfo(), virt::table, config);
+                ASSERT_TRUE(broker.ok());
+                const auto slots = fresh.occupied_slots();
+                const auto objects = fresh.live_objects();
+                const auto free_slots = broker->slots().available();
+                const auto& pool = broker->untypeds();
+                std::vector<UntypedRecord> untypeds_before;
+                for (unsigned i = 0; i < pool.size(); ++i) {
+                    untypeds_before.push_back(pool[i]);
+                }
+                fresh.inject_failure(invocation, Error::not_enough_memory, skip);
+                auto bundle = broker->request_device(virt::virtio_mmio(3));
+                if (bundle.ok()) {
+                    break; // fewer than `skip` such invocations: nothing left to fail
+                }
+                ++failures;
+                ASSERT_EQ(bundle.error(), Error::not_enough_memory);
+                ASSERT_EQ(fresh.occupied_slots(), slots)
+                    << "invocation " << int(invocation) << " skip " << skip;
+                ASSERT_EQ(fresh.live_objects(), objects);
+                ASSERT_EQ(broker->slots().available(), free_slots);
+                // Every object retyped for the request is gone again. An untyped that had no
+                // children before has its memory back; one that had (the prepared window's page
+                // tables) keeps its watermark, as seL4 lowers it only by resetting an untyped
+                // with no children at all (seL4 manual, "Untyped Memory").
+                for (unsigned i = 0; i < pool.size(); ++i) {
+                    ASSERT_EQ(pool[i].children, untypeds_before[i].children) << i;
+                    if (untypeds_before[i].children == 0) {
+                        ASSERT_EQ(pool[i].free_bytes(), untypeds_before[i].free_bytes()) << i;
+                    }
+                }
+                ASSERT_EQ(broker->bundle_count(), 0U);
+                ASSERT_FALSE(fresh.irq_active(48 + 3));
+                auto retry = broker->request_device(virt::virtio_mmio(3));
+                ASSERT_TRUE(retry.ok()) << to_string(retry.error());
             }
-            ++failures;
-            ASSERT_EQ(bundle.error(), Error::not_enough_memory);
-            ASSERT_EQ(fresh.occupied_slots(), slots)
-                << "invocation " << int(invocation) << " skip " << skip;
-            ASSERT_EQ(fresh.live_objects(), 0U);
-            ASSERT_EQ(broker->slots().available(), free_slots);
-            ASSERT_EQ(broker->untypeds().free_ram_bytes(), ram);
-            ASSERT_EQ(broker->bundle_count(), 0U);
-            ASSERT_FALSE(fresh.irq_active(48 + 3));
-            auto retry = broker->request_device(virt::virtio_mmio(3));
-            ASSERT_TRUE(retry.ok()) << to_string(retry.error());
         }
+        EXPECT_GT(failures, 20) << "prepared: " << config.prepare_devices;
     }
-    EXPECT_GT(failures, 20);
     EXPECT_EQ(accounts(), before); // the fixture's own broker was never touched
 }
 
@@ -352,6 +414,14 @@ TEST_F(TinyCSpaceBrokerTest, RunningOutOfSlotsIsAClearErrorAndLeaksNothing) {
     const auto before = accounts();
     EXPECT_EQ(broker_->request_device(virt::virtio_mmio(0)).error(), Error::out_of_slots);
     EXPECT_EQ(accounts(), before);
+}
+
+// A device tree that does not fit is a boot error, not a broker with no slots left to serve.
+TEST_F(TinyCSpaceBrokerTest, ADeviceTreeThatDoesNotFitFailsTheBoot) {
+    EXPECT_EQ(
+        CapabilityBroker::from_bootinfo(kernel_.bootinfo(), virt::table, {.prepare_devices = true})
+            .error(),
+        Error::out_of_slots);
 }
 
 // Two table entries that overlap: the second claim is refused before anything is created.

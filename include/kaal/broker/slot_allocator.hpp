@@ -40,6 +40,10 @@ private:
         return ((free_[index / word_bits] >> (index % word_bits)) & 1U) != 0;
     }
     void set_free(std::size_t index, bool free);
+    // Marks `count` slots from `first` a word at a time.
+    void set_free(std::size_t first, std::size_t count, bool free);
+    // How many slots from `index` on are free, counted up to `limit`.
+    [[nodiscard]] std::size_t free_run(std::size_t index, std::size_t limit) const;
 
     std::uint64_t free_[capacity / word_bits] = {}; // bit set: slot free
     CPtr base_ = 0;

@@ -45,7 +45,10 @@ public:
         Word previous_children = 0;
     };
 
-    void clear() { count_ = 0; }
+    void clear() {
+        count_ = 0;
+        ram_count_ = 0;
+    }
     Status add(const UntypedRecord& record);
 
     // Accounts for `count` objects of `type` from the best-fitting RAM untyped; the caller then
@@ -65,6 +68,10 @@ public:
 private:
     UntypedRecord records_[capacity] = {};
     unsigned count_ = 0;
+    // The RAM records' indices in ascending order: a best-fit search skips the device untypeds,
+    // which are most of a bootinfo's list (65 of 94 on a pc99 QEMU).
+    std::uint16_t ram_[capacity] = {};
+    unsigned ram_count_ = 0;
 };
 
 } // namespace kaal::broker
