@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <bit>
+
 #include <kaal/broker/capability_broker.hpp>
 #include <kaal/platform/cap_ops.hpp>
 
@@ -140,28 +142,66 @@ Status CapabilityBroker::journal(CPtr slot, Undo undo, std::uint16_t index) {
 }
 
 void CapabilityBroker::roll_back() {
+    // Deleting a cap this request created cannot fail for a reason the broker could act on; the
+    // slot is freed either way so the allocator never hands out a slot twice.
+    const auto drop = [this](CPtr slot) {
+        (void)kernel::cnode_delete(root_task::slot(slot));
+        slots_.free(slot);
+    };
     while (journal_size_ > 0) {
         const auto entry = journal_[--journal_size_];
-        // Deleting a cap this request created cannot fail for a reason the broker could act on;
-        // the slot is freed either way so the allocator never hands out a slot twice.
-        (void)kernel::cnode_delete(root_task::slot(entry.slot));
         switch (entry.undo) {
+        case Undo::delete_cap: drop(entry.slot); break;
+        case Undo::delete_caps:
+            for (std::uint16_t i = 0; i < entry.index; ++i) {
+                drop(entry.slot + i);
+            }
+            break;
         case Undo::ram_object:
+            drop(entry.slot);
             pool_.release(entry.index, 1);
             origin_[entry.slot - slots_.region().start] = none;
             break;
-        case Undo::device_frame: nodes_[entry.index].used = false; break;
+        case Undo::device_frame:
+            drop(entry.slot);
+            nodes_[entry.index].used = false;
+            break;
         case Undo::device_split: {
+            drop(entry.slot);
             const auto parent = nodes_[entry.index].parent;
             if (parent != none) {
                 nodes_[parent].first_child = none;
             }
             break;
         }
-        case Undo::delete_cap: break;
+        case Undo::piece_taken: pieces_[entry.index].in_use = false; break;
+        case Undo::piece_made: {
+            // Deleting the piece returns its memory only if it is its untyped's one object, which
+            // then resets. Otherwise the memory would be lost until that untyped empties, so the
+            // piece stays, a spare for the next pool.
+            auto& piece = pieces_[entry.index];
+            piece.in_use = false;
+            if (pool_[piece.untyped].children == 1) {
+                drop(entry.slot);
+                pool_.release(piece.untyped, 1);
+                piece.present = false;
+            }
+            break;
         }
-        slots_.free(entry.slot);
+        case Undo::spare_notification_taken:
+            spare_notifications_[spare_notification_count_++] = entry.slot;
+            break;
+        case Undo::vaddr_reused: give_back_vaddr(entry.slot, Word{entry.index} << page_bits); break;
+        }
     }
+}
+
+std::size_t CapabilityBroker::spare_caps() const {
+    std::size_t spares = spare_notification_count_;
+    for (const auto& piece : pieces_) {
+        spares += piece.present && !piece.in_use ? 1 : 0;
+    }
+    return spares;
 }
 
 // ---- Devices
@@ -235,6 +275,7 @@ Status CapabilityBroker::release_mmio(const MmioRegion& mmio) {
         }
         KAAL_CHECK(kernel::cnode_delete(root_task::slot(mmio_pages_[i].frame)));
         slots_.free(mmio_pages_[i].frame);
+        give_back_vaddr(mmio_pages_[i].vaddr, page_size);
         nodes_[mmio_pages_[i].node].used = false;
         mmio_pages_[i] = mmio_pages_[--mmio_page_count_];
     }
@@ -256,13 +297,17 @@ Status CapabilityBroker::release_device(DeviceId id) {
         KAAL_CHECK(kernel::irq_handler_clear(bundle.irq.handler));
         KAAL_CHECK(release_slot(bundle.irq.handler.cptr()));
         KAAL_CHECK(release_slot(caps.badged_notification));
-        KAAL_CHECK(destroy_object(bundle.irq.notification.cptr()));
+        KAAL_CHECK(give_back_notification(bundle.irq.notification.cptr()));
     }
     if (bundle.io_ports.present()) {
         KAAL_CHECK(release_slot(bundle.io_ports.cap.cptr()));
     }
     for (Word i = 0; i < caps.dma_pages; ++i) {
-        KAAL_CHECK(destroy_object(caps.dma_first + i));
+        KAAL_CHECK(release_slot(caps.dma_first + i));
+    }
+    if (caps.dma_pages != 0) {
+        pieces_[caps.dma_piece].in_use = false;
+        give_back_vaddr(bundle.dma.vaddr, bundle.dma.size);
     }
     KAAL_CHECK(release_mmio(bundle.mmio));
     for (std::size_t i = index + 1; i < bundle_count_; ++i) {
@@ -308,8 +353,7 @@ Status CapabilityBroker::build_bundle(const DeviceDesc& desc, DeviceBundle& bund
         bundle.io_ports = {Cap<cap::IoPort>{slot}, desc.io_port_first, desc.io_port_last};
     }
     if (desc.dma_bytes != 0) {
-        KAAL_CHECK(map_dma(desc.dma_bytes, bundle.dma, caps.dma_first));
-        caps.dma_pages = bundle.dma.size >> page_bits;
+        KAAL_CHECK(map_dma(desc.dma_bytes, bundle.dma, caps));
     }
     return {};
 }
@@ -434,7 +478,7 @@ Status CapabilityBroker::bind_irq(Word irq, DeviceIrq& out, CPtr& badged_out) {
     }
     KAAL_CHECK(kernel::irq_control_get(Cap<cap::IrqControl>{initial_cap::irq_control}, irq,
                                        root_task::slot(handler)));
-    KAAL_TRY(const CPtr notification, create_object(ObjectType::notification, 0));
+    KAAL_TRY(const CPtr notification, take_irq_notification());
     KAAL_TRY(const CPtr badged, slots_.alloc());
     if (auto logged = journal(badged, Undo::delete_cap, none); !logged) {
         slots_.free(badged);
@@ -452,50 +496,121 @@ Status CapabilityBroker::bind_irq(Word irq, DeviceIrq& out, CPtr& badged_out) {
     return {};
 }
 
-// DMA memory is one retype of consecutive frames from one RAM untyped, which makes it physically
-// contiguous; it is mapped uncached because not every device snoops the CPU's caches.
-Status CapabilityBroker::map_dma(Word bytes, DmaPool& out, CPtr& first_out) {
+// A notification an earlier bundle gave back, drained of a signal its IRQ may have left, or a
+// new one.
+Result<CPtr> CapabilityBroker::take_irq_notification() {
+    if (spare_notification_count_ == 0) {
+        return create_object(ObjectType::notification, 0);
+    }
+    const CPtr notification = spare_notifications_[spare_notification_count_ - 1];
+    KAAL_CHECK(journal(notification, Undo::spare_notification_taken, none));
+    --spare_notification_count_;
+    (void)kernel::poll(Cap<cap::Notification>{notification}); // a stale badge, not news
+    return notification;
+}
+
+Status CapabilityBroker::give_back_notification(CPtr notification) {
+    if (spare_notification_count_ == max_bundles) {
+        return destroy_object(notification);
+    }
+    spare_notifications_[spare_notification_count_++] = notification;
+    return {};
+}
+
+// The smallest spare piece the pool fits in, else a new piece from the best-fitting RAM untyped.
+Result<std::uint16_t> CapabilityBroker::take_ram_piece(unsigned size_bits) {
+    auto best = none;
+    auto empty = none;
+    for (std::uint16_t i = 0; i < max_ram_pieces; ++i) {
+        const auto& piece = pieces_[i];
+        if (!piece.present) {
+            empty = empty == none ? i : empty;
+        } else if (!piece.in_use && piece.size_bits >= size_bits &&
+                   (best == none || piece.size_bits < pieces_[best].size_bits)) {
+            best = i;
+        }
+    }
+    if (best != none) {
+        KAAL_CHECK(journal(pieces_[best].cap, Undo::piece_taken, best));
+        pieces_[best].in_use = true;
+        return best;
+    }
+    if (empty == none || journal_size_ == max_journal) {
+        return Error::no_space;
+    }
+    KAAL_TRY(const CPtr slot, slots_.alloc());
+    auto reserved = pool_.reserve(arch(), ObjectType::untyped, size_bits, 1);
+    if (!reserved) {
+        slots_.free(slot);
+        return reserved.error();
+    }
+    if (auto done = kernel::untyped_retype(pool_[reserved->index].cap, ObjectType::untyped,
+                                           size_bits, root_node(), slot, 1);
+        !done) {
+        pool_.cancel(*reserved);
+        slots_.free(slot);
+        return done.error();
+    }
+    pieces_[empty] = {slot,
+                      reserved->paddr,
+                      static_cast<std::uint16_t>(reserved->index),
+                      static_cast<std::uint8_t>(size_bits),
+                      true,
+                      true};
+    journal_[journal_size_++] = {slot, Undo::piece_made, empty}; // room checked above
+    return empty;
+}
+
+// DMA memory is one retype of consecutive frames from a RAM piece with no other objects: the
+// kernel starts it at the piece's base, which makes the pool physically contiguous at a known
+// address, and zeroes the frames. It is mapped uncached because not every device snoops the
+// CPU's caches.
+Status CapabilityBroker::map_dma(Word bytes, DmaPool& out, BundleCaps& caps) {
     const Word pages = align_up(bytes) >> page_bits;
     if (pages > max_dma_pages) {
         return Error::invalid_argument;
     }
+    const auto size_bits = static_cast<unsigned>(page_bits + std::bit_width(pages - 1));
+    KAAL_TRY(const std::uint16_t piece, take_ram_piece(size_bits));
     KAAL_TRY(const CPtr first, slots_.alloc_range(static_cast<std::size_t>(pages)));
-    auto reserved = pool_.reserve(arch(), ObjectType::small_frame, 0, pages);
-    if (!reserved) {
+    if (auto logged = journal(first, Undo::delete_caps, static_cast<std::uint16_t>(pages));
+        !logged) {
         slots_.free_range(first, static_cast<std::size_t>(pages));
-        return reserved.error();
+        return logged.error();
     }
-    const auto index = static_cast<std::uint16_t>(reserved->index);
-    if (auto done = kernel::untyped_retype(pool_[index].cap, ObjectType::small_frame, 0,
-                                           root_node(), first, pages);
-        !done) {
-        pool_.cancel(*reserved);
-        slots_.free_range(first, static_cast<std::size_t>(pages));
-        return done.error();
-    }
-    for (Word i = 0; i < pages; ++i) {
-        origin_[first + i - slots_.region().start] = index;
-        if (auto logged = journal(first + i, Undo::ram_object, index); !logged) {
-            // The frames not yet in the journal are undone here, the others by the roll-back.
-            for (Word j = i; j < pages; ++j) {
-                (void)kernel::cnode_delete(root_task::slot(first + j));
-                pool_.release(index, 1);
-                origin_[first + j - slots_.region().start] = none;
-                slots_.free(first + j);
-            }
-            return logged.error();
-        }
-    }
+    KAAL_CHECK(kernel::untyped_retype(Cap<cap::Untyped>{pieces_[piece].cap},
+                                      ObjectType::small_frame, 0, root_node(), first, pages));
     KAAL_TRY(const Word vaddr, reserve_vaddr(pages << page_bits));
     for (Word i = 0; i < pages; ++i) {
         KAAL_CHECK(map_frame(first + i, vaddr + (i << page_bits), CapRights::read_write(), false));
     }
-    out = {vaddr, reserved->paddr, pages << page_bits};
-    first_out = first;
+    out = {vaddr, pieces_[piece].paddr, pages << page_bits};
+    caps.dma_first = first;
+    caps.dma_pages = pages;
+    caps.dma_piece = piece;
     return {};
 }
 
+// First fit among the ranges releases gave back, whose paging structures exist already; else
+// the next range of the window.
 Result<Word> CapabilityBroker::reserve_vaddr(Word bytes) {
+    for (std::size_t i = 0; i < free_vaddr_count_; ++i) {
+        auto& range = free_vaddrs_[i];
+        if (range.size < bytes || (journaling_ && journal_size_ == max_journal)) {
+            continue;
+        }
+        const Word vaddr = range.vaddr;
+        range.vaddr += bytes;
+        range.size -= bytes;
+        if (range.size == 0) {
+            range = free_vaddrs_[--free_vaddr_count_];
+        }
+        if (journaling_) {
+            journal_[journal_size_++] = {vaddr, Undo::vaddr_reused,
+                                         static_cast<std::uint16_t>(bytes >> page_bits)};
+        }
+        return vaddr;
+    }
     const Word end = config_.device_window_base + config_.device_window_size;
     if (bytes > end - next_vaddr_) {
         return Error::not_enough_memory;
@@ -503,6 +618,26 @@ Result<Word> CapabilityBroker::reserve_vaddr(Word bytes) {
     const Word vaddr = next_vaddr_;
     next_vaddr_ += bytes;
     return vaddr;
+}
+
+// Joined to a free range it adjoins, so released neighbours make one range again. With every
+// entry taken the range is left unused: the window is far larger than what the bundles can hold.
+void CapabilityBroker::give_back_vaddr(Word vaddr, Word bytes) {
+    for (std::size_t i = 0; i < free_vaddr_count_; ++i) {
+        auto& range = free_vaddrs_[i];
+        if (range.vaddr + range.size == vaddr) {
+            range.size += bytes;
+            return;
+        }
+        if (vaddr + bytes == range.vaddr) {
+            range.vaddr = vaddr;
+            range.size += bytes;
+            return;
+        }
+    }
+    if (free_vaddr_count_ < max_free_ranges) {
+        free_vaddrs_[free_vaddr_count_++] = {vaddr, bytes};
+    }
 }
 
 // The kernel never creates paging structures: a mapping with a level missing fails with

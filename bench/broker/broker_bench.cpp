@@ -23,25 +23,30 @@ namespace {
 namespace virt = kaal::boards::qemu_virt_aarch64;
 using kaal::broker::CapabilityBroker;
 
-// A broker configured as the runtime-mode root task configures it: the device window's paging
-// structures are made in from_bootinfo (outside the measurement), not by the first request.
+// The root task's configuration: the device window's paging structures and the device tree
+// (device untypeds split down to every register page of the table) are made in from_bootinfo,
+// outside the measurement. `on_demand_config` leaves the splits to the first request.
+constexpr kaal::broker::BrokerConfig root_task_config{.prepare_window = true,
+                                                      .prepare_devices = true};
+constexpr kaal::broker::BrokerConfig on_demand_config{.prepare_window = true};
+
 struct Fresh {
     kaal::mock::Kernel kernel{kaal::mock::qemu_virt_aarch64_machine()};
     kaal::mock::ScopedKernel current{kernel};
     std::optional<CapabilityBroker> broker;
-    Fresh() {
-        broker.emplace(*CapabilityBroker::from_bootinfo(
-            kernel.bootinfo(), virt::table, {.prepare_window = true, .prepare_devices = true}));
+    explicit Fresh(kaal::broker::BrokerConfig config = root_task_config) {
+        broker.emplace(*CapabilityBroker::from_bootinfo(kernel.bootinfo(), virt::table, config));
     }
 };
 
-void first_request(benchmark::State& state, kaal::DeviceId device) {
+void first_request(benchmark::State& state, kaal::DeviceId device,
+                   kaal::broker::BrokerConfig config = root_task_config) {
     std::uint64_t ticks = 0;
     std::vector<std::uint64_t> samples;
     samples.reserve(static_cast<std::size_t>(state.max_iterations));
     for (auto _ : state) {
         state.PauseTiming();
-        auto fresh = std::make_unique<Fresh>();
+        auto fresh = std::make_unique<Fresh>(config);
         state.ResumeTiming();
         const std::uint64_t start = __rdtsc();
         auto bundle = fresh->broker->request_device(device);
@@ -97,6 +102,12 @@ void first_request_uart(benchmark::State& state) {
 void first_request_virtio(benchmark::State& state) {
     first_request(state, virt::virtio_mmio(0));
 }
+void first_request_uart_on_demand(benchmark::State& state) {
+    first_request(state, virt::uart, on_demand_config);
+}
+void first_request_virtio_on_demand(benchmark::State& state) {
+    first_request(state, virt::virtio_mmio(0), on_demand_config);
+}
 void cached_request_uart(benchmark::State& state) {
     cached_request(state, virt::uart);
 }
@@ -107,6 +118,8 @@ void cached_request_virtio(benchmark::State& state) {
 
 BENCHMARK(first_request_uart)->Iterations(2000);
 BENCHMARK(first_request_virtio)->Iterations(2000);
+BENCHMARK(first_request_uart_on_demand)->Iterations(2000);
+BENCHMARK(first_request_virtio_on_demand)->Iterations(2000);
 BENCHMARK(cached_request_uart);
 BENCHMARK(cached_request_virtio);
 

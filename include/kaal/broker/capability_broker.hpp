@@ -46,6 +46,8 @@ public:
     static constexpr unsigned split_bits = 2;
     static constexpr std::size_t max_mmio_pages = 64;
     static constexpr std::size_t max_journal = 192;
+    // DMA pools come from RAM pieces, one untyped per pool, kept when the pool is released.
+    static constexpr std::size_t max_ram_pieces = 2 * max_bundles;
     static constexpr Word max_dma_pages = 256; // one retype: CONFIG_RETYPE_FAN_OUT_LIMIT
     static constexpr Word max_mmio_bytes = Word{16} * 4096;
     // The badge the IRQ handler signals with, so a driver can share its notification later.
@@ -75,8 +77,16 @@ public:
     Result<const DeviceBundle*> request_device(DeviceId id);
     // Gives back everything request_device made for the device: its IRQ handler (so the IRQ can
     // be issued again), notification, I/O port cap, DMA memory, and its register pages unless
-    // another bundle still uses them. Pointers to the bundle become invalid. The virtual
-    // addresses are not reused: the device window is a bump allocator (1 GiB by default).
+    // another bundle still uses them. Pointers to the bundle become invalid. Their virtual
+    // addresses in the device window are reused by later requests, which need no new paging
+    // structures there.
+    //
+    // seL4 returns an object's memory only when its untyped has no objects left (seL4 manual,
+    // "Untyped Memory"), so RAM freed object by object from a busy untyped would be lost to
+    // every later request. The broker keeps what a bundle's RAM came from instead: the DMA
+    // pool's RAM piece (an untyped of its own, which the kernel resets, and zeroes again for
+    // the next pool's frames) and the IRQ notification (drained before reuse). Requests and
+    // releases can therefore repeat without end.
     Status release_device(DeviceId id);
 
     // A new cap to the same object in a slot of its own, with `rights` (and, for endpoints and
@@ -106,16 +116,29 @@ public:
     [[nodiscard]] const UntypedPool& untypeds() const { return pool_; }
     [[nodiscard]] const DeviceTable& devices() const { return devices_; }
     [[nodiscard]] std::size_t bundle_count() const { return bundle_count_; }
+    // The caps the broker keeps for reuse after releases (RAM pieces and IRQ notifications no
+    // bundle uses), each in a slot of its own.
+    [[nodiscard]] std::size_t spare_caps() const;
     [[nodiscard]] Arch arch() const { return devices_.arch(); }
 
 private:
     static constexpr std::uint16_t none = 0xffff;
 
-    enum class Undo : std::uint8_t { delete_cap, ram_object, device_split, device_frame };
+    enum class Undo : std::uint8_t {
+        delete_cap,
+        delete_caps, // `index` consecutive caps from `slot`
+        ram_object,
+        device_split,
+        device_frame,
+        piece_taken,
+        piece_made,
+        spare_notification_taken,
+        vaddr_reused, // `index` pages from the window's free ranges, at `slot`
+    };
     struct JournalEntry {
         CPtr slot;
         Undo undo;
-        std::uint16_t index; // untyped or device node
+        std::uint16_t index; // untyped, device node, RAM piece or cap count
     };
     // A device untyped split in four down to the page, so pages can be claimed in any order
     // although an untyped only hands out memory from its watermark upwards.
@@ -136,11 +159,22 @@ private:
         std::uint16_t node;
         std::uint16_t users;
     };
+    // An untyped retyped from a RAM untyped for one DMA pool at a time. Its frames are its only
+    // children, so deleting them leaves it empty and its next retype starts at its base again.
+    struct RamPiece {
+        CPtr cap;
+        Word paddr;
+        std::uint16_t untyped; // the pool's record it came from
+        std::uint8_t size_bits;
+        bool present;
+        bool in_use;
+    };
     // What a bundle holds beyond what DeviceBundle shows, for release_device.
     struct BundleCaps {
         CPtr badged_notification;
         CPtr dma_first;
         Word dma_pages;
+        std::uint16_t dma_piece;
     };
 
     Result<CPtr> create_object(ObjectType type, unsigned user_bits);
@@ -154,13 +188,17 @@ private:
 
     Status map_mmio(const DeviceDesc& desc, MmioRegion& mmio);
     Status bind_irq(Word irq, DeviceIrq& out, CPtr& badged);
-    Status map_dma(Word bytes, DmaPool& out, CPtr& first);
+    Status map_dma(Word bytes, DmaPool& out, BundleCaps& caps);
+    Result<std::uint16_t> take_ram_piece(unsigned size_bits);
+    Result<CPtr> take_irq_notification();
+    Status give_back_notification(CPtr notification);
     Status build_bundle(const DeviceDesc& desc, DeviceBundle& bundle, BundleCaps& caps);
     void count_mmio_users(const MmioRegion& mmio, int delta);
     Status release_mmio(const MmioRegion& mmio);
     Result<std::uint16_t> device_page(Word paddr);
     Status split(std::uint16_t node);
     Result<Word> reserve_vaddr(Word bytes);
+    void give_back_vaddr(Word vaddr, Word bytes);
     Status map_frame(CPtr frame, Word vaddr, CapRights rights, bool cached);
     Status add_paging(Cap<cap::VSpace> vspace, ObjectType type, Word vaddr);
     [[nodiscard]] bool claimed_by_other(const DeviceDesc& desc) const;
@@ -184,6 +222,17 @@ private:
     std::size_t root_count_ = 0;
     MmioPage mmio_pages_[max_mmio_pages] = {};
     std::size_t mmio_page_count_ = 0;
+    RamPiece pieces_[max_ram_pieces] = {};
+    CPtr spare_notifications_[max_bundles] = {};
+    std::size_t spare_notification_count_ = 0;
+    // The device window: ranges given back by releases, then a bump pointer.
+    struct VaddrRange {
+        Word vaddr;
+        Word size;
+    };
+    static constexpr std::size_t max_free_ranges = 2 * max_mmio_pages;
+    VaddrRange free_vaddrs_[max_free_ranges] = {};
+    std::size_t free_vaddr_count_ = 0;
     Word next_vaddr_ = 0;
 
     JournalEntry journal_[max_journal] = {};
