@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include <kaal/broker/boards/pc99_x86_64.hpp>
+#include <kaal/dddk/bus.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/runtime/root_task.hpp>
 
@@ -49,15 +50,27 @@ void check_hpet(kaal::broker::CapabilityBroker& broker) {
             slots_after_first = broker.slots().available();
         }
     }
-    const auto& bundle = **broker.request_device(hpet);
-    const auto* registers = reinterpret_cast<const volatile std::uint32_t*>(bundle.mmio.vaddr);
-    const std::uint32_t revision = registers[0] & 0xffU;
-    const std::uint32_t vendor = registers[0] >> 16;
-    const std::uint32_t period_fs = registers[1];
+    const auto cached = broker.request_device(hpet);
+    if (!cached) {
+        print("kaal: broker check FAILED: cached request_device(hpet): ", cached.error(), "\n");
+        return;
+    }
+    const auto& bundle = **cached;
+    constexpr kaal::Word capabilities_low = 0x0;
+    constexpr kaal::Word capabilities_high = 0x4;
+    const auto bus = kaal::dddk::MmioBus::create(bundle.mmio, capabilities_high + 4);
+    if (!bus) {
+        print("kaal: broker check FAILED: the HPET's registers: ", bus.error(), "\n");
+        return;
+    }
+    const auto low = bus->read<std::uint32_t>(capabilities_low);
+    const std::uint32_t revision = low & 0xffU;
+    const std::uint32_t vendor = low >> 16;
+    const auto period_fs = bus->read<std::uint32_t>(capabilities_high);
     constexpr std::uint32_t max_period_fs = 100'000'000;
     if (revision == 0 || period_fs == 0 || period_fs > max_period_fs) {
         print("kaal: broker check FAILED: the HPET's capabilities register reads ",
-              kaal::debug::hex(period_fs), " ", kaal::debug::hex(registers[0]), "\n");
+              kaal::debug::hex(period_fs), " ", kaal::debug::hex(low), "\n");
         return;
     }
     print("kaal: broker on seL4: request_device(hpet) ", cycles / rounds,

@@ -121,8 +121,8 @@ public:
     void reserve(std::size_t n) { entries_.reserve(n); }
     iterator begin() { return entries_.begin(); }
     iterator end() { return entries_.end(); }
-    const_iterator begin() const { return entries_.begin(); }
-    const_iterator end() const { return entries_.end(); }
+    [[nodiscard]] const_iterator begin() const { return entries_.begin(); }
+    [[nodiscard]] const_iterator end() const { return entries_.end(); }
 
     // Mappings are mostly made at rising addresses, so a key past the last one is checked first.
     iterator lower_bound(const Key& key) {
@@ -132,11 +132,14 @@ public:
         return std::lower_bound(entries_.begin(), entries_.end(), key,
                                 [](const Entry& e, const Key& k) { return e.first < k; });
     }
-    const_iterator lower_bound(const Key& key) const {
+    [[nodiscard]] const_iterator lower_bound(const Key& key) const {
+        if (entries_.empty() || entries_.back().first < key) {
+            return entries_.end();
+        }
         return std::lower_bound(entries_.begin(), entries_.end(), key,
                                 [](const Entry& e, const Key& k) { return e.first < k; });
     }
-    const_iterator upper_bound(const Key& key) const {
+    [[nodiscard]] const_iterator upper_bound(const Key& key) const {
         return std::upper_bound(entries_.begin(), entries_.end(), key,
                                 [](const Key& k, const Entry& e) { return k < e.first; });
     }
@@ -144,7 +147,7 @@ public:
         auto it = lower_bound(key);
         return it != entries_.end() && it->first == key ? it : entries_.end();
     }
-    const_iterator find(const Key& key) const {
+    [[nodiscard]] const_iterator find(const Key& key) const {
         auto it = lower_bound(key);
         return it != entries_.end() && it->first == key ? it : entries_.end();
     }
