@@ -3,6 +3,7 @@
 // real kernel, in its own file so that system.cpp stays plain data that host tests compile.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include <kaal/broker/boards/pc99_x86_64.hpp>
 #include <kaal/dddk/bus.hpp>
@@ -12,10 +13,50 @@
 // The broker's device request on the real kernel, timed with the TSC. Under QEMU's TCG the TSC
 // follows the host's clock and the first run of any code pays for its translation, so each
 // figure is an average over repetitions after a warm-up: a "first" request is one made after a
-// release (real system calls: IRQControl_Get, retype, mint, IOPortControl_Issue,
-// SetNotification), a cached one is served from the bundle cache. It also shows on the real
-// kernel that a released IRQ and port range can be issued again.
+// release (real system calls: IRQControl_Get, Poll, mint, SetNotification, and a frame retype
+// and map or IOPortControl_Issue), a cached one is served from the bundle cache. It also shows
+// on the real kernel that a released IRQ, port range and register page can be had again.
 namespace {
+
+using kaal::debug::print;
+
+struct Cycles {
+    std::uint64_t mean_after_release = 0;
+    // The broker's free RAM and slots after the warm-up cycle, which made what later cycles
+    // reuse (the IRQ notification, the window's address): releases must give back all the
+    // requests after it take.
+    kaal::Word ram_after_first = 0;
+    std::size_t slots_after_first = 0;
+};
+
+// A warm-up request and release, then `rounds` timed requests, each released again.
+std::optional<Cycles> request_release_cycles(kaal::broker::CapabilityBroker& broker,
+                                             kaal::DeviceId device, const char* name,
+                                             unsigned rounds) {
+    Cycles cycles;
+    std::uint64_t total = 0;
+    for (unsigned round = 0; round <= rounds; ++round) {
+        const auto start = __builtin_ia32_rdtsc();
+        const auto made = broker.request_device(device);
+        const auto end = __builtin_ia32_rdtsc();
+        if (!made) {
+            print("kaal: broker check FAILED: request_device(", name, "): ", made.error(), "\n");
+            return std::nullopt;
+        }
+        total += round == 0 ? 0 : end - start;
+        if (const auto released = broker.release_device(device); !released) {
+            print("kaal: broker check FAILED: release_device(", name, "): ", released.error(),
+                  "\n");
+            return std::nullopt;
+        }
+        if (round == 0) {
+            cycles.ram_after_first = broker.untypeds().free_ram_bytes();
+            cycles.slots_after_first = broker.slots().available();
+        }
+    }
+    cycles.mean_after_release = total / rounds;
+    return cycles;
+}
 
 // An MMIO bundle on the real kernel: the HPET's page comes from the device untyped the root task
 // split at boot (BrokerConfig::prepare_devices), so a request is a frame retype and a map. Its
@@ -23,36 +64,15 @@ namespace {
 // in femtoseconds is non-zero and at most 100 ns, and the revision is non-zero (IA-PC HPET
 // specification 1.0a, section 2.3.4). Read as two 32-bit halves, which every HPET accepts.
 void check_hpet(kaal::broker::CapabilityBroker& broker) {
-    using kaal::debug::print;
     constexpr auto hpet = kaal::boards::pc99_x86_64::hpet;
     constexpr unsigned rounds = 100;
-    std::uint64_t cycles = 0;
-    kaal::Word ram_after_first = 0;
-    std::size_t slots_after_first = 0;
-    for (unsigned round = 0; round <= rounds; ++round) {
-        const auto start = __builtin_ia32_rdtsc();
-        const auto made = broker.request_device(hpet);
-        const auto end = __builtin_ia32_rdtsc();
-        if (!made) {
-            print("kaal: broker check FAILED: request_device(hpet): ", made.error(), "\n");
-            return;
-        }
-        cycles += round == 0 ? 0 : end - start;
-        if (round == rounds) {
-            break; // the last bundle stays for the register check
-        }
-        if (const auto released = broker.release_device(hpet); !released) {
-            print("kaal: broker check FAILED: release_device(hpet): ", released.error(), "\n");
-            return;
-        }
-        if (round == 0) {
-            ram_after_first = broker.untypeds().free_ram_bytes();
-            slots_after_first = broker.slots().available();
-        }
+    const auto cycles = request_release_cycles(broker, hpet, "hpet", rounds);
+    if (!cycles) {
+        return;
     }
     const auto cached = broker.request_device(hpet);
     if (!cached) {
-        print("kaal: broker check FAILED: cached request_device(hpet): ", cached.error(), "\n");
+        print("kaal: broker check FAILED: request_device(hpet): ", cached.error(), "\n");
         return;
     }
     const auto& bundle = **cached;
@@ -73,7 +93,7 @@ void check_hpet(kaal::broker::CapabilityBroker& broker) {
               kaal::debug::hex(period_fs), " ", kaal::debug::hex(low), "\n");
         return;
     }
-    print("kaal: broker on seL4: request_device(hpet) ", cycles / rounds,
+    print("kaal: broker on seL4: request_device(hpet) ", cycles->mean_after_release,
           " TSC cycles after a release; its registers at ", kaal::debug::hex(bundle.mmio.vaddr),
           " read vendor ", kaal::debug::hex(vendor), ", revision ", revision, ", period ",
           period_fs, " fs\n");
@@ -81,13 +101,12 @@ void check_hpet(kaal::broker::CapabilityBroker& broker) {
         print("kaal: broker check FAILED: release_device(hpet): ", released.error(), "\n");
         return;
     }
-    // The first cycle made what later cycles reuse (the IRQ notification, the window's address);
-    // after it, releases must give back all they take.
     const auto ram = broker.untypeds().free_ram_bytes();
     const auto slots = broker.slots().available();
-    if (ram != ram_after_first || slots != slots_after_first) {
+    if (ram != cycles->ram_after_first || slots != cycles->slots_after_first) {
         print("kaal: broker check FAILED: ", rounds, " HPET requests and releases drained ",
-              ram_after_first - ram, " bytes of RAM and ", slots_after_first - slots, " slots\n");
+              cycles->ram_after_first - ram, " bytes of RAM and ",
+              cycles->slots_after_first - slots, " slots\n");
         return;
     }
     print("kaal: broker on seL4: ", rounds, " more HPET requests and releases left ", ram / 1024,
@@ -97,37 +116,24 @@ void check_hpet(kaal::broker::CapabilityBroker& broker) {
 } // namespace
 
 void kaal::runtime::before_build(kaal::broker::CapabilityBroker& broker) {
-    using kaal::debug::print;
     constexpr auto com1 = kaal::boards::pc99_x86_64::com1;
-    constexpr unsigned first_rounds = 100;
+    constexpr unsigned rounds = 100;
     constexpr unsigned cached_rounds = 1000;
-    const auto tsc = [] { return __builtin_ia32_rdtsc(); };
-    std::uint64_t first_cycles = 0;
-    for (unsigned round = 0; round <= first_rounds; ++round) {
-        const auto start = tsc();
-        const auto made = broker.request_device(com1);
-        const auto end = tsc();
-        if (!made) {
-            print("kaal: broker check FAILED: request_device(com1): ", made.error(), "\n");
-            return;
-        }
-        first_cycles += round == 0 ? 0 : end - start; // round 0 warms up
-        if (const auto released = broker.release_device(com1); !released) {
-            print("kaal: broker check FAILED: release_device(com1): ", released.error(), "\n");
-            return;
-        }
+    const auto cycles = request_release_cycles(broker, com1, "com1", rounds);
+    if (!cycles) {
+        return;
     }
     if (!broker.request_device(com1)) {
         print("kaal: broker check FAILED: request_device(com1) after release\n");
         return;
     }
-    const auto start = tsc();
+    const auto start = __builtin_ia32_rdtsc();
     for (unsigned round = 0; round < cached_rounds; ++round) {
         static_cast<void>(broker.request_device(com1));
     }
-    const auto cached_cycles = tsc() - start;
-    print("kaal: broker on seL4: request_device(com1) ", first_cycles / first_rounds,
-          " TSC cycles after a release, ", cached_cycles / cached_rounds, " cached; ", first_rounds,
+    const auto cached_cycles = __builtin_ia32_rdtsc() - start;
+    print("kaal: broker on seL4: request_device(com1) ", cycles->mean_after_release,
+          " TSC cycles after a release, ", cached_cycles / cached_rounds, " cached; ", rounds,
           " releases and new requests: ok\n");
     check_hpet(broker);
 }
