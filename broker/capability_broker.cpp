@@ -594,9 +594,11 @@ Status CapabilityBroker::map_dma(Word bytes, DmaPool& out, BundleCaps& caps) {
 // First fit among the ranges releases gave back, whose paging structures exist already; else
 // the next range of the window.
 Result<Word> CapabilityBroker::reserve_vaddr(Word bytes) {
-    for (std::size_t i = 0; i < free_vaddr_count_; ++i) {
+    // A reused range must be journaled in a request, so with the journal full the window grows.
+    const bool may_reuse = !journaling_ || journal_size_ < max_journal;
+    for (std::size_t i = 0; may_reuse && i < free_vaddr_count_; ++i) {
         auto& range = free_vaddrs_[i];
-        if (range.size < bytes || (journaling_ && journal_size_ == max_journal)) {
+        if (range.size < bytes) {
             continue;
         }
         const Word vaddr = range.vaddr;
