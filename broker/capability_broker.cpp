@@ -119,10 +119,16 @@ Result<CPtr> CapabilityBroker::create_object(ObjectType type, unsigned user_bits
     return slot;
 }
 
+// Revoke, then delete: copies of the cap made since (by the broker, or in a component's CNode
+// by the system builder) are its children in the derivation tree, and while any lives the object
+// lives, and its untyped keeps its watermark (seL4 manual, "Capability Derivation" and "Untyped
+// Memory": an untyped is reset only when it has no children). Deleting the original alone would
+// leave the pool's accounts saying "empty" while the kernel retypes above the old object.
 Status CapabilityBroker::destroy_object(CPtr slot) {
     if (!slots_.is_allocated(slot) || origin_[slot - slots_.region().start] == none) {
         return Error::invalid_argument; // not an object this broker created
     }
+    KAAL_CHECK(kernel::cnode_revoke(root_task::slot(slot)));
     KAAL_CHECK(kernel::cnode_delete(root_task::slot(slot)));
     auto& origin = origin_[slot - slots_.region().start];
     pool_.release(origin, 1);
@@ -207,8 +213,8 @@ std::size_t CapabilityBroker::spare_caps() const {
 // ---- Devices
 
 Result<const DeviceBundle*> CapabilityBroker::request_device(DeviceId id) {
-    for (std::size_t i = 0; i < bundle_count_; ++i) {
-        if (bundles_[i].id == id) {
+    for (std::size_t i = 0; i < bundle_end_; ++i) {
+        if (bundle_desc_[i] != nullptr && bundles_[i].id == id) {
             return &bundles_[i];
         }
     }
@@ -244,10 +250,18 @@ Result<const DeviceBundle*> CapabilityBroker::request_device(DeviceId id) {
     }
     journal_size_ = 0;
     count_mmio_users(bundle.mmio, +1);
-    bundle_desc_[bundle_count_] = desc;
-    bundles_[bundle_count_] = bundle;
-    bundle_caps_[bundle_count_] = caps;
-    return &bundles_[bundle_count_++];
+    // A bundle keeps its slot until it is released, so a pointer handed out for it never comes
+    // to name another device; the first free slot is reused.
+    std::size_t slot = 0;
+    while (bundle_desc_[slot] != nullptr) {
+        ++slot; // bundle_count_ < max_bundles: one is free
+    }
+    bundle_desc_[slot] = desc;
+    bundles_[slot] = bundle;
+    bundle_caps_[slot] = caps;
+    ++bundle_count_;
+    bundle_end_ = slot + 1 > bundle_end_ ? slot + 1 : bundle_end_;
+    return &bundles_[slot];
 }
 
 // Users are counted only once a request succeeded, so a rolled-back request never changes them.
@@ -273,8 +287,7 @@ Status CapabilityBroker::release_mmio(const MmioRegion& mmio) {
             ++i;
             continue;
         }
-        KAAL_CHECK(kernel::cnode_delete(root_task::slot(mmio_pages_[i].frame)));
-        slots_.free(mmio_pages_[i].frame);
+        KAAL_CHECK(release_slot(mmio_pages_[i].frame));
         give_back_vaddr(mmio_pages_[i].vaddr, page_size);
         nodes_[mmio_pages_[i].node].used = false;
         mmio_pages_[i] = mmio_pages_[--mmio_page_count_];
@@ -284,15 +297,17 @@ Status CapabilityBroker::release_mmio(const MmioRegion& mmio) {
 
 Status CapabilityBroker::release_device(DeviceId id) {
     std::size_t index = 0;
-    while (index < bundle_count_ && bundles_[index].id != id) {
+    while (index < bundle_end_ && (bundle_desc_[index] == nullptr || bundles_[index].id != id)) {
         ++index;
     }
-    if (index == bundle_count_) {
+    if (index == bundle_end_) {
         return Error::no_such_device;
     }
     const DeviceBundle& bundle = bundles_[index];
     const BundleCaps& caps = bundle_caps_[index];
-    // The handler first, so the IRQ cannot signal a notification that is going away.
+    // The handler first, so the IRQ cannot signal a notification that is going away. Every cap
+    // goes with its derived copies (release_slot revokes), so a component that was granted the
+    // device keeps neither its IRQ nor its ports, and the IRQ can be issued again.
     if (bundle.irq.present()) {
         KAAL_CHECK(kernel::irq_handler_clear(bundle.irq.handler));
         KAAL_CHECK(release_slot(bundle.irq.handler.cptr()));
@@ -310,17 +325,21 @@ Status CapabilityBroker::release_device(DeviceId id) {
         give_back_vaddr(bundle.dma.vaddr, bundle.dma.size);
     }
     KAAL_CHECK(release_mmio(bundle.mmio));
-    for (std::size_t i = index + 1; i < bundle_count_; ++i) {
-        bundle_desc_[i - 1] = bundle_desc_[i];
-        bundles_[i - 1] = bundles_[i];
-        bundle_caps_[i - 1] = bundle_caps_[i];
-    }
+    bundle_desc_[index] = nullptr;
+    bundles_[index] = {};
+    bundle_caps_[index] = {};
     --bundle_count_;
+    while (bundle_end_ > 0 && bundle_desc_[bundle_end_ - 1] == nullptr) {
+        --bundle_end_;
+    }
     return {};
 }
 
 bool CapabilityBroker::claimed_by_other(const DeviceDesc& desc) const {
-    for (std::size_t i = 0; i < bundle_count_; ++i) {
+    for (std::size_t i = 0; i < bundle_end_; ++i) {
+        if (bundle_desc_[i] == nullptr) {
+            continue;
+        }
         const auto& other = *bundle_desc_[i];
         const bool ports = desc.has_io_ports() && other.has_io_ports() &&
                            desc.io_port_first <= other.io_port_last &&
@@ -658,7 +677,9 @@ Result<CPtr> CapabilityBroker::derive(CPtr original, CapRights rights, const Wor
     return slot;
 }
 
+// Revoked first, for the same reason as destroy_object: no copy outlives the cap it came from.
 Status CapabilityBroker::release_slot(CPtr slot) {
+    KAAL_CHECK(kernel::cnode_revoke(root_task::slot(slot)));
     KAAL_CHECK(kernel::cnode_delete(root_task::slot(slot)));
     slots_.free(slot);
     return {};

@@ -32,9 +32,9 @@ Status Kernel::irq_control_get(CPtr control, Word irq, CPtr root, CPtr index, st
     Capability handler;
     handler.type = CapType::irq_handler;
     handler.irq = irq;
-    s.insert(*dest, std::move(handler), control_slot);
     s.irqs[irq] = IrqState{};
     s.irqs[irq].active = true;
+    s.insert(*dest, std::move(handler), control_slot);
     return {};
 }
 
@@ -126,7 +126,7 @@ Status Kernel::ioport_control_issue(CPtr control, Word first, Word last, CPtr ro
     }
     // A port range is issued once, so two drivers cannot program the same device.
     const bool overlaps = std::any_of(s.io_ports.begin(), s.io_ports.end(), [&](const auto& r) {
-        return first <= r.second && r.first <= last;
+        return first <= r.last && r.first <= last;
     });
     if (overlaps) {
         return Error::revoke_first;
@@ -139,8 +139,8 @@ Status Kernel::ioport_control_issue(CPtr control, Word first, Word last, CPtr ro
     ports.type = CapType::io_port;
     ports.first_port = first;
     ports.last_port = last;
+    s.io_ports.push_back({first, last, 0});
     s.insert(*dest, std::move(ports), control_slot);
-    s.io_ports.emplace_back(first, last);
     return {};
 }
 

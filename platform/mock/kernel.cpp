@@ -231,25 +231,16 @@ void Kernel::State::finalise(Capability& cap, Slot& slot) {
             pages.erase(it);
         }
     }
+    count_device_cap(cap, -1);
     if (cap.type == CapType::io_port) {
-        bool other = false;
-        for (const auto& s : root_cnode->slots) {
-            other = other || (s.cap.type == CapType::io_port && s.cap.first_port == cap.first_port);
-        }
-        if (!other) {
-            std::erase(io_ports, std::pair{cap.first_port, cap.last_port});
-        }
+        std::erase_if(io_ports, [&](const IoPortRange& r) {
+            return r.first == cap.first_port && r.last == cap.last_port && r.caps == 0;
+        });
     }
-    if (cap.type == CapType::irq_handler) {
+    if (cap.type == CapType::irq_handler && irqs[cap.irq].handler_caps == 0) {
         // Only one handler cap per IRQ is ever issued and copies are its children, which a
         // delete moves up; the IRQ goes inactive when the last one is gone.
-        bool other = false;
-        for (const auto& s : root_cnode->slots) {
-            other = other || (s.cap.type == CapType::irq_handler && s.cap.irq == cap.irq);
-        }
-        if (!other) {
-            irqs[cap.irq] = IrqState{};
-        }
+        irqs[cap.irq] = IrqState{};
     }
     if (cap.object == nullptr || cap.type == CapType::irq_control ||
         cap.type == CapType::asid_control || cap.type == CapType::io_port_control) {

@@ -224,6 +224,7 @@ struct PageEntry {
 
 struct IrqState {
     bool active = false;            // an IRQHandler cap exists (seL4's IRQSignal state)
+    std::size_t handler_caps = 0;   // IRQHandler caps for it, in any CNode
     Object* notification = nullptr; // cleared when the notification is destroyed
     Word badge = 0;
     bool masked = false; // delivered and not yet acked
@@ -317,7 +318,13 @@ struct Kernel::State {
     static constexpr Word no_region = ~Word{0};
     Word walked_region = no_region;
     std::vector<IrqState> irqs;
-    std::vector<std::pair<Word, Word>> io_ports; // issued ranges, inclusive
+    // Issued ranges, inclusive, with the number of caps to each, in any CNode.
+    struct IoPortRange {
+        Word first;
+        Word last;
+        std::size_t caps;
+    };
+    std::vector<IoPortRange> io_ports;
     std::vector<Injection> injections;
 
     // Lookups (seL4 manual, "CSpace Addressing").
@@ -376,6 +383,7 @@ struct Kernel::State {
             cap.type != CapType::asid_control && cap.type != CapType::io_port_control) {
             ++cap.object->caps;
         }
+        count_device_cap(cap, +1);
         dest.cap = cap;
         dest.parent = nullptr;
         if (parent != nullptr) {
@@ -390,6 +398,22 @@ struct Kernel::State {
         ++object->caps;
         dest.parent = nullptr;
         link_child(*parent, dest);
+    }
+    // IRQHandler and IOPort caps name no object, yet seL4 treats each cap to the same IRQ or
+    // port range as a cap to the same object: the last one's deletion, wherever it lives in the
+    // derivation tree, frees the IRQ or the ports (seL4's isFinalCapability and finaliseCap).
+    // Counting them where caps are made and destroyed models that for caps in any CNode.
+    void count_device_cap(const Capability& cap, int delta) {
+        if (cap.type == CapType::irq_handler && cap.irq < irqs.size()) {
+            irqs[cap.irq].handler_caps =
+                static_cast<std::size_t>(static_cast<long>(irqs[cap.irq].handler_caps) + delta);
+        } else if (cap.type == CapType::io_port) {
+            for (auto& range : io_ports) {
+                if (range.first == cap.first_port && range.last == cap.last_port) {
+                    range.caps = static_cast<std::size_t>(static_cast<long>(range.caps) + delta);
+                }
+            }
+        }
     }
     void delete_slot(Slot& slot);
     void revoke_slot(Slot& slot);

@@ -73,6 +73,23 @@ bool id_taken(const SystemDescription& system, std::size_t component, unsigned i
     return false;
 }
 
+// Whether grant `grant` of component `component` names a device an earlier grant named: two
+// drivers of one device would each reprogram it, and the second grant would take the first
+// driver's IRQ.
+bool granted_before(const SystemDescription& system, std::size_t component, std::size_t grant) {
+    const DeviceId id = system.components[component].devices[grant].device;
+    for (std::size_t i = 0; i <= component; ++i) {
+        const auto& devices = system.components[i].devices;
+        const std::size_t end = i == component ? grant : devices.size();
+        for (std::size_t g = 0; g < end; ++g) {
+            if (devices[g].device == id) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 } // namespace
 
 const EmbeddedImage* find_image(std::span<const EmbeddedImage> images, const char* name) {
@@ -117,6 +134,9 @@ SystemError validate(const SystemDescription& system, std::span<const EmbeddedIm
             if (c.devices[g].irq_channel >= channel_count ||
                 id_taken(system, i, c.devices[g].irq_channel, 0, g)) {
                 return fail("a device's IRQ channel must be a free id 0..62", c.name);
+            }
+            if (granted_before(system, i, g)) {
+                return fail("a device is granted to two components (or twice to one)", c.name);
             }
         }
         if (auto e = check_maps(system, c); !e.ok()) {

@@ -312,6 +312,55 @@ TEST_F(BrokerTest, RequestAndReleaseRepeatWithoutDrainingAnything) {
     }
 }
 
+// Hardening, defect 6: a release used to compact the bundle table, so a pointer handed out for
+// another device silently named a different one.
+TEST_F(BrokerTest, ReleasingABundleLeavesEveryOtherBundleWhereItWas) {
+    auto uart = broker_->request_device(virt::uart);
+    auto virtio = broker_->request_device(virt::virtio_mmio(0));
+    ASSERT_TRUE(uart.ok() && virtio.ok());
+    const DeviceBundle* held = *virtio;
+    const DeviceBundle before = *held;
+    ASSERT_TRUE(broker_->release_device(virt::uart).ok());
+    EXPECT_EQ(held->id, virt::virtio_mmio(0));
+    EXPECT_EQ(held->mmio.paddr, before.mmio.paddr);
+    EXPECT_EQ(held->irq.number, before.irq.number);
+    EXPECT_EQ(*broker_->request_device(virt::virtio_mmio(0)), held);
+    // The freed slot is reused, and the newcomer does not disturb the survivor either.
+    auto again = broker_->request_device(virt::uart);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(*again, *uart);
+    EXPECT_EQ(held->id, virt::virtio_mmio(0));
+    EXPECT_EQ(broker_->bundle_count(), 2U);
+}
+
+// Hardening, defect 3(a): destroy() deleted only the broker's cap. A copy elsewhere (here in a
+// component's CNode, as the system builder makes them) kept the object, and its untyped's
+// watermark, alive while the broker's books said the untyped was empty again: the next DMA pool
+// was reported at an address its frames were not at.
+TEST_F(BrokerTest, DestroyRevokesCopiesSoTheNextDmaPoolIsWhereTheBundleSays) {
+    auto cnode = broker_->create<cap::CNode>(4); // a component's CSpace
+    ASSERT_TRUE(cnode.ok());
+    std::vector<Cap<cap::SmallFrame>> frames;
+    for (int i = 0; i < 16; ++i) {
+        auto frame = broker_->create<cap::SmallFrame>();
+        ASSERT_TRUE(frame.ok());
+        frames.push_back(*frame);
+    }
+    const SlotPath in_component{*cnode, 0, 4};
+    ASSERT_TRUE(
+        kernel::cnode_copy(in_component, root_task::slot(frames.back().cptr()), CapRights::all())
+            .ok());
+    for (const auto& frame : frames) {
+        ASSERT_TRUE(broker_->destroy(frame).ok());
+    }
+    EXPECT_EQ(kernel_.live_objects(), 1U) << "the copy went with its original";
+    auto bundle = broker_->request_device(virt::virtio_mmio(0));
+    ASSERT_TRUE(bundle.ok()) << to_string(bundle.error());
+    const auto mapped = kernel_.mapping_at((*bundle)->dma.vaddr);
+    ASSERT_TRUE(mapped.has_value());
+    EXPECT_EQ(mapped->paddr, (*bundle)->dma.paddr) << "a device would DMA into other memory";
+}
+
 TEST_F(BrokerTest, ReleasingADeviceKeepsAPageAnotherDeviceStillUses) {
     auto a = broker_->request_device(virt::virtio_mmio(0));
     auto b = broker_->request_device(virt::virtio_mmio(1));
@@ -526,6 +575,31 @@ TEST_F(Pc99BrokerTest, ReleasingCom1FreesItsPortsAndIrq) {
     auto again = broker_->request_device(pc99::com1);
     ASSERT_TRUE(again.ok()) << to_string(again.error());
     EXPECT_TRUE(kernel_.irq_active(4));
+}
+
+// Hardening, defect 3(b): release_device deleted the broker's caps but not the copies granted
+// to a driver, which kept its ports and IRQ, and the device could not be requested again.
+TEST_F(Pc99BrokerTest, ReleaseRevokesWhatWasGrantedToAComponent) {
+    auto cnode = broker_->create<cap::CNode>(4);
+    ASSERT_TRUE(cnode.ok());
+    auto com1 = broker_->request_device(pc99::com1);
+    ASSERT_TRUE(com1.ok());
+    ASSERT_TRUE(kernel::cnode_copy({*cnode, 1, 4}, root_task::slot((*com1)->io_ports.cap.cptr()),
+                                   CapRights::all())
+                    .ok());
+    ASSERT_TRUE(kernel::cnode_copy({*cnode, 2, 4}, root_task::slot((*com1)->irq.handler.cptr()),
+                                   CapRights::all())
+                    .ok());
+    ASSERT_TRUE(broker_->release_device(pc99::com1).ok());
+    EXPECT_FALSE(kernel_.irq_active(4)) << "the driver's copy still holds the IRQ";
+    for (const CPtr granted :
+         {CPtr{1}, CPtr{2}}) { // copying from an empty slot fails: both grants are gone
+        EXPECT_EQ(
+            kernel::cnode_copy({*cnode, 3, 4}, {*cnode, granted, 4}, CapRights::all()).error(),
+            Error::failed_lookup);
+    }
+    auto again = broker_->request_device(pc99::com1);
+    ASSERT_TRUE(again.ok()) << to_string(again.error());
 }
 
 } // namespace

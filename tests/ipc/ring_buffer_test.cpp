@@ -180,10 +180,37 @@ TEST(RingBuffer, CorruptPeerIndicesAreClamped) {
     EXPECT_EQ(consumer.available(), 0U);
     EXPECT_EQ(consumer.pop().error(), Error::queue_empty);
     f.control().tail = 0;
-    // A faulty consumer claims to be ahead of the producer: the producer treats the ring as full.
+    // A faulty consumer claims to be ahead of the producer: the producer keeps the last head it
+    // accepted and writes only slots the consumer has given back.
     f.control().head = 5;
-    EXPECT_EQ(f.ring.free_slots(), 0U);
-    EXPECT_EQ(f.ring.push(1).error(), Error::queue_full);
+    EXPECT_EQ(f.ring.free_slots(), 8U);
+    ASSERT_TRUE(f.ring.push(1).ok());
+    EXPECT_EQ(f.ring.free_slots(), 7U);
+}
+
+// Defect 5 of the hardening issue: the capacity-only clamp let a consumer move `head` back by up
+// to a capacity, so free_slots() could promise room that the next push_batch did not find.
+TEST(RingBuffer, APeerMovingItsIndexBackwardsNeverShrinksTheView) {
+    Fixture f{8};
+    auto consumer = RingBuffer<std::uint64_t>::attach(f.region.data(), f.region.size(), 8).value();
+    const std::uint64_t items[6] = {1, 2, 3, 4, 5, 6};
+    ASSERT_EQ(f.ring.push_batch(items), 6U);
+    std::uint64_t out[6] = {};
+    ASSERT_EQ(consumer.pop_batch(std::span{out, 4}), 4U);
+    ASSERT_EQ(f.ring.free_slots(), 6U); // head 4, tail 6
+    f.control().head = 0;               // the consumer "un-pops" four items
+    EXPECT_EQ(f.ring.free_slots(), 6U);
+    const std::uint64_t more[6] = {7, 8, 9, 10, 11, 12};
+    EXPECT_EQ(f.ring.push_batch(more), 6U) << "what free_slots() promised is there";
+    f.control().head = 4;
+
+    // The producer moving `tail` back: the consumer keeps what it was shown.
+    ASSERT_EQ(consumer.available(), 8U);
+    f.control().tail = 7;
+    EXPECT_EQ(consumer.available(), 8U);
+    EXPECT_EQ(consumer.pop_batch(std::span{out, 6}), 6U);
+    EXPECT_EQ(out[0], 5U);
+    EXPECT_EQ(out[2], 7U);
 }
 
 TEST(RingBuffer, CarriesDescriptorsIntact) {

@@ -60,6 +60,45 @@ TEST_F(IrqTest, IrqControlErrors) {
         kernel.irq_control_get(initial_cap::irq_control, uart_irq, root, handler, depth).ok());
 }
 
+// Hardening, defect 3(c): the IRQ stays taken while any copy of its handler cap lives, in any
+// CNode, as seL4 decides finality from the derivation tree. The mock used to look only in the
+// root CNode, so a copy granted to a component was forgotten and re-issuing "worked".
+TEST_F(IrqTest, ACopyInAnotherCNodeKeepsTheIrqUntilItGoes) {
+    constexpr CPtr other_cnode = free_slot + 3;
+    ASSERT_TRUE(retype(big_ram, ObjectType::cnode, 4, other_cnode).ok());
+    ASSERT_TRUE(
+        kernel.irq_control_get(initial_cap::irq_control, uart_irq, root, handler, depth).ok());
+    // Into slot 2 of the component's CNode, addressed through the root CNode's cap to it.
+    ASSERT_TRUE(kernel.cnode_copy(other_cnode, 2, 4, root, handler, depth, CapRights::all()).ok());
+    ASSERT_TRUE(kernel.cnode_delete(root, handler, depth).ok());
+    EXPECT_TRUE(kernel.irq_active(uart_irq));
+    EXPECT_EQ(
+        kernel.irq_control_get(initial_cap::irq_control, uart_irq, root, handler, depth).error(),
+        Error::revoke_first);
+    ASSERT_TRUE(kernel.cnode_delete(other_cnode, 2, 4).ok());
+    EXPECT_FALSE(kernel.irq_active(uart_irq));
+    EXPECT_TRUE(
+        kernel.irq_control_get(initial_cap::irq_control, uart_irq, root, handler, depth).ok());
+}
+
+TEST(IoPorts, ACopyInAnotherCNodeKeepsThePortsUntilItGoes) {
+    Kernel kernel{small_machine(Arch::x86_64)};
+    const auto issue = [&](CPtr slot) {
+        return kernel.ioport_control_issue(initial_cap::io_port_control, 0x3f8, 0x3ff, root, slot,
+                                           depth);
+    };
+    constexpr CPtr other_cnode = free_slot + 3;
+    ASSERT_TRUE(
+        kernel.untyped_retype(big_ram, ObjectType::cnode, 4, root, 0, 0, other_cnode, 1).ok());
+    ASSERT_TRUE(issue(free_slot).ok());
+    ASSERT_TRUE(
+        kernel.cnode_copy(other_cnode, 1, 4, root, free_slot, depth, CapRights::all()).ok());
+    ASSERT_TRUE(kernel.cnode_delete(root, free_slot, depth).ok());
+    EXPECT_EQ(issue(free_slot).error(), Error::revoke_first) << "the copy still holds them";
+    ASSERT_TRUE(kernel.cnode_delete(other_cnode, 1, 4).ok());
+    EXPECT_TRUE(issue(free_slot).ok());
+}
+
 TEST(IoPorts, RangesAreIssuedOnceAndOnlyOnX86) {
     Kernel kernel{small_machine(Arch::x86_64)};
     EXPECT_EQ(kernel.slot(initial_cap::io_port_control).type, CapType::io_port_control);

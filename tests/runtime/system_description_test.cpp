@@ -318,4 +318,18 @@ TEST(SystemDescription, AComponentDrivesAtMostFourDevices) {
     EXPECT_TRUE(fails(s.validate(), "at most 4 devices", "serial"));
 }
 
+// Hardening, defect 4: a device goes to one component. Before, a second grant was accepted and
+// the root task re-pointed the first driver's IRQ at the second.
+TEST(SystemDescription, ADeviceIsGrantedToOneComponentOnly) {
+    TestSystem s;
+    s.components[TestSystem::hello].devices.push_back({kaal::boards::pc99_x86_64::com1, 3});
+    EXPECT_TRUE(fails(s.validate(), "device is granted to two components", "hello"));
+    s.components[TestSystem::hello].devices.clear();
+    auto& devices = s.components[TestSystem::serial].devices;
+    devices.push_back({kaal::boards::pc99_x86_64::com1, 3});
+    EXPECT_TRUE(fails(s.validate(), "device is granted to two components", "serial"));
+    devices.back().device = kaal::boards::pc99_x86_64::hpet;
+    EXPECT_TRUE(passes(s.validate()));
+}
+
 } // namespace

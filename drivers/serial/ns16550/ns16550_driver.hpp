@@ -144,6 +144,9 @@ private:
             regs_.template write<Ier>(ier_);
             return false;
         }
+        // Cannot be short: free_slots() or writer_may_sleep() has just seen room, and the ring
+        // keeps that room for the writer whatever the reader does to its index
+        // (ring_buffer.hpp, clamp_head).
         const char c = static_cast<char>(regs_.template read<Rbr>());
         static_cast<void>(rx_->write(std::span{&c, 1}));
         ++stats_.rx_bytes;

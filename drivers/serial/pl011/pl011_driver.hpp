@@ -259,7 +259,8 @@ public:
                 chunk[count++] = static_cast<char>(Pl011::Dr::Data::get(data));
             }
             if (count != 0) {
-                // Cannot be short: `room` came from free_slots(), and only this side fills.
+                // Cannot be short: `room` came from free_slots(), whose room the ring keeps for
+                // the writer whatever the reader does to its index (ring_buffer.hpp, clamp_head).
                 (void)rx_.write(std::span<const char>{chunk.data(), count});
                 stats_.rx_bytes += count;
                 pushed = true;

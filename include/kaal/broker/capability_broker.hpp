@@ -64,8 +64,8 @@ public:
         KAAL_TRY(const CPtr slot, create_object(Kind::object, user_bits));
         return Cap<Kind>{slot};
     }
-    // Deletes an object `create` made and returns its slot and, once its untyped has no other
-    // objects, its memory.
+    // Deletes an object `create` made, with every copy of its cap, and returns its slot and,
+    // once its untyped has no other objects, its memory.
     template <Retypeable Kind>
     Status destroy(Cap<Kind> object) {
         return destroy_object(object.cptr());
@@ -77,7 +77,9 @@ public:
     Result<const DeviceBundle*> request_device(DeviceId id);
     // Gives back everything request_device made for the device: its IRQ handler (so the IRQ can
     // be issued again), notification, I/O port cap, DMA memory, and its register pages unless
-    // another bundle still uses them. Pointers to the bundle become invalid. Their virtual
+    // another bundle still uses them. Each cap is revoked before it is deleted, so copies that
+    // were granted to a component go too. Pointers to this bundle become invalid; pointers to
+    // other bundles stay valid (bundles never move). Their virtual
     // addresses in the device window are reused by later requests, which need no new paging
     // structures there.
     //
@@ -101,7 +103,7 @@ public:
         KAAL_TRY(const CPtr slot, derive(original.cptr(), rights, &badge));
         return Cap<Kind>{slot};
     }
-    // Deletes a cap `copy` or `mint` made and frees its slot.
+    // Deletes a cap `copy` or `mint` made, with any copies made from it, and frees its slot.
     template <typename Kind>
     Status release(Cap<Kind> derived) {
         return release_slot(derived.cptr());
@@ -209,10 +211,13 @@ private:
     UntypedPool pool_;
     std::uint16_t origin_[SlotAllocator::capacity] = {}; // slot -> untyped it came from
 
+    // Bundles in stable slots: a null descriptor marks a free one. `bundle_end_` is one past the
+    // highest slot in use, where searches stop.
     const DeviceDesc* bundle_desc_[max_bundles] = {};
     DeviceBundle bundles_[max_bundles] = {};
     BundleCaps bundle_caps_[max_bundles] = {};
     std::size_t bundle_count_ = 0;
+    std::size_t bundle_end_ = 0;
 
     DeviceNode nodes_[max_device_nodes] = {};
     std::size_t node_count_ = 0;

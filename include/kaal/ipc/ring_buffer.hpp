@@ -202,7 +202,8 @@ public:
         return count;
     }
 
-    // Producer only. Free slots now; may be more by the time the caller pushes, never fewer.
+    // Producer only. Free slots now; may be more by the time the caller pushes, never fewer,
+    // whatever the consumer writes meanwhile (the view's head never moves back: see clamp_head).
     [[nodiscard]] RingIndex free_slots() {
         refresh_head();
         return capacity() - (producer_.tail - producer_.head_cache);
@@ -263,7 +264,8 @@ public:
         return count;
     }
 
-    // Consumer only. Items ready now; may be more by the time the caller pops, never fewer.
+    // Consumer only. Items ready now; may be more by the time the caller pops, never fewer,
+    // whatever the producer writes meanwhile (the view's tail never moves back: see clamp_tail).
     [[nodiscard]] RingIndex available() {
         refresh_tail();
         return consumer_.tail_cache - consumer_.head;
@@ -297,21 +299,34 @@ private:
               static_cast<void*>(reinterpret_cast<std::byte*>(control) + sizeof(RingControl)))),
           mask_(capacity - 1) {
         // Start from whatever the shared indices say, so a view made after a restart of one
-        // side carries on where the ring is.
+        // side carries on where the ring is. With no earlier view to compare against, a peer's
+        // index is only held to the capacity: a head the producer cannot place means a full
+        // ring, a tail the consumer cannot place an empty one.
         producer_.tail = detail::load_relaxed(control_->tail);
-        producer_.head_cache = clamp_head(detail::load_acquire(control_->head));
+        const RingIndex head = detail::load_acquire(control_->head);
+        producer_.head_cache = producer_.tail - head > capacity ? producer_.tail - capacity : head;
         consumer_.head = detail::load_relaxed(control_->head);
-        consumer_.tail_cache = clamp_tail(detail::load_acquire(control_->tail));
+        const RingIndex tail = detail::load_acquire(control_->tail);
+        consumer_.tail_cache = tail - consumer_.head > capacity ? consumer_.head : tail;
     }
 
-    // The peer is another protection domain and may be faulty: an index it wrote is never
-    // trusted beyond the capacity. Slots are addressed through the mask, so no index, however
-    // corrupt, reaches outside the region; these clamps also keep the fill level meaningful.
+    // The peer is another protection domain and may be faulty or hostile: an index it wrote is
+    // accepted only if it moved forward from the last one this view accepted, and no further
+    // than the protocol allows. The consumer's head lies in [head_cache, tail]; the producer's
+    // tail in [tail_cache, head + capacity]. Anything else keeps the last good value, so the
+    // view's free space (producer) and fill level (consumer) never shrink behind the caller's
+    // back: free_slots() and available() are promises that a following push_batch or
+    // pop_batch keeps, even against a peer that moves its index backwards between the two.
+    // Slots are addressed through the mask, so no index, however corrupt, reaches outside the
+    // region. Each clamp is one subtraction pair and one comparison, as the capacity-only
+    // clamp was.
     [[nodiscard]] RingIndex clamp_tail(RingIndex tail) const {
-        return tail - consumer_.head > capacity() ? consumer_.head : tail;
+        const RingIndex seen = consumer_.tail_cache;
+        return tail - seen > consumer_.head + capacity() - seen ? seen : tail;
     }
     [[nodiscard]] RingIndex clamp_head(RingIndex head) const {
-        return producer_.tail - head > capacity() ? producer_.tail - capacity() : head;
+        const RingIndex seen = producer_.head_cache;
+        return head - seen > producer_.tail - seen ? seen : head;
     }
 
     // Both return true if the refreshed copy shows room (producer) or items (consumer).

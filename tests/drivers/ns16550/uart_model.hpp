@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,10 @@ public:
         ++writes_;
         write_register(static_cast<unsigned>(port - base), static_cast<std::uint8_t>(value));
     }
+
+    // Called on every read of RBR that takes a byte: a test's hostile queue peer acts at the
+    // moment the driver has taken a byte it has not yet queued.
+    std::function<void()> on_data_read;
 
     // ---- the outside world -----------------------------------------------------------------
 
@@ -142,6 +147,9 @@ private:
             } else {
                 const auto byte = static_cast<std::uint8_t>(rx_.front());
                 rx_.pop_front();
+                if (on_data_read) {
+                    on_data_read();
+                }
                 return byte;
             }
         case 1: return dlab_set() ? dlm_ : ier_;

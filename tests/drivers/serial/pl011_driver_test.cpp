@@ -4,6 +4,7 @@
 // own ByteStream views of the same regions) and the kernel (delivering the IRQ while the model
 // asserts it, observing irq_ack and notify through the mock PD's hooks).
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <gtest/gtest.h>
 #include <string>
@@ -287,6 +288,40 @@ TEST_P(Pl011DriverTest, ReceivesIntoTheRxQueueAndWakesAWaitingReader) {
     EXPECT_GE(acks.size(), 3U);
 }
 
+// Hardening, defect 5: the reader moving its `head` backwards while the driver holds bytes it
+// took from the FIFO. The ring keeps the room free_slots() reported, so nothing is dropped.
+TEST_P(Pl011DriverTest, AReaderMovingHeadBackwardsLosesNoReceivedByte) {
+    std::atomic_ref head{rx_region.control().head};
+    bool back = false;
+    model.on_data_read = [&] {
+        const auto now = head.load();
+        head.store(back ? now + 64 : now - 64); // every other read undoes the last
+        back = !back;
+    };
+    const std::string text = pattern(3 * queue_capacity);
+    std::string received;
+    for (std::size_t at = 0; at < text.size(); at += model.fifo_depth() - 1) {
+        model.receive(text.substr(at, model.fifo_depth() - 1));
+        model.receive_idle();
+        deliver_irqs();
+        if (back) {
+            model.on_data_read(); // head back where the reader left it before it reads
+        }
+        received += read_rx(queue_capacity / 4);
+        if (reader->writer_needs_signal()) {
+            driver->notified(rx_channel);
+        }
+    }
+    model.on_data_read = nullptr;
+    for (int i = 0; i < 64 && received.size() < text.size(); ++i) {
+        received += read_rx();
+        driver->notified(rx_channel);
+        deliver_irqs();
+    }
+    EXPECT_EQ(received, text);
+    EXPECT_EQ(model.characters_lost(), 0U);
+}
+
 TEST_P(Pl011DriverTest, ReceiveErrorsAreCountedAndTheCharacterDropped) {
     model.receive('a');
     model.receive('?', 0x100); // framing error
@@ -419,23 +454,39 @@ TEST_P(Pl011DriverTest, CorruptRxIndicesAreReportedAndNoInputIsLost) {
     model.receive("abc");
     model.receive_idle();
     deliver_irqs();
-    // A faulty reader writes a head beyond the tail.
+    // A faulty reader writes a head beyond the tail. The ring keeps the driver's last good view
+    // of the queue (ring_buffer.hpp, clamp_head), so reception goes on into slots the reader
+    // really gave back, and nothing is lost or paused.
     auto& control = rx_region.control();
     control.head += 3000;
-    CaptureStdout();
     model.receive("def");
     model.receive_idle();
     deliver_irqs();
+    EXPECT_FALSE(driver->rx_paused());
+    EXPECT_EQ(model.rx_level(), 0U);
+    EXPECT_EQ(read_rx(), "abcdef"); // the reader's read stores its real head again
+
+    // Indices that make the queue look full are reported when the driver has to pause on them.
+    const std::string fill = pattern(queue_capacity);
+    for (std::size_t at = 0; at < fill.size(); at += model.fifo_depth() - 1) {
+        model.receive(fill.substr(at, model.fifo_depth() - 1));
+        model.receive_idle();
+        deliver_irqs();
+    }
+    control.tail += 5000; // the reader also scribbles over the writer's index
+    CaptureStdout();
+    model.receive("ghi");
+    model.receive_idle();
+    deliver_irqs();
     const std::string output = GetCapturedStdout();
+    EXPECT_TRUE(driver->rx_paused());
     EXPECT_EQ(driver->stats().rx_queue_errors, 1U);
     EXPECT_NE(output.find("pl011: RX queue indices are corrupt"), std::string::npos) << output;
-    EXPECT_TRUE(driver->rx_paused());
-    EXPECT_EQ(model.rx_level(), 3U); // kept in the FIFO
-    // The reader's next read stores its real head; it signals, and the driver resumes.
-    EXPECT_EQ(read_rx(), "abc");
+    control.tail -= 5000;
+    EXPECT_EQ(read_rx(), fill);
     ASSERT_TRUE(reader->writer_needs_signal());
     driver->notified(rx_channel);
-    EXPECT_EQ(read_rx(), "def");
+    EXPECT_EQ(read_rx(), "ghi");
 }
 
 TEST_P(Pl011DriverTest, SpuriousInterruptIsCountedAndAcked) {

@@ -140,6 +140,9 @@ std::uint32_t Pl011Model::read_data() {
     }
     const std::uint32_t entry = rx_.front();
     rx_.pop_front();
+    if (on_data_read) {
+        on_data_read();
+    }
     // RSR reports the errors of the character just read; OE is RSR's own (set on overrun).
     rsr_ = (rsr_ & 0x8) | ((entry >> 8) & 0x7);
     if (rx_.size() < rx_trigger() || rx_.empty()) {

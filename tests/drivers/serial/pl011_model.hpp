@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 
 #include <kaal/platform/message.hpp>
@@ -53,6 +54,10 @@ public:
     void receive_idle();
     // Shifts up to `max_chars` out of the transmit FIFO onto the line; returns how many.
     std::size_t transmit(std::size_t max_chars = ~std::size_t{0});
+
+    // Called on every read of UARTDR that takes a character: a test's hostile queue peer acts
+    // at the moment the driver has taken a byte it has not yet queued.
+    std::function<void()> on_data_read;
 
     // While set, each read of UARTFR lets one character leave the transmit FIFO: time passing
     // while a polling loop spins.

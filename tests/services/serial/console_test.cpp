@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The client-side helpers: ConsoleWriter (text into a TX queue, with a backlog and the writer's
 // half of the signal protocol) and ConsoleReader (lines out of an RX queue).
+#include <atomic>
 #include <gtest/gtest.h>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <kaal/platform/channel.hpp>
@@ -56,6 +58,53 @@ TEST_F(ConsoleTest, WriterKeepsWhatDoesNotFitAndFinishesOnLaterFlushes) {
     EXPECT_TRUE(writer.flush());
     got += queue_->drain();
     EXPECT_EQ(got, big) << "all of it, in order, nothing twice";
+}
+
+// Defect 5 of the hardening issue: a mux that moves `head` backwards between the writer's
+// free_slots() and its write made the write take nothing, and the whole text went into the
+// 512-byte backlog (an ASan heap-buffer-overflow). Bounded: 50000 chunks, one toggling thread.
+TEST_F(ConsoleTest, WriterStaysInBoundsWhileTheMuxMovesHeadBackwards) {
+    // On the heap, where an overflow of the backlog is outside any object and ASan sees it.
+    auto writer =
+        std::make_unique<ConsoleWriter>(ConsoleWriter::attach(queue_->vaddr(), Channel{4}).value());
+    std::atomic<bool> stop{false};
+    std::thread hostile([&] {
+        std::atomic_ref head{queue_->control().head};
+        while (!stop.load(std::memory_order_relaxed)) {
+            const auto seen = head.load(std::memory_order_acquire);
+            head.store(seen - serial::queue_capacity / 2, std::memory_order_release);
+            for (int spin = 0; spin < 200; ++spin) {
+                std::atomic_signal_fence(std::memory_order_seq_cst); // hold it back a while
+            }
+            head.store(seen, std::memory_order_release);
+        }
+    });
+    std::string sent;
+    std::string got;
+    std::array<char, 300> chunk{};
+    for (int i = 0; i < 50000; ++i) {
+        const std::string text(600, static_cast<char>('a' + i % 26));
+        if (writer->write(text)) {
+            sent += text;
+        }
+        (void)writer->flush();
+        got.append(chunk.data(), queue_->peer.read(chunk)); // keeps the queue nearly full
+        // The honest part of the mux republishes its head, which the hostile part may have
+        // left stale: a stale head only makes the queue look full, which stalls this queue and
+        // nothing else.
+        std::atomic_ref{queue_->control().head}.store(static_cast<kaal::ipc::RingIndex>(got.size()),
+                                                      std::memory_order_release);
+    }
+    stop = true;
+    hostile.join();
+    std::atomic_ref{queue_->control().head}.store(static_cast<kaal::ipc::RingIndex>(got.size()),
+                                                  std::memory_order_release);
+    for (int i = 0; i < 100 && !(writer->flush() && got.size() == sent.size()); ++i) {
+        got += queue_->drain();
+    }
+    EXPECT_EQ(writer->dropped(), 0U);
+    EXPECT_GT(sent.size(), 600U * 1000);
+    EXPECT_EQ(got, sent) << "everything accepted arrives once, in order";
 }
 
 TEST_F(ConsoleTest, ReaderHandsOverLinesAndAppliesBackspace) {

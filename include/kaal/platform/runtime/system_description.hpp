@@ -87,7 +87,8 @@ struct SystemError {
 
 // Checks names, images, priorities, channel ids (0..62, unique per component, no channel to
 // itself), region sizes and mapping addresses (page-aligned, below the image range limit, not
-// over each other or the pages the root task reserves). Returns the first problem.
+// over each other or the pages the root task reserves), and that no device is granted twice.
+// Returns the first problem.
 [[nodiscard]] SystemError validate(const SystemDescription& system,
                                    std::span<const EmbeddedImage> images);
 

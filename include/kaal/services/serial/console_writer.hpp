@@ -34,13 +34,24 @@ public:
 
     // Queues `text`, all of it or (if the backlog has no room) none of it; false means call
     // flush() and try again after the next notification.
+    //
+    // The queue is written only up to the room free_slots() reported, and the rest must fit the
+    // backlog, so the backlog's bound holds whatever the mux does to the ring's `head`
+    // meanwhile: the ring never lets its free space shrink behind the writer (ring_buffer.hpp,
+    // clamp_head), and the copy below is bounded again by the backlog's room regardless.
     bool write(std::string_view text) {
         const std::size_t room = backlog_capacity - backlog_length_;
         if (backlog_length_ == 0) {
-            if (text.size() > room + stream_.ring().free_slots()) {
+            const std::size_t queue_room = stream_.ring().free_slots();
+            if (text.size() > room + queue_room) {
                 return false;
             }
-            text.remove_prefix(stream_.write(text));
+            text.remove_prefix(stream_.write(text.substr(0, queue_room)));
+            if (text.size() > room) {
+                // Only a ring that broke its promise gets here; what was queued stays queued.
+                dropped_ += text.size() - room;
+                text = text.substr(0, room);
+            }
         } else if (text.size() > room) {
             return false;
         }
@@ -50,6 +61,8 @@ public:
     }
 
     [[nodiscard]] bool backlog_empty() const { return backlog_length_ == 0; }
+    // Bytes a write could neither queue nor keep: zero unless the ring itself is broken.
+    [[nodiscard]] std::size_t dropped() const { return dropped_; }
 
     // Moves the backlog into the queue and signals the mux if it waits for data. True: all of
     // it is queued. False: the queue is full and a space signal has been requested.
@@ -77,6 +90,7 @@ private:
     Channel mux_;
     std::array<char, backlog_capacity> backlog_{};
     std::size_t backlog_length_ = 0;
+    std::size_t dropped_ = 0;
 };
 
 } // namespace kaal::services::serial
