@@ -52,6 +52,7 @@ function(kaal_microkit_component name)
   target_link_options(${name} PRIVATE "-T${MICROKIT_BOARD_DIR}/lib/microkit.ld")
   target_link_libraries(${name} PRIVATE
     "${MICROKIT_BOARD_DIR}/lib/libmicrokit.a" "${KAAL_PICOLIBC_DIR}/lib/libc.a" gcc)
+  kaal_check_wx(${name})
 endfunction()
 
 function(kaal_microkit_system name system_file)

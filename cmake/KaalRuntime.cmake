@@ -33,6 +33,7 @@ endfunction()
 
 function(kaal_runtime_component name)
   kaal_runtime_link(${name} kaal_runtime_component_start)
+  kaal_check_wx(${name})
 endfunction()
 
 # kaal_add_runtime_system(<name> DESCRIPTION <system.cpp> [SOURCES <root task source>...]

@@ -14,6 +14,13 @@ function(kaal_check_system_images system_file)
   if(NOT images)
     message(FATAL_ERROR "kaal: ${system_file}: no <program_image path=\"...\"/> found")
   endif()
+  # W^X for shared memory: KaaL maps no memory region executable, so a component can never run
+  # what it or a peer wrote. (The Microkit tool would map it so; seL4 would allow it.)
+  string(REGEX MATCHALL "<map[^>]*perms=\"[a-z]*x[a-z]*\"[^>]*>" executable_maps "${text}")
+  foreach(map IN LISTS executable_maps)
+    message(FATAL_ERROR "kaal: ${system_file}: a memory region is mapped executable (W^X: shared "
+                        "memory is never executable): ${map}")
+  endforeach()
   foreach(image IN LISTS images)
     string(REGEX REPLACE ".*path=\"([^\"]*)\"" "\\1" path "${image}")
     if(NOT path IN_LIST arg_ELVES)
@@ -22,6 +29,16 @@ function(kaal_check_system_images system_file)
                           "any component of this system (components: ${known})")
     endif()
   endforeach()
+endfunction()
+
+# W^X, checked on every component image after it is linked (check_wx.cmake).
+function(kaal_check_wx name)
+  if(CMAKE_READELF)
+    add_custom_command(TARGET ${name} POST_BUILD
+      COMMAND "${CMAKE_COMMAND}" "-DREADELF=${CMAKE_READELF}" "-DELF=$<TARGET_FILE:${name}>"
+              -P "${PROJECT_SOURCE_DIR}/cmake/check_wx.cmake"
+      VERBATIM)
+  endif()
 endfunction()
 
 # kaal_add_component(<name> SOURCES <src>... [LIBRARIES <lib>...])

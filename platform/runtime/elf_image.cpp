@@ -79,6 +79,12 @@ Result<ElfSegment> load_segment(const Reader& r, Word at) {
     if (((s.vaddr ^ s.file_offset) & (page_size - 1)) != 0) {
         return Error::malformed_image;
     }
+    // W^X: memory a component can write must not be memory it can run, or one stray write
+    // (or a hostile peer's data copied in) becomes code. KaaL's linker scripts never make such a
+    // segment; an image that has one is refused rather than mapped with both rights.
+    if (s.writable && s.executable) {
+        return Error::writable_executable;
+    }
     return s;
 }
 
@@ -190,6 +196,13 @@ Result<Word> ElfImage::data_symbol(std::string_view name, Word size) const {
         if ((r.le(at + 4, 1) & 0xf) != stt_object || section == shn_undef ||
             section >= shn_loreserve || r.le(at + 16, 8) < size) {
             return Error::invalid_argument;
+        }
+        // The loader writes the value through a one-page window onto the page the variable
+        // starts on, so the variable must not run onto the next page. A naturally aligned
+        // variable of at most a page never does, and that is what a compiler makes of a Word.
+        const Word align = size == 0 ? 1 : size;
+        if ((align & (align - 1)) != 0 || align > page_size || (value & (align - 1)) != 0) {
+            return Error::misaligned_variable;
         }
         for (const ElfSegment& s : segments()) {
             if (s.writable && value >= s.vaddr && value - s.vaddr <= s.mem_size &&

@@ -84,6 +84,27 @@ check_system() { cmake -DSYSTEM_FILE="$1" -DELVES="hello.elf" -P "$root/tests/bu
 expect_one_line ".system names a missing ELF" "program_image 'helo.elf' is not built by any component of this system \(components: hello.elf\)$" \
   check_system "$work/bad.system"
 expect_one_line ".system file missing" "system file '/no/such.system' does not exist$" check_system /no/such.system
+cat >"$work/wx.system" <<'XML'
+<system>
+    <memory_region name="buffer" size="0x1000" />
+    <protection_domain name="hello" priority="100"><program_image path="hello.elf" />
+        <map mr="buffer" vaddr="0x4000000" perms="rwx" setvar_vaddr="buffer" /></protection_domain>
+</system>
+XML
+expect_one_line ".system maps a region executable (W^X)" "a memory region is mapped executable \(W\^X" \
+  check_system "$work/wx.system"
+
+# W^X on a component image: check_wx.cmake against the host's own readelf on a tiny ELF.
+printf 'int main(void){return 0;}\n' >"$work/wx.c"
+cc -o "$work/rx.elf" "$work/wx.c" 2>/dev/null
+ok=0
+cmake -DREADELF=readelf -DELF="$work/rx.elf" -P "$root/cmake/check_wx.cmake" >"$work/out" 2>&1 && ok=1
+report "an image without W+X segments passes check_wx" "$ok" "$work/out"
+cc -o "$work/wx.elf" "$work/wx.c" -Wl,--omagic -static -nostartfiles -Wl,-e,main -Wl,--no-warn-rwx-segments 2>/dev/null ||
+  cc -o "$work/wx.elf" "$work/wx.c" -Wl,--omagic -static -nostartfiles -Wl,-e,main 2>/dev/null
+check_wx() { cmake -DREADELF=readelf -DELF="$1" -P "$root/cmake/check_wx.cmake" 2>&1 >/dev/null | kaal_cmake_reason >&2; return 1; }
+expect_one_line "an image with a W+X segment fails check_wx" "a segment is both writable and executable \(W\^X\)" \
+  check_wx "$work/wx.elf"
 ok=0
 cmake -DSYSTEM_FILE="$root/examples/hello/hello.system" -DELVES="hello.elf" \
   -P "$root/tests/build/check_system.cmake" >"$work/out" 2>&1 && ok=1

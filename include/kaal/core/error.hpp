@@ -35,6 +35,9 @@ enum class Error : std::uint8_t {
     malformed_image = 74,  // a program image is not a loadable ELF for this machine
     not_found = 75,        // a named thing (symbol, image, component) does not exist
     invalid_system = 76,   // a system description contradicts itself or the platform limits
+    writable_executable = 77, // a program segment is both writable and executable (W^X)
+    misaligned_variable = 78, // a setvar variable is not naturally aligned, so it may straddle pages
+    not_permitted = 79,       // the caller lacks a privilege the system description grants
 };
 
 inline constexpr int kernel_error_count = 11;
@@ -71,6 +74,9 @@ constexpr const char* to_string(Error e) {
     case Error::malformed_image: return "malformed program image";
     case Error::not_found: return "not found";
     case Error::invalid_system: return "invalid system description";
+    case Error::writable_executable: return "segment both writable and executable (W^X)";
+    case Error::misaligned_variable: return "setvar variable not naturally aligned";
+    case Error::not_permitted: return "not permitted by the system description";
     }
     return "unknown error";
 }

@@ -44,7 +44,9 @@ public:
     [[nodiscard]] std::span<const std::byte> file() const { return file_; }
 
     // The address of a defined data symbol of at least `size` bytes that lies inside one
-    // writable segment, as a setvar names it; `not_found` if the image has no such symbol.
+    // writable segment, as a setvar names it; `not_found` if the image has no such symbol, and
+    // `misaligned_variable` if it is not aligned to `size` (a power of two up to a page), which
+    // is what keeps it on one page.
     [[nodiscard]] Result<Word> data_symbol(std::string_view name, Word size) const;
 
 private:

@@ -46,11 +46,14 @@ public:
             if (text.size() > room + queue_room) {
                 return false;
             }
-            text.remove_prefix(stream_.write(text.substr(0, queue_room)));
+            // Prefixes are taken by hand: string_view::substr may throw, and components have no
+            // exceptions.
+            text.remove_prefix(
+                stream_.write(std::string_view{text.data(), std::min(text.size(), queue_room)}));
             if (text.size() > room) {
                 // Only a ring that broke its promise gets here; what was queued stays queued.
                 dropped_ += text.size() - room;
-                text = text.substr(0, room);
+                text = std::string_view{text.data(), room};
             }
         } else if (text.size() > room) {
             return false;
