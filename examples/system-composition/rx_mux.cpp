@@ -20,7 +20,8 @@ struct Config {
     static constexpr const kaal::Word* driver_queue = &driver_rx;
     static constexpr kaal::Channel driver_channel{0};
     static constexpr std::array clients{
-        serial::RxClientConfig{"echo", &echo_rx, kaal::Channel{1}},
+        // echo's control check switches input to greeter and back: a granted privilege.
+        serial::RxClientConfig{"echo", &echo_rx, kaal::Channel{1}, /*may_select_input=*/true},
         serial::RxClientConfig{"greeter", &greeter_rx, kaal::Channel{2}},
     };
     static constexpr const kaal::Word* report_queue = &reports_tx;

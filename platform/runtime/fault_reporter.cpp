@@ -2,7 +2,9 @@
 // The root task as every component's fault handler. The kernel turns a fault into a message on
 // the thread's fault endpoint whose label is the fault type and whose message registers are laid
 // out per type (seL4 manual, "Faults"; libsel4 sel4/shared_types.h and sel4_arch/constants.h).
+// A component can send on that endpoint too; fault_ledger.hpp says why that is harmless.
 #include <kaal/platform/debug.hpp>
+#include <kaal/platform/runtime/fault_ledger.hpp>
 #include <kaal/platform/runtime/root_task.hpp>
 #include <kaal/platform/runtime/system_builder.hpp>
 
@@ -52,25 +54,56 @@ void report(const char* name, seL4_MessageInfo_t tag) {
     }
 }
 
+// Whether the message just received left a reply cap: the kernel delivers a fault as a call,
+// whose reply resumes the thread, and so does a component's own seL4_Call; a plain seL4_Send
+// leaves none. SaveCaller moves the caller's reply cap into `reply`, or leaves it empty (seL4
+// manual, "CNode Methods"); moving it on to `probe` succeeds only if there was one.
+bool saved_a_reply(CPtr reply, CPtr probe) {
+    constexpr auto depth = root_task::cptr_bits;
+    static_cast<void>(seL4_CNode_SaveCaller(root_task::cnode.cptr(), reply, depth));
+    const bool present = seL4_CNode_Move(root_task::cnode.cptr(), probe, depth,
+                                         root_task::cnode.cptr(), reply, depth) == seL4_NoError;
+    // Never replied to: a reply would resume the thread. Deleting the cap drops that right.
+    static_cast<void>(seL4_CNode_Delete(root_task::cnode.cptr(), probe, depth));
+    return present;
+}
+
 } // namespace
 
-void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system) {
+void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system,
+                  const SystemBuilder& builder, CPtr reply, CPtr probe) {
+    FaultLedger ledger{system.components.size()};
     for (;;) {
         seL4_Word badge = 0;
         const seL4_MessageInfo_t tag = seL4_Recv(fault_endpoint.cptr(), &badge);
-        if (badge == 0 || badge > system.components.size()) {
-            // Only the kernel's fault messages carry a component's badge; anything else is a
-            // component sending on its fault cap, which gets no answer.
-            debug::print("kaal: ignored a message with badge ", debug::hex(badge),
-                         " on the fault endpoint\n");
+        const bool with_reply = saved_a_reply(reply, probe);
+        const FaultLedger::Verdict v = ledger.on_message(badge);
+        if (v.action == FaultLedger::Action::ignore) {
+            if (v.report && v.known) {
+                debug::print("kaal: component '", system.components[v.component].name,
+                             "' is stopped; ignored ", v.count,
+                             " more messages on its fault endpoint\n");
+            } else if (v.report) {
+                debug::print("kaal: ignored ", v.count,
+                             " messages with no component's badge on the fault endpoint\n");
+            }
             continue;
         }
-        const std::size_t index = badge - 1;
-        report(system.components[index].name, tag);
-        // No reply: the faulting thread stays blocked, so it cannot run on into the same fault;
-        // the rest of the system keeps running.
-        debug::print("kaal: component '", system.components[index].name,
-                     "' stopped; the rest of the system keeps running\n");
+        // Suspended before anything is printed: the root task runs at the top priority, so the
+        // component does not run again between its message and this.
+        const char* name = system.components[v.component].name;
+        const bool suspended = seL4_TCB_Suspend(builder.tcb_of(v.component).cptr()) == seL4_NoError;
+        if (with_reply) {
+            report(name, tag);
+        } else {
+            debug::print("kaal: component '", name,
+                         "' sent a message on its fault endpoint itself (label ",
+                         seL4_MessageInfo_get_label(tag),
+                         "): a forged fault report, not a fault the kernel raised\n");
+        }
+        debug::print("kaal: component '", name,
+                     suspended ? "' stopped; the rest of the system keeps running\n"
+                               : "' could not be suspended; its thread stays blocked\n");
     }
 }
 

@@ -101,9 +101,15 @@ void root_task_main(const seL4_BootInfo& bootinfo) {
         debug::print("kaal: cannot start component '", builder.failed_component(), "'\n");
         stop();
     }
+    auto reply = broker.reserve_slot();
+    auto probe = broker.reserve_slot();
+    if (!reply || !probe) {
+        debug::print("kaal: no CSpace slots left for the fault handler's reply caps\n");
+        stop();
+    }
     debug::print("kaal: started ", system.components.size(),
                  " components; the root task now handles their faults\n");
-    serve_faults(*fault_endpoint, system);
+    serve_faults(*fault_endpoint, system, builder, *reply, *probe);
 }
 
 } // namespace kaal::runtime

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <kaal/broker/device_bundle.hpp>
+#include <kaal/core/report_backoff.hpp>
 #include <kaal/core/result.hpp>
 #include <kaal/dddk/bus.hpp>
 #include <kaal/dddk/irq.hpp>
@@ -350,12 +351,6 @@ private:
                              errors, " times); ignoring them until they are sane\n");
             }
         }
-    }
-
-    // Errors are reported the 1st, 2nd, 4th, 8th... time, so a stuck fault cannot flood the
-    // console that reports it; the counters always have the exact numbers.
-    static constexpr bool worth_reporting(std::uint64_t count) {
-        return (count & (count - 1)) == 0;
     }
 
     static void signal(Channel ch) {

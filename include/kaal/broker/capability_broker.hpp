@@ -103,6 +103,9 @@ public:
         KAAL_TRY(const CPtr slot, derive(original.cptr(), rights, &badge));
         return Cap<Kind>{slot};
     }
+    // An empty slot of the root CNode for the caller to put a cap in itself (the root task's
+    // saved reply caps). Returned with `release`, which empties it first.
+    Result<CPtr> reserve_slot() { return slots_.alloc(); }
     // Deletes a cap `copy` or `mint` made, with any copies made from it, and frees its slot.
     template <typename Kind>
     Status release(Cap<Kind> derived) {

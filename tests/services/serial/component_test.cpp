@@ -40,9 +40,10 @@ struct TxConfig {
 struct RxConfig {
     static constexpr const Word* driver_queue = &rx_driver_var;
     static constexpr Channel driver_channel{0};
-    static constexpr std::array clients{
-        serial::RxClientConfig{"echo", &rx_client0_var, Channel{1}},
-        serial::RxClientConfig{"greeter", &rx_client1_var, Channel{2}}};
+    static constexpr std::array clients{serial::RxClientConfig{"echo", &rx_client0_var, Channel{1}},
+                                        serial::RxClientConfig{"greeter", &rx_client1_var,
+                                                               Channel{2},
+                                                               /*may_select_input=*/true}};
     static constexpr const Word* report_queue = &rx_reports_var;
     static constexpr Channel report_channel{3};
 };
@@ -116,9 +117,18 @@ TEST_F(MuxComponentTest, RxMuxServesControlCallsAndRejectsMalformedOnes) {
     EXPECT_EQ(client1_->drain(), "hi");
     EXPECT_EQ(client0_->drain(), "");
     EXPECT_EQ(notified_, std::vector<unsigned>{2});
-    EXPECT_EQ(reports_->drain(), "rejected control call (label 99, length 1): malformed message\n"
-                                 "rejected control call (label 1, length 1): seL4_RangeError\n"
-                                 "input now goes to 'greeter'\n");
+    // The channel named the caller; echo, on channel 1, has no privilege to switch input.
+    kaal::mr_set(0, 0);
+    EXPECT_EQ(mux->protected_call(Channel{1}, {serial::SelectInput::label, 1}),
+              kaal::error_reply(kaal::Error::not_permitted));
+    EXPECT_EQ(reports_->drain(),
+              "rejected control call from 'greeter' (label 99, length 1): malformed message; 1 so "
+              "far\n"
+              "rejected control call from 'greeter' (label 1, length 1): seL4_RangeError; 2 so "
+              "far\n"
+              "input now goes to 'greeter'\n"
+              "rejected control call from 'echo' (label 1, length 1): not permitted by the "
+              "system description; 1 so far\n");
 }
 
 TEST_F(MuxComponentTest, RxMuxThatDidNotStartAnswersEveryCallWithAnError) {

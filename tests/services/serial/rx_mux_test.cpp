@@ -29,20 +29,22 @@ protected:
         ASSERT_TRUE(mux_.attach_reports(reports_.region.data(), reports_.region.size(),
                                         serial::queue_capacity)
                         .ok());
-        ASSERT_EQ(
-            mux_.add_client("shell", a_.region.data(), a_.region.size(), serial::queue_capacity)
-                .value(),
-            0U);
+        ASSERT_EQ(mux_.add_client("shell", a_.region.data(), a_.region.size(),
+                                  serial::queue_capacity,
+                                  /*may_select_input=*/true)
+                      .value(),
+                  0U);
         ASSERT_EQ(
             mux_.add_client("echo", b_.region.data(), b_.region.size(), serial::queue_capacity)
                 .value(),
             1U);
     }
 
-    // A control call as it arrives in the mux's protected_call hook.
-    MessageInfo call(MessageInfo info, std::array<Word, 4> words = {}) {
+    // A control call from `caller` as it arrives in the mux's protected_call hook. Client 0
+    // ("shell") may select input; client 1 ("echo") may not.
+    MessageInfo call(MessageInfo info, std::array<Word, 4> words = {}, unsigned caller = 0) {
         mrs_ = words;
-        return mux_.control(info, kaal::ipc::ArrayRegisters{mrs_});
+        return mux_.control(caller, info, kaal::ipc::ArrayRegisters{mrs_});
     }
 
     Queue driver_;  // the test writes what the UART received, as the driver would
@@ -124,11 +126,14 @@ TEST_F(RxMuxTest, MalformedControlCallsGetErrorRepliesAndTheMuxKeepsServing) {
     EXPECT_EQ(reply, kaal::error_reply(Error::range_error)) << "an index that wraps";
     EXPECT_EQ(mux_.owner(), 0U) << "no rejected call changed the owner";
     EXPECT_EQ(mux_.stats().rejected_calls, 5U);
-    EXPECT_EQ(reports_.drain(), "rejected control call (label 99, length 1): malformed message\n"
-                                "rejected control call (label 1, length 2): malformed message\n"
-                                "rejected control call (label 2, length 1): malformed message\n"
-                                "rejected control call (label 1, length 1): seL4_RangeError\n"
-                                "rejected control call (label 1, length 1): seL4_RangeError\n");
+    // Reported with back-off: the 1st, 2nd and 4th of this client's rejected calls.
+    EXPECT_EQ(reports_.drain(),
+              "rejected control call from 'shell' (label 99, length 1): malformed message; 1 so "
+              "far\n"
+              "rejected control call from 'shell' (label 1, length 2): malformed message; 2 so "
+              "far\n"
+              "rejected control call from 'shell' (label 1, length 1): seL4_RangeError; 4 so "
+              "far\n");
 
     // Still serving: a good call and input both work.
     reply = call({SelectInput::label, 1}, {1});
@@ -187,6 +192,45 @@ TEST_F(RxMuxTest, SignalsTheOwnerOnlyWhenItSleeps) {
     result = mux_.pump();
     EXPECT_EQ(result.notify_clients, 0U) << "client 0 has not gone back to sleep";
     EXPECT_EQ(a_.drain(), "ab");
+}
+
+// Hardening, defect 8: any client could SelectInput and take what is typed for another; the
+// calling channel was ignored. Now switching input is a privilege the description grants.
+TEST_F(RxMuxTest, OnlyAClientGrantedThePrivilegeMaySwitchInput) {
+    auto reply = call({SelectInput::label, 1}, {1}, /*caller=*/1);
+    EXPECT_EQ(reply, kaal::error_reply(Error::not_permitted));
+    EXPECT_EQ(mux_.owner(), 0U);
+    reply = call({SelectInput::label, 1}, {1}, /*caller=*/7); // a channel that is no client's
+    EXPECT_EQ(reply, kaal::error_reply(Error::not_permitted));
+    reply = call({CurrentInput::label, 0}, {}, /*caller=*/1); // asking is allowed
+    EXPECT_FALSE(kaal::is_error_reply(reply));
+    driver_.write("secret");
+    (void)mux_.pump();
+    EXPECT_EQ(a_.drain(), "secret");
+    EXPECT_EQ(b_.drain(), "") << "input typed for the shell never reaches echo";
+    EXPECT_FALSE(kaal::is_error_reply(call({SelectInput::label, 1}, {1}, /*caller=*/0)));
+    EXPECT_EQ(mux_.owner(), 1U);
+}
+
+// Defect 8 too: a client flooding the mux with bad calls must not crowd out reports about the
+// others. Its reports back off; another client's first report still gets through.
+TEST_F(RxMuxTest, AFloodOfBadCallsFromOneClientLeavesRoomForReportsAboutOthers) {
+    for (int i = 0; i < 1000; ++i) {
+        (void)call({99, 1}, {1}, /*caller=*/1);
+    }
+    EXPECT_EQ(mux_.stats().rejected_calls, 1000U);
+    a_.control().head += 5 * serial::queue_capacity; // client 0's queue goes corrupt
+    driver_.write("x");
+    (void)mux_.pump();
+    const std::string reports = reports_.drain();
+    std::size_t lines = 0;
+    for (const char c : reports) {
+        lines += c == '\n' ? 1U : 0U;
+    }
+    EXPECT_EQ(lines, 11U) << reports; // 1, 2, 4 ... 512 of echo's; one about shell
+    EXPECT_NE(reports.find("client 'shell': RX queue indices corrupt"), std::string::npos)
+        << reports;
+    EXPECT_EQ(mux_.stats().reports_dropped, 0U);
 }
 
 } // namespace

@@ -222,6 +222,36 @@ TEST_F(TxMuxTest, CorruptClientIndicesAreReportedAndTheOtherClientIsStillServed)
                                         "serving it"}));
 }
 
+// Hardening, defect 8: a client flipping its indices between corrupt and consistent filled the
+// mux's one shared report buffer, so reports about other clients were dropped. Now its reports
+// back off and it has one waiting line of its own; the other client's report gets through.
+TEST_F(TxMuxTest, AClientFlippingItsIndicesCannotCrowdOutReportsAboutAnother) {
+    std::string out;
+    for (int i = 0; i < 1000; ++i) {
+        a_.control().tail += 3 * serial::queue_capacity;
+        if (i == 500) {
+            b_.control().tail += 3 * serial::queue_capacity; // the other client goes corrupt
+        }
+        (void)mux_.pump();
+        a_.control().tail -= 3 * serial::queue_capacity;
+        (void)mux_.pump();
+        out += driver_.drain();
+    }
+    for (int i = 0; i < 20; ++i) {
+        (void)mux_.pump();
+        out += driver_.drain();
+    }
+    EXPECT_EQ(mux_.stats(0).corrupt_episodes, 1000U);
+    EXPECT_NE(out.find("client 'echo': TX queue indices corrupt"), std::string::npos) << out;
+    std::size_t greeter_lines = 0;
+    for (std::size_t at = out.find("client 'greeter'"); at != std::string::npos;
+         at = out.find("client 'greeter'", at + 1)) {
+        ++greeter_lines;
+    }
+    // Episodes 1, 2, 4 ... 512, each reported going corrupt and coming back: 20 lines, not 2000.
+    EXPECT_EQ(greeter_lines, 20U) << out;
+}
+
 TEST(TxMuxSetup, RejectsMoreClientsThanItServesAndBadRegions) {
     std::vector<std::unique_ptr<Queue>> queues;
     TxMux mux;

@@ -5,6 +5,7 @@
 
 #include <kaal/broker/capability_broker.hpp>
 #include <kaal/platform/runtime/sel4.hpp>
+#include <kaal/platform/runtime/system_builder.hpp>
 #include <kaal/platform/runtime/system_description.hpp>
 
 // The KaaL root task (runtime mode): it takes the kernel's bootinfo, builds the capability broker
@@ -20,7 +21,11 @@ namespace kaal::runtime {
 void before_build(broker::CapabilityBroker& broker);
 
 // Receives the components' faults forever and reports each with the component's name; the
-// faulting component stays stopped, every other one keeps running.
-[[noreturn]] void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system);
+// faulting component is suspended at its first message (fault_ledger.hpp says why that makes a
+// forged fault message harmless), every other one keeps running. `reply` and `probe` are two
+// empty slots of the root CNode: the fault's reply cap is saved in the first, and moved to the
+// second to learn whether there was one, which tells a plain send from a fault.
+[[noreturn]] void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system,
+                               const SystemBuilder& builder, CPtr reply, CPtr probe);
 
 } // namespace kaal::runtime

@@ -36,6 +36,8 @@ public:
     static constexpr Word fault_badge(std::size_t index) { return index + 1; }
     [[nodiscard]] const char* failed_component() const { return failed_; }
     [[nodiscard]] Word pages_of(std::size_t index) const { return parts_[index].pages; }
+    // The component's thread, for the fault handler to suspend.
+    [[nodiscard]] Cap<cap::Tcb> tcb_of(std::size_t index) const { return parts_[index].tcb; }
 
 private:
     struct Parts {

@@ -20,6 +20,9 @@ struct MuxClientConfig {
     std::string_view name; // TX: its line prefix; RX: the name input is routed by
     const Word* queue;     // its queue's setvar_vaddr variable
     Channel channel;       // the mux's id of the channel shared with it
+    // RX only: whether this client may switch input with SelectInput (a privilege the system
+    // description grants; without it a client could take what is typed for another).
+    bool may_select_input = false;
 };
 
 template <typename Mux, typename Clients>
@@ -31,10 +34,20 @@ Status attach_queues(Mux& mux, const Word& driver_queue, const Clients& clients)
         KAAL_TRY(void* region, queue_region(*client.queue));
         KAAL_TRY(const unsigned index,
                  mux.add_client(client.name, region, dddk::serial::queue_region_bytes,
-                                dddk::serial::queue_capacity));
+                                dddk::serial::queue_capacity, client.may_select_input));
         static_cast<void>(index); // clients are numbered in configuration order
     }
     return {};
+}
+
+// The client a notification or call on `ch` came from, or `clients.size()` if none.
+template <typename Clients>
+constexpr std::size_t client_on(Channel ch, const Clients& clients) {
+    std::size_t i = 0;
+    while (i < clients.size() && clients[i].channel != ch) {
+        ++i;
+    }
+    return i;
 }
 
 // Bit i of `mask` set: client i waits for the mux.

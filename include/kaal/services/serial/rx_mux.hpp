@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include <kaal/core/report_backoff.hpp>
 #include <kaal/core/result.hpp>
 #include <kaal/ipc/byte_stream.hpp>
 #include <kaal/ipc/message_codec.hpp>
@@ -18,7 +19,10 @@
 
 // The RX multiplexer: reads what the serial driver received and hands it to one client at a
 // time, the input owner. The owner is chosen two ways (docs in services/serial/README.md):
-//  - a protected call from any client: SelectInput{client} / CurrentInput (input_protocol.hpp);
+//  - a protected call: SelectInput{client} from a client the system description grants the
+//    privilege (may_select_input), CurrentInput from any client (input_protocol.hpp). Without the
+//    privilege, a client could take input typed for another; its SelectInput is refused with
+//    not_permitted.
 //  - typed at the console: the escape byte Ctrl-\ (0x1c) followed by a digit '0'..'9' selects
 //    that client. Ctrl-\ Ctrl-\ sends one Ctrl-\ to the owner; Ctrl-\ followed by anything else
 //    is dropped and reported. The escape bytes never reach a client.
@@ -29,8 +33,10 @@
 // for ever, and the escape typed to leave it would never be read): the mux reports it and
 // discards what is typed until another client is selected or its indices are consistent again.
 //
-// Reports (input switched, bad escapes, corrupt client queues) go as whole lines to an optional
-// report stream, in the system composition a TX queue to the TX mux.
+// Reports (input switched, bad escapes, corrupt client queues, rejected calls) go as whole lines
+// to an optional report stream, in the system composition a TX queue to the TX mux. What one
+// client causes is reported with back-off (report_backoff.hpp), per client, so a client that
+// floods the mux with bad calls or flips its indices cannot crowd out reports about the others.
 namespace kaal::services::serial {
 
 inline constexpr std::size_t rx_max_clients = 16;
@@ -70,7 +76,7 @@ public:
 
     // A client's RX queue, which the mux writes. The first client added owns input at start.
     Result<unsigned> add_client(std::string_view name, void* region, std::size_t region_bytes,
-                                ipc::RingIndex capacity) {
+                                ipc::RingIndex capacity, bool may_select_input = false) {
         if (count_ == rx_max_clients) {
             return Error::out_of_slots;
         }
@@ -78,6 +84,7 @@ public:
         Client& c = clients_[count_];
         c.queue.emplace(end);
         c.name = name;
+        c.may_select_input = may_select_input;
         return count_++;
     }
 
@@ -99,16 +106,22 @@ public:
         return previous;
     }
 
-    // A protected call from a client: decodes it with `regs`, answers it, and reports a rejected
-    // one. Never fails: a malformed call is an error reply.
+    // A protected call from client `caller` (the index its channel names; anything else is no
+    // client): decodes it with `regs`, answers it, and reports a rejected one. Never fails: a
+    // malformed or unpermitted call is an error reply.
     template <ipc::Registers Regs>
-    MessageInfo control(MessageInfo request, const Regs& regs) {
+    MessageInfo control(unsigned caller, MessageInfo request, const Regs& regs) {
+        caller_ = caller;
         const MessageInfo reply = InputProtocol::serve(
             request, [this](const auto& r) { return this->handle(r); }, regs);
         if (is_error_reply(reply)) {
             ++stats_.rejected_calls;
-            report({"rejected control call (label ", number(request.label()), ", length ",
-                    number(request.length()), "): ", to_string(reply_error(reply)), "\n"});
+            std::uint64_t& rejected = caller < count_ ? clients_[caller].rejected : stray_rejected_;
+            if (worth_reporting(++rejected)) {
+                report({"rejected control call from '", caller_name(caller), "' (label ",
+                        number(request.label()), ", length ", number(request.length()),
+                        "): ", to_string(reply_error(reply)), "; ", number(rejected), " so far\n"});
+            }
         }
         return reply;
     }
@@ -156,9 +169,19 @@ private:
         std::optional<QueueEnd> queue;
         std::string_view name;
         bool corrupt = false;
+        bool may_select_input = false;
+        std::uint64_t rejected = 0;         // its control calls refused
+        std::uint32_t corrupt_episodes = 0; // times its indices went corrupt
     };
 
+    [[nodiscard]] std::string_view caller_name(unsigned caller) const {
+        return caller < count_ ? clients_[caller].name : std::string_view{"(no client)"};
+    }
+
     Result<InputOwner> handle(const SelectInput& r) {
+        if (caller_ >= count_ || !clients_[caller_].may_select_input) {
+            return Error::not_permitted;
+        }
         if (r.client >= count_) {
             return Error::range_error;
         }
@@ -239,15 +262,22 @@ private:
         report({"escape: Ctrl-\\ must be followed by a digit or Ctrl-\\; dropped\n"});
     }
 
+    // Each change is reported while the episodes are few; a client that keeps flipping its
+    // indices is reported on its 1st, 2nd, 4th... episode only.
     bool check_indices(Client& c) {
         const bool consistent = c.queue->indices_consistent();
         if (consistent == !c.corrupt) {
             return consistent;
         }
         c.corrupt = !consistent;
-        report({"client '", c.name,
-                c.corrupt ? "': RX queue indices corrupt; input to it is discarded\n"
-                          : "': RX queue consistent again\n"});
+        if (c.corrupt) {
+            ++c.corrupt_episodes;
+        }
+        if (worth_reporting(c.corrupt_episodes)) {
+            report({"client '", c.name,
+                    c.corrupt ? "': RX queue indices corrupt; input to it is discarded\n"
+                              : "': RX queue consistent again\n"});
+        }
         return consistent;
     }
 
@@ -309,7 +339,9 @@ private:
     std::array<char, 64> pending_{}; // read from the driver, not yet delivered
     std::size_t pending_at_ = 0;
     std::size_t pending_length_ = 0;
-    bool escaped_ = false; // the last byte was an escape
+    bool escaped_ = false;             // the last byte was an escape
+    unsigned caller_ = 0;              // the client whose control call is being served
+    std::uint64_t stray_rejected_ = 0; // refused calls from a channel that is no client's
     RxStats stats_;
 };
 

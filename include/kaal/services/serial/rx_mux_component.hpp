@@ -20,7 +20,8 @@
 //       static constexpr kaal::Channel driver_channel{0};
 //       static constexpr std::array clients{
 //           kaal::services::serial::RxClientConfig{"greeter", &greeter_rx, kaal::Channel{1}},
-//           kaal::services::serial::RxClientConfig{"echo", &echo_rx, kaal::Channel{2}}};
+//           kaal::services::serial::RxClientConfig{"echo", &echo_rx, kaal::Channel{2},
+//                                                   /*may_select_input=*/true}};
 //       // Optional: a TX queue to the TX mux for the RX mux's report lines (nullptr: none).
 //       static constexpr const kaal::Word* report_queue = &reports_tx;
 //       static constexpr kaal::Channel report_channel{3};
@@ -54,11 +55,14 @@ public:
         }
     }
 
-    MessageInfo protected_call(Channel, MessageInfo msg) {
+    // The channel says who called: seL4 badges each PD's endpoint cap per channel, so a client
+    // cannot call on another's.
+    MessageInfo protected_call(Channel ch, MessageInfo msg) {
         if (!ready_) {
             return error_reply(Error::unsupported);
         }
-        const MessageInfo reply = mux_.control(msg, ipc::PlatformRegisters{});
+        const auto caller = static_cast<unsigned>(client_on(ch, Config::clients));
+        const MessageInfo reply = mux_.control(caller, msg, ipc::PlatformRegisters{});
         if (mux_.reports_need_signal()) {
             (void)notify(Config::report_channel);
         }

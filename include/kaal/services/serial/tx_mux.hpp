@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include <kaal/core/report_backoff.hpp>
 #include <kaal/core/result.hpp>
 #include <kaal/ipc/byte_stream.hpp>
 #include <kaal/services/serial/queue_check.hpp>
@@ -30,8 +31,11 @@
 //    in turn. Nothing is dropped. When space returns the mux first finishes the line it was
 //    writing, so even a line written in two pieces is never interleaved with another.
 //  - A client whose ring indices are inconsistent (it wrote an index past the other side's, or
-//    one it does not own) is reported once on the console, as a line from the mux itself, and
+//    one it does not own) is reported on the console, as a line from the mux itself, and
 //    ignored until its indices are consistent again; the other clients are not affected.
+//    Reports about a client back off (its 1st, 2nd, 4th... corrupt episode), and each client has
+//    one report line of its own waiting at most: a client that flips its indices as fast as it
+//    can costs a few lines and never crowds out a report about another client.
 //
 // The class is platform-independent: it reads and writes ByteStreams and says which peers need
 // a notification. The Microkit component (tx_mux_component.hpp) maps that onto channels.
@@ -76,8 +80,11 @@ public:
 
     // A client's TX queue, which the mux reads. Returns the client's index: its bit in
     // notify_clients and its argument to stats().
+    // `may_select_input` is the RX mux's privilege, ignored here, so that both muxes are wired
+    // by the same helper (mux_wiring.hpp).
     Result<unsigned> add_client(std::string_view name, void* region, std::size_t region_bytes,
-                                ipc::RingIndex capacity) {
+                                ipc::RingIndex capacity, bool may_select_input = false) {
+        static_cast<void>(may_select_input);
         if (count_ == tx_max_clients) {
             return Error::out_of_slots;
         }
@@ -96,7 +103,7 @@ public:
     [[nodiscard]] std::string_view name(unsigned client) const {
         return {clients_[client].name.data(), clients_[client].name_length};
     }
-    // Report lines the mux could not queue because its report buffer was full.
+    // Report lines the mux did not queue because that client's last report was still waiting.
     [[nodiscard]] std::uint32_t reports_dropped() const { return reports_dropped_; }
 
     // Moves every complete line it can from the clients to the driver, round-robin, and returns
@@ -178,7 +185,7 @@ private:
             refill_reports();
             return;
         }
-        if (!check_indices(c)) {
+        if (!check_indices(c, i)) {
             return;
         }
         if (c.line_ready()) {
@@ -197,8 +204,9 @@ private:
         }
     }
 
-    // False while the client's indices are corrupt; reports each change once.
-    bool check_indices(Client& c) {
+    // False while the client's indices are corrupt. Each change is reported while the episodes
+    // are few (the 1st, 2nd, 4th...), into the client's own report slot.
+    bool check_indices(Client& c, unsigned i) {
         const bool consistent = c.queue->indices_consistent();
         if (consistent == !c.corrupt) {
             return consistent;
@@ -206,13 +214,18 @@ private:
         c.corrupt = !consistent;
         if (c.corrupt) {
             ++c.stats.corrupt_episodes;
-            report({"client '", std::string_view{c.name.data(), c.name_length},
-                    "': TX queue indices corrupt (tail ", hex(c.queue->tail()), ", head ",
-                    hex(c.queue->head()), ", capacity ", hex(c.queue->capacity()),
-                    "); its output is ignored until they are consistent\n"});
+        }
+        if (!worth_reporting(c.stats.corrupt_episodes)) {
+            return consistent;
+        }
+        if (c.corrupt) {
+            report(i, {"client '", std::string_view{c.name.data(), c.name_length},
+                       "': TX queue indices corrupt (tail ", hex(c.queue->tail()), ", head ",
+                       hex(c.queue->head()), ", capacity ", hex(c.queue->capacity()),
+                       "); its output is ignored until they are consistent\n"});
         } else {
-            report({"client '", std::string_view{c.name.data(), c.name_length},
-                    "': TX queue consistent again; serving it\n"});
+            report(i, {"client '", std::string_view{c.name.data(), c.name_length},
+                       "': TX queue consistent again; serving it\n"});
         }
         return consistent;
     }
@@ -259,7 +272,7 @@ private:
     // Every stream empty after asking its writer for a signal, and no line waiting: the mux may
     // sleep. A stream that turns out non-empty on the re-check means another round.
     bool all_idle() {
-        bool idle = !self_.line_ready() && reports_length_ == 0;
+        bool idle = !self_.line_ready() && waiting_reports_ == 0;
         for (unsigned i = 0; i < count_; ++i) {
             Client& c = clients_[i];
             // A client with a line waiting is not idle; one without is asked for a signal.
@@ -311,33 +324,47 @@ private:
         std::size_t length_ = 0;
     };
 
-    void report(std::initializer_list<Part> parts) {
-        std::size_t total = 0;
-        for (const Part& p : parts) {
-            total += p.view().size();
-        }
-        if (reports_length_ + total > reports_.size()) {
+    // One report line waiting per client (slot i for client i). A report about a client whose
+    // previous one still waits is counted and dropped: the first already says what is wrong.
+    void report(unsigned client, std::initializer_list<Part> parts) {
+        ReportSlot& slot = report_slots_[client];
+        if (slot.length != 0) {
             ++reports_dropped_;
             return;
         }
+        std::size_t length = 0;
         for (const Part& p : parts) {
             const auto v = p.view();
-            std::copy(v.begin(), v.end(), reports_.data() + reports_length_);
-            reports_length_ += v.size();
+            const std::size_t n = std::min(v.size(), slot.text.size() - length);
+            std::copy_n(v.data(), n, slot.text.data() + length);
+            length += n;
         }
+        if (length == slot.text.size()) {
+            slot.text[length - 1] = '\n'; // cut, and still one whole line
+        }
+        slot.length = length;
+        slot.order = next_report_order_++;
+        ++waiting_reports_;
     }
 
+    // The oldest waiting report becomes the mux's next line.
     void refill_reports() {
-        if (self_.line_ready() || reports_length_ == 0) {
+        if (self_.line_ready() || self_.length != 0 || waiting_reports_ == 0) {
             return;
         }
-        const std::size_t before = self_.length;
-        const std::size_t got = std::min(reports_length_, tx_line_capacity - self_.length);
-        std::copy_n(reports_.data(), got, self_.line.data() + self_.length);
-        std::copy(reports_.data() + got, reports_.data() + reports_length_, reports_.data());
-        reports_length_ -= got;
-        self_.length += got;
-        self_.find_newline(before);
+        ReportSlot* oldest = nullptr;
+        for (unsigned i = 0; i < count_; ++i) {
+            ReportSlot& slot = report_slots_[i];
+            if (slot.length != 0 &&
+                (oldest == nullptr || slot.order - oldest->order > (std::uint32_t{1} << 31))) {
+                oldest = &slot;
+            }
+        }
+        std::copy_n(oldest->text.data(), oldest->length, self_.line.data());
+        self_.length = oldest->length;
+        self_.find_newline(0);
+        oldest->length = 0;
+        --waiting_reports_;
     }
 
     TxOptions options_;
@@ -354,8 +381,14 @@ private:
     std::array<char, max_emit> staged_{}; // the line being written to the driver
     std::size_t staged_length_ = 0;
     std::size_t staged_at_ = 0;
-    std::array<char, 512> reports_{};
-    std::size_t reports_length_ = 0;
+    struct ReportSlot {
+        std::array<char, tx_line_capacity> text{};
+        std::size_t length = 0;  // 0: free
+        std::uint32_t order = 0; // when it was queued, to emit the oldest first
+    };
+    std::array<ReportSlot, tx_max_clients> report_slots_{};
+    unsigned waiting_reports_ = 0;
+    std::uint32_t next_report_order_ = 0;
     std::uint32_t reports_dropped_ = 0;
 };
 
