@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The runtime-mode demo system, as the root task builds it: the 16550 serial driver and hello,
 // its client; the ipc-ppc client and server (an endpoint) and the ipc-ring producer and consumer
-// (a ring buffer in shared memory), unchanged from their Microkit examples; and two components
-// that fault on purpose. Read it as you would a .system file.
+// (a ring buffer in shared memory), unchanged from their Microkit examples; two components
+// that fault on purpose; and the hostile component (examples/hostile) in three instances, which
+// attack the rest. Read it as you would a .system file.
 #include <kaal/broker/boards/pc99_x86_64.hpp>
 #include <kaal/platform/runtime/system_description.hpp>
 
@@ -18,7 +19,10 @@ enum : std::size_t {
     producer,
     consumer,
     crash_null,
-    crash_cap
+    crash_cap,
+    hostile,
+    hostile_mem,
+    hostile_cap
 };
 enum : std::size_t { console_tx, console_rx, ring, data };
 
@@ -62,13 +66,19 @@ constexpr Component components[] = {
     {"consumer", "ipc_ring_consumer", 100, consumer_maps, {}},
     {"crash-null", "runtime_demo_crash_null", 240, {}, {}},
     {"crash-cap", "runtime_demo_crash_cap", 240, {}, {}},
+    // The hostile instances: the two that fault right away run early, like the crash ones; the
+    // main one last of all, so it attacks a system that is up.
+    {"hostile", "hostile", 20, {}, {}},
+    {"hostile-mem", "hostile", 232, {}, {}},
+    {"hostile-cap", "hostile", 231, {}, {}},
 };
 
 constexpr Channel channels[] = {
     {{hello, 0, false}, {serial, 1, false}}, // hello's output
     {{hello, 1, false}, {serial, 2, false}}, // what is typed on COM1
-    {{ppc_client, 0, true}, {ppc_server, 0, false}},
-    {{producer, 0, false}, {consumer, 0, false}},
+    {{ppc_client, 0, true}, {ppc_server, 0, false}}, {{producer, 0, false}, {consumer, 0, false}},
+    {{hostile, 0, true}, {ppc_server, 1, false}}, // garbage calls to the server
+    {{hostile, 1, false}, {serial, 3, false}},    // a notification flood for the driver
 };
 
 } // namespace

@@ -7,6 +7,8 @@ The script is one directive per line ('#' starts a comment):
   send <text>      write text to the serial input; \\r, \\n, \\t and \\xNN escapes are understood
   fail <regex>     from here on, any serial line matching it fails the test at once
   timeout <secs>   time allowed for each following expect (default: --timeout)
+  at-most <n> <regex>   over the whole run, at most n serial lines may match (a rate limit that
+                   holds: checked as lines arrive and again at the end)
 
 QEMU always dies with the harness: it runs in its own process group, which is sent SIGTERM and
 then SIGKILL on every way out, including Ctrl-C. On failure the whole serial log is printed.
@@ -72,8 +74,16 @@ def parse_script(text: str, origin: str) -> list[Step]:
             continue
         kind, _, arg = line.partition(" ")
         arg = arg.strip()
-        if kind not in ("expect", "send", "fail", "timeout"):
+        if kind not in ("expect", "send", "fail", "timeout", "at-most"):
             raise ScriptError(f"{origin}:{number}: unknown directive '{kind}'")
+        if kind == "at-most":
+            count, _, regex = arg.partition(" ")
+            if not count.isdigit() or not regex.strip():
+                raise ScriptError(f"{origin}:{number}: 'at-most' needs a count and a regex")
+            try:
+                re.compile(regex.strip())
+            except re.error as error:
+                raise ScriptError(f"{origin}:{number}: bad regex '{regex}': {error}") from None
         if kind in ("expect", "fail"):
             try:
                 re.compile(arg)
@@ -177,6 +187,8 @@ class Failure(Exception):
 def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
     log = qemu.log
     fail_patterns = [re.compile(p) for p in DEFAULT_FAIL_PATTERNS]
+    limits = [(int(step.arg.partition(" ")[0]), re.compile(step.arg.partition(" ")[2].strip()))
+              for step in steps if step.kind == "at-most"]
     timeout = default_timeout
     position = 0  # lines before this index were consumed by earlier expects
 
@@ -186,12 +198,19 @@ def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
                 if pattern.search(log.lines[index]):
                     raise Failure(f"serial line {index + 1} matches fail pattern "
                                   f"'{pattern.pattern}': {log.lines[index]}")
+        for most, pattern in limits:
+            seen = sum(1 for line in log.lines[:upto] if pattern.search(line))
+            if seen > most:
+                raise Failure(f"{seen} serial lines match '{pattern.pattern}', "
+                              f"more than the {most} allowed")
 
     for step in steps:
         if step.kind == "timeout":
             timeout = float(step.arg)
         elif step.kind == "fail":
             fail_patterns.append(re.compile(step.arg))
+        elif step.kind == "at-most":
+            pass  # collected above: it holds for the whole run
         elif step.kind == "send":
             qemu.send(codecs.decode(step.arg, "unicode_escape"))
         else:

@@ -82,6 +82,15 @@ class HarnessTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("matches fail pattern 'panic'", r.stderr)
 
+    def test_at_most_limits_matching_lines_over_the_whole_run(self):
+        r = self.run_harness("at-most 2 ^report\nexpect done\n", "hang", "report a", "report b",
+                             "done")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_harness("at-most 2 ^report\nexpect done\n", "hang", "report a", "report b",
+                             "report c", "done")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("3 serial lines match '^report', more than the 2 allowed", r.stderr)
+
     def test_early_exit_is_reported(self):
         r = self.run_harness("expect never\n", "exit", "bye", timeout=10)
         self.assertEqual(r.returncode, 1)

@@ -38,4 +38,9 @@ inline Word mr_get(unsigned index) {
     return seL4_GetMR(static_cast<int>(index));
 }
 
+// The PD's name in the .system file, which the Microkit tool writes into libmicrokit.
+inline const char* component_name() {
+    return microkit_name;
+}
+
 } // namespace kaal

@@ -138,4 +138,8 @@ inline Word mr_get(unsigned index) {
     return mock::current_pd().message_registers.at(index);
 }
 
+inline const char* component_name() {
+    return mock::current_pd().name;
+}
+
 } // namespace kaal

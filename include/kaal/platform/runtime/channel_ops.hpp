@@ -38,4 +38,9 @@ inline Word mr_get(unsigned index) {
     return seL4_GetMR(static_cast<int>(index));
 }
 
+// The component's name in the system description, from its start record.
+inline const char* component_name() {
+    return runtime::start_info->name;
+}
+
 } // namespace kaal
