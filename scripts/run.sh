@@ -9,7 +9,13 @@ source "$(dirname "$0")/common.sh"
 kaal_parse_run_args hello "$@"
 
 "$kaal_root/scripts/setup.sh"
-kaal_build_microkit "$kaal_root/build/microkit" >/dev/null
+# Quiet when it builds; the whole build log when it does not, so a mistake is never silent.
+log="$kaal_root/build/microkit.log"
+mkdir -p "$kaal_root/build"
+kaal_build_microkit "$kaal_root/build/microkit" >"$log" 2>&1 || {
+  cat "$log" >&2
+  kaal_die "the build failed (log above, also in $log)"
+}
 image="$kaal_root/build/microkit/examples/$example/loader.img"
 [[ -f "$image" ]] || kaal_die "examples/$example has no Microkit system (no loader.img built)"
 harness=(python3 "$kaal_root/tests/harness/qemu_harness.py" --arch aarch64 --image "$image")
