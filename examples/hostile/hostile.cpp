@@ -160,6 +160,7 @@ private:
         if (!console_) {
             return;
         }
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the tool patched the region's address in
         auto* control = reinterpret_cast<kaal::ipc::RingControl*>(tx_queue);
         std::atomic_ref tail{control->tail};
         const auto good = tail.load(std::memory_order_relaxed);
@@ -184,6 +185,7 @@ private:
         if (rx_queue == 0) {
             return;
         }
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the tool patched the region's address in
         auto* control = reinterpret_cast<kaal::ipc::RingControl*>(rx_queue);
         std::atomic_ref head{control->head};
         const auto good = head.load(std::memory_order_relaxed);

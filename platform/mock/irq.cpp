@@ -34,7 +34,7 @@ Status Kernel::irq_control_get(CPtr control, Word irq, CPtr root, CPtr index, st
     handler.irq = irq;
     s.irqs[irq] = IrqState{};
     s.irqs[irq].active = true;
-    s.insert(*dest, std::move(handler), control_slot);
+    s.insert(*dest, handler, control_slot);
     return {};
 }
 
@@ -140,7 +140,7 @@ Status Kernel::ioport_control_issue(CPtr control, Word first, Word last, CPtr ro
     ports.first_port = first;
     ports.last_port = last;
     s.io_ports.push_back({first, last, 0});
-    s.insert(*dest, std::move(ports), control_slot);
+    s.insert(*dest, ports, control_slot);
     return {};
 }
 
