@@ -58,7 +58,8 @@ function(kaal_add_runtime_system name)
                            ".incbin \"$<TARGET_FILE:${component}>\"\n.global kaal_image_${index}_end\n"
                            "kaal_image_${index}_end:\n")
     string(APPEND table_text "extern \"C\" const unsigned char kaal_image_${index}_begin[], kaal_image_${index}_end[];\n")
-    string(APPEND entries "    {\"${component}\", kaal_image_${index}_begin, kaal_image_${index}_end},\n")
+    # Named as the ELF is (a composed PD's image is named after its PD).
+    string(APPEND entries "    {\"$<TARGET_FILE_BASE_NAME:${component}>\", kaal_image_${index}_begin, kaal_image_${index}_end},\n")
     list(APPEND elves "$<TARGET_FILE:${component}>")
     math(EXPR index "${index} + 1")
   endforeach()

@@ -16,6 +16,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libboost-dev clang libclang-rt-14-dev
   # instruction counts in benchmarks (bench/drivers/count-instructions.sh)
   valgrind
+  # the composer draws every system (dot -Tsvg)
+  graphviz
   # formatting and static analysis
   clang-format clang-tidy
 )

@@ -28,7 +28,5 @@ struct Reset {
     using Reply = kaal::ipc::EmptyPayload;
 };
 
-inline constexpr kaal::Channel client_end{0}; // the client's id for the channel (pp="true")
-inline constexpr kaal::Channel server_end{0}; // the server's id for it
 
 } // namespace adder

@@ -6,6 +6,7 @@
 #include <kaal/platform/debug.hpp>
 
 #include "adder_protocol.hpp"
+#include "kaal_config.hpp"
 
 namespace {
 
@@ -14,27 +15,27 @@ using kaal::debug::print;
 class Client {
 public:
     void init() {
-        expect_sum("add 2 + 3", kaal::ipc::call(adder::client_end, adder::Add{2, 3}), 5);
-        expect_sum("accumulate 10", kaal::ipc::call(adder::client_end, adder::Accumulate{10}), 10);
-        expect_sum("accumulate 32", kaal::ipc::call(adder::client_end, adder::Accumulate{32}), 42);
+        expect_sum("add 2 + 3", kaal::ipc::call(config::adder, adder::Add{2, 3}), 5);
+        expect_sum("accumulate 10", kaal::ipc::call(config::adder, adder::Accumulate{10}), 10);
+        expect_sum("accumulate 32", kaal::ipc::call(config::adder, adder::Accumulate{32}), 42);
 
         // Malformed requests, written by hand past the typed API.
         kaal::mr_set(0, 1);
         expect_malformed("unknown label 99 is rejected",
-                         kaal::ppcall(adder::client_end, kaal::MessageInfo{99, 1}));
+                         kaal::ppcall(config::adder, kaal::MessageInfo{99, 1}));
         expect_malformed("add with 1 word instead of 2 is rejected",
-                         kaal::ppcall(adder::client_end, kaal::MessageInfo{adder::Add::label, 1}));
+                         kaal::ppcall(config::adder, kaal::MessageInfo{adder::Add::label, 1}));
 
-        const auto overflow = kaal::ipc::call(adder::client_end, adder::Add{~kaal::Word{0}, 1});
+        const auto overflow = kaal::ipc::call(config::adder, adder::Add{~kaal::Word{0}, 1});
         check("add overflow is a server error",
               !overflow.ok() && overflow.error() == kaal::Error::range_error);
 
         // The server is still serving.
         expect_sum("add 40 + 2 after the malformed calls",
-                   kaal::ipc::call(adder::client_end, adder::Add{40, 2}), 42);
-        check("reset", kaal::ipc::call(adder::client_end, adder::Reset{}).ok());
+                   kaal::ipc::call(config::adder, adder::Add{40, 2}), 42);
+        check("reset", kaal::ipc::call(config::adder, adder::Reset{}).ok());
         expect_sum("accumulate 7 after reset",
-                   kaal::ipc::call(adder::client_end, adder::Accumulate{7}), 7);
+                   kaal::ipc::call(config::adder, adder::Accumulate{7}), 7);
 
         if (failures_ == 0) {
             print("ipc-ppc: client: all ", checks_, " checks passed\n");

@@ -9,10 +9,6 @@
 
 #include "ipc_ring.hpp"
 
-extern "C" {
-kaal::Word ring_region;
-kaal::Word data_region;
-}
 
 namespace {
 
@@ -21,15 +17,15 @@ using kaal::debug::print;
 class Consumer {
 public:
     void init() {
-        auto link = kaal::ipc::QueuePair<>::attach(reinterpret_cast<void*>(ring_region),
-                                                   ipc_ring::ring_region_size, ipc_ring::buffers);
+        auto link = kaal::ipc::QueuePair<>::attach(reinterpret_cast<void*>(config::ring_region),
+                                                   config::ring_region_size, ipc_ring::buffers);
         if (!link.ok()) {
             print("ipc-ring: consumer: cannot attach the ring region: ", link.error(), "\n");
             return;
         }
         link_.emplace(*link);
-        data_ = kaal::ipc::DataRegion{reinterpret_cast<std::byte*>(data_region),
-                                      ipc_ring::data_region_size};
+        data_ = kaal::ipc::DataRegion{reinterpret_cast<std::byte*>(config::data_region),
+                                      config::data_region_size};
         print("ipc-ring: consumer: ready\n");
         // The producer may have filled the ring before this PD first ran, and signals only a
         // consumer that asked: drain before the first sleep.
@@ -53,7 +49,7 @@ private:
                 }
             }
             if (link_->free().consumer_needs_signal()) {
-                (void)kaal::notify(ipc_ring::peer);
+                (void)kaal::notify(config::peer);
             }
             // Returning to the event loop is going to sleep: ask for a signal, then re-check.
             if (link_->active().consumer_may_sleep()) {

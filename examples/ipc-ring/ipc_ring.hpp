@@ -7,18 +7,17 @@
 #include <kaal/ipc/queue_pair.hpp>
 #include <kaal/platform/channel.hpp>
 
-// What the producer and the consumer of the ipc-ring example agree on; ipc-ring.system must
-// agree too (region sizes, the channel id).
+#include "kaal_config.hpp"
+
+// What the producer and the consumer of the ipc-ring example agree on beyond their configuration
+// (kaal_config.hpp: the regions, their sizes and the channel, from the description system.cpp).
 namespace ipc_ring {
 
 inline constexpr std::uint64_t total_items = 100000;
 inline constexpr kaal::ipc::RingIndex buffers = 64;     // descriptors in flight, = ring capacity
 inline constexpr std::uint32_t buffer_size = 64;        // bytes per data buffer: one item
-inline constexpr std::size_t ring_region_size = 0x1000; // memory_region "ring"
-inline constexpr std::size_t data_region_size = 0x1000; // memory_region "data"
-inline constexpr kaal::Channel peer{0};                 // both ends use id 0
-static_assert(kaal::ipc::QueuePair<>::region_size(buffers) <= ring_region_size);
-static_assert(std::uint64_t{buffers} * buffer_size <= data_region_size);
+static_assert(kaal::ipc::QueuePair<>::region_size(buffers) <= config::ring_region_size);
+static_assert(std::uint64_t{buffers} * buffer_size <= config::data_region_size);
 
 // An item fills one buffer: its sequence number, then words derived from it, so the consumer
 // can check every word of every item without any state shared beyond the stream itself.

@@ -13,10 +13,6 @@
 
 // The Microkit tool writes the address it mapped each region at into these (setvar_vaddr in
 // ipc-ring.system; Microkit manual, "map").
-extern "C" {
-kaal::Word ring_region;
-kaal::Word data_region;
-}
 
 namespace {
 
@@ -25,15 +21,15 @@ using kaal::debug::print;
 class Producer {
 public:
     void init() {
-        auto link = kaal::ipc::QueuePair<>::attach(reinterpret_cast<void*>(ring_region),
-                                                   ipc_ring::ring_region_size, ipc_ring::buffers);
+        auto link = kaal::ipc::QueuePair<>::attach(reinterpret_cast<void*>(config::ring_region),
+                                                   config::ring_region_size, ipc_ring::buffers);
         if (!link.ok()) {
             print("ipc-ring: producer: cannot attach the ring region: ", link.error(), "\n");
             return;
         }
         link_.emplace(*link);
-        data_ = kaal::ipc::DataRegion{reinterpret_cast<std::byte*>(data_region),
-                                      ipc_ring::data_region_size};
+        data_ = kaal::ipc::DataRegion{reinterpret_cast<std::byte*>(config::data_region),
+                                      config::data_region_size};
         print("ipc-ring: producer: sending ", ipc_ring::total_items, " items in ",
               ipc_ring::buffers, " buffers of ", ipc_ring::buffer_size, " bytes\n");
         produce();
@@ -102,7 +98,7 @@ private:
 
     void signal_consumer() {
         if (link_->active().consumer_needs_signal()) {
-            (void)kaal::notify(ipc_ring::peer);
+            (void)kaal::notify(config::peer);
         }
     }
 

@@ -2,8 +2,8 @@
 // hello, as a client of the serial driver: its lines go through a byte stream to the 16550
 // driver component, which puts them on COM1, and what is typed on COM1 comes back through a
 // second stream and is echoed line by line. Nothing here talks to the kernel's debug console.
-// The streams are the serial console's client ends (services/serial), with the driver itself as
-// the peer instead of a multiplexer.
+// The streams are the serial console's client ends (services/serial), served by its
+// multiplexers, which add no prefix in this system.
 #include <optional>
 #include <string_view>
 
@@ -12,22 +12,19 @@
 #include <kaal/services/serial/console_reader.hpp>
 #include <kaal/services/serial/console_writer.hpp>
 
-kaal::Word tx_queue;
-kaal::Word rx_queue;
+#include "kaal_config.hpp"
 
 namespace {
 
 using kaal::services::serial::ConsoleReader;
 using kaal::services::serial::ConsoleWriter;
 
-constexpr kaal::Channel tx_channel{0};
-constexpr kaal::Channel rx_channel{1};
 
 class Hello {
 public:
     void init() {
-        auto console = ConsoleWriter::attach(tx_queue, tx_channel);
-        auto input = ConsoleReader::attach(rx_queue, rx_channel);
+        auto console = ConsoleWriter::attach(config::serial_tx_queue, config::serial_tx);
+        auto input = ConsoleReader::attach(config::serial_rx_queue, config::serial_rx);
         if (!console || !input) {
             kaal::debug::print("hello: cannot attach the serial streams\n");
             return;
@@ -38,14 +35,14 @@ public:
         say("hello: platform mode: ");
         say(kaal::platform_mode());
         say("\n");
-        notified(rx_channel); // reads what came early and asks the driver for a signal
+        notified(config::serial_rx); // reads what came early and asks the driver for a signal
     }
 
     void notified(kaal::Channel ch) {
         if (!console_) {
             return;
         }
-        if (ch == rx_channel) {
+        if (ch == config::serial_rx) {
             input_->drain([this](std::string_view typed) {
                 say("hello: you typed '");
                 say(typed);

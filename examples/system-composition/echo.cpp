@@ -12,13 +12,8 @@
 #include <kaal/services/serial/console_writer.hpp>
 #include <kaal/services/serial/input_protocol.hpp>
 
-#include "composition.hpp"
+#include "kaal_config.hpp"
 #include "line.hpp"
-
-extern "C" {
-kaal::Word tx_queue;
-kaal::Word rx_queue;
-}
 
 namespace {
 
@@ -32,8 +27,8 @@ namespace serial = kaal::services::serial;
 class Echo {
 public:
     void init() {
-        auto console = ConsoleWriter::attach(tx_queue, composition::tx_mux);
-        auto input = ConsoleReader::attach(rx_queue, composition::rx_mux);
+        auto console = ConsoleWriter::attach(config::serial_tx_queue, config::serial_tx);
+        auto input = ConsoleReader::attach(config::serial_rx_queue, config::serial_rx);
         if (!console.ok() || !input.ok()) {
             kaal::debug::print("echo: queue variables not patched by the tool\n");
             return;
@@ -42,14 +37,14 @@ public:
         input_.emplace(*input);
         check_control_protocol();
         say("ready: type a line and press Enter\n");
-        notified(composition::rx_mux);
+        notified(config::serial_rx);
     }
 
     void notified(kaal::Channel ch) {
         if (!console_) {
             return;
         }
-        if (ch == composition::rx_mux) {
+        if (ch == config::serial_rx) {
             input_->drain([this](std::string_view typed) {
                 Line line;
                 line.add(typed).add("\n");
@@ -69,19 +64,19 @@ private:
         unsigned passed = 0;
         // Written by hand past the typed API, as a buggy or hostile client would.
         kaal::mr_set(0, 1);
-        passed += expect_error("unknown label 99", kaal::ppcall(composition::rx_mux, {99, 1}),
+        passed += expect_error("unknown label 99", kaal::ppcall(config::serial_rx, {99, 1}),
                                Error::malformed_message);
-        kaal::mr_set(0, composition::echo_input);
+        kaal::mr_set(0, config::serial_input_index);
         kaal::mr_set(1, 0);
         passed += expect_error("select_input with 2 words instead of 1",
-                               kaal::ppcall(composition::rx_mux, {serial::SelectInput::label, 2}),
+                               kaal::ppcall(config::serial_rx, {serial::SelectInput::label, 2}),
                                Error::malformed_message);
         kaal::mr_set(0, 7);
         passed += expect_error("select_input(7), no such client",
-                               kaal::ppcall(composition::rx_mux, {serial::SelectInput::label, 1}),
+                               kaal::ppcall(config::serial_rx, {serial::SelectInput::label, 1}),
                                Error::range_error);
-        const auto owner = kaal::ipc::call(composition::rx_mux, serial::CurrentInput{});
-        const bool still_serving = owner.ok() && owner->client == composition::echo_input;
+        const auto owner = kaal::ipc::call(config::serial_rx, serial::CurrentInput{});
+        const bool still_serving = owner.ok() && owner->client == config::serial_input_index;
         passed += still_serving ? 1U : 0U;
         Line line;
         line.add("control: current_input after the malformed calls: ")

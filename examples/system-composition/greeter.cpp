@@ -16,14 +16,9 @@
 #include <kaal/services/serial/console_reader.hpp>
 #include <kaal/services/serial/console_writer.hpp>
 
-#include "composition.hpp"
+#include "kaal_config.hpp"
 #include "generic_timer.hpp"
 #include "line.hpp"
-
-extern "C" {
-kaal::Word tx_queue;
-kaal::Word rx_queue;
-}
 
 namespace {
 
@@ -39,8 +34,8 @@ constexpr std::uint64_t flood_line_bytes = 6 + 6 + flood_filler.size() + 1;
 class Greeter {
 public:
     void init() {
-        auto console = ConsoleWriter::attach(tx_queue, composition::tx_mux);
-        auto input = ConsoleReader::attach(rx_queue, composition::rx_mux);
+        auto console = ConsoleWriter::attach(config::serial_tx_queue, config::serial_tx);
+        auto input = ConsoleReader::attach(config::serial_rx_queue, config::serial_rx);
         if (!console.ok() || !input.ok()) {
             kaal::debug::print("greeter: queue variables not patched by the tool\n");
             return;
@@ -60,7 +55,7 @@ public:
         if (!console_) {
             return;
         }
-        if (ch == composition::rx_mux) {
+        if (ch == config::serial_rx) {
             input_->drain([this](std::string_view line) { command(line); });
         }
         if (!corrupted_) {
@@ -116,12 +111,12 @@ private:
             say("corrupting my TX queue's tail index\n");
         }
         // NOLINTNEXTLINE(performance-no-int-to-ptr): the tool patched in the region's address
-        auto* control = reinterpret_cast<kaal::ipc::RingControl*>(tx_queue);
+        auto* control = reinterpret_cast<kaal::ipc::RingControl*>(config::serial_tx_queue);
         std::atomic_ref<kaal::ipc::RingIndex> tail(control->tail);
         constexpr kaal::ipc::RingIndex jump = 3 * kaal::dddk::serial::queue_capacity;
         tail.store(on ? tail.load() + jump : tail.load() - jump, std::memory_order_release);
         corrupted_ = on;
-        (void)kaal::notify(composition::tx_mux); // the mux looks at once
+        (void)kaal::notify(config::serial_tx); // the mux looks at once
         if (!on) {
             say("TX queue repaired\n");
         }

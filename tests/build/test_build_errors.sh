@@ -105,8 +105,13 @@ cc -o "$work/wx.elf" "$work/wx.c" -Wl,--omagic -static -nostartfiles -Wl,-e,main
 check_wx() { cmake -DREADELF=readelf -DELF="$1" -P "$root/cmake/check_wx.cmake" 2>&1 >/dev/null | kaal_cmake_reason >&2; return 1; }
 expect_one_line "an image with a W+X segment fails check_wx" "a segment is both writable and executable \(W\^X\)" \
   check_wx "$work/wx.elf"
+cat >"$work/good.system" <<'XML'
+<system>
+    <protection_domain name="hello" priority="100"><program_image path="hello.elf" /></protection_domain>
+</system>
+XML
 ok=0
-cmake -DSYSTEM_FILE="$root/examples/hello/hello.system" -DELVES="hello.elf" \
+cmake -DSYSTEM_FILE="$work/good.system" -DELVES="hello.elf" \
   -P "$root/tests/build/check_system.cmake" >"$work/out" 2>&1 && ok=1
 report "a correct .system passes" "$ok" "$work/out"
 

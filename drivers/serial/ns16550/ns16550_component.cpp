@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The 16550A serial driver as a runtime-mode component (x86_64 PC, COM1). Its device comes from
 // the root task's grant 0 (I/O ports and IRQ); its streams from two shared regions whose
-// addresses the root task writes into `tx_queue` and `rx_queue` (setvar_vaddr), as in Microkit.
+// addresses the root task writes into its configuration's variables (kaal_config.hpp, from the
+// composer's serial console building block), as the Microkit tool does.
 #include <optional>
 
 #include <kaal/broker/granted_resources.hpp>
@@ -12,10 +13,8 @@
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/runtime/io_port.hpp>
 
+#include "kaal_config.hpp"
 #include "ns16550_driver.hpp"
-
-kaal::Word tx_queue;
-kaal::Word rx_queue; // 0: no RX client
 
 namespace {
 
@@ -23,16 +22,15 @@ using namespace kaal;
 using PortBus = dddk::PortIoBus<runtime::Sel4PortIoOps>;
 using Uart = drivers::ns16550::Driver<PortBus>;
 
-// Channel ids, as drivers/serial/ns16550/README.md documents them; the IRQ's (0) comes with the
-// device grant.
-constexpr Channel tx_channel{1};
-constexpr Channel rx_channel{2};
+// The IRQ's channel comes with the device grant.
+constexpr Channel tx_channel = config::tx;
+constexpr Channel rx_channel = config::rx;
 
 class SerialDriver {
 public:
     void init() {
         auto bundle = granted_device(*runtime::start_info, 0);
-        auto tx = dddk::serial::attach_queue(tx_queue);
+        auto tx = dddk::serial::attach_queue(config::tx_queue);
         if (!bundle || !tx) {
             debug::print("serial: no COM1 grant or TX queue; driver not started\n");
             return;
@@ -46,7 +44,7 @@ public:
         }
         irq_ = *irq;
         tx_ = *tx;
-        if (auto rx = dddk::serial::attach_queue(rx_queue)) {
+        if (auto rx = dddk::serial::attach_queue(config::rx_queue)) {
             rx_ = *rx;
         }
         uart_.emplace(*bus, &*tx_, rx_ ? &*rx_ : nullptr);

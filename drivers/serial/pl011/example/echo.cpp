@@ -12,25 +12,22 @@
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 
-extern "C" {
-kaal::Word tx_queue;
-kaal::Word rx_queue;
-}
+#include "kaal_config.hpp"
 
 namespace {
 
 using kaal::debug::print;
 using kaal::ipc::ByteStream;
 
-constexpr kaal::Channel tx_channel{1};
-constexpr kaal::Channel rx_channel{2};
+constexpr kaal::Channel tx_channel = config::tx;
+constexpr kaal::Channel rx_channel = config::rx;
 constexpr unsigned flood_lines = 100;
 
 class Echo {
 public:
     void init() {
-        auto tx = kaal::dddk::serial::attach_queue(tx_queue);
-        auto rx = kaal::dddk::serial::attach_queue(rx_queue);
+        auto tx = kaal::dddk::serial::attach_queue(config::tx_queue);
+        auto rx = kaal::dddk::serial::attach_queue(config::rx_queue);
         if (!tx.ok() || !rx.ok()) {
             print("pl011-echo: cannot attach the serial queues\n");
             return;
