@@ -47,7 +47,7 @@ endfunction()
 
 # The composer itself, compiled once per configuration into an archive the descriptions link.
 function(kaal_composer_library out)
-  set(dir "${CMAKE_BINARY_DIR}/composer")
+  set(dir "${CMAKE_BINARY_DIR}/composer-host")
   set(archive "${dir}/libkaal_composer.a")
   get_property(built GLOBAL PROPERTY kaal_composer_built)
   if(NOT built)

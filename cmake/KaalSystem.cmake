@@ -21,12 +21,22 @@ function(kaal_check_system_images system_file)
     message(FATAL_ERROR "kaal: ${system_file}: a memory region is mapped executable (W^X: shared "
                         "memory is never executable): ${map}")
   endforeach()
+  set(used "")
   foreach(image IN LISTS images)
     string(REGEX REPLACE ".*path=\"([^\"]*)\"" "\\1" path "${image}")
     if(NOT path IN_LIST arg_ELVES)
       string(REPLACE ";" ", " known "${arg_ELVES}")
       message(FATAL_ERROR "kaal: ${system_file}: program_image '${path}' is not built by "
                           "any component of this system (components: ${known})")
+    endif()
+    list(APPEND used "${path}")
+  endforeach()
+  # A listed component that no PD runs is a mistake too: usually a typo in the .system file's
+  # path, or a PD that was removed from one of the two files and not the other.
+  foreach(elf IN LISTS arg_ELVES)
+    if(NOT elf IN_LIST used)
+      message(FATAL_ERROR "kaal: ${system_file}: component '${elf}' is listed in COMPONENTS but "
+                          "no protection_domain runs it")
     endif()
   endforeach()
 endfunction()

@@ -109,7 +109,8 @@ int main(int argc, char** argv) {
     ok = ok && write(staging / "summary.txt", summary(system));
     ok = ok && write(staging / "pds.cmake", pds_cmake(system));
     for (const Pd& pd : system.pds()) {
-        ok = ok && write(staging / pd.name() / "kaal_config.hpp", config_header(system, pd, origin));
+        ok =
+            ok && write(staging / pd.name() / "kaal_config.hpp", config_header(system, pd, origin));
         ok = ok && write(staging / pd.name() / "kaal_config.cpp", config_source(system, pd));
     }
     if (!ok) {

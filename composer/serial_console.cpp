@@ -27,9 +27,9 @@ SerialConsole::SerialConsole(System& s, SerialConsoleOptions options, std::sourc
     Pd*& driver_ = state_->driver;
     Pd*& tx_mux_ = state_->tx_mux;
     Pd*& rx_mux_ = state_->rx_mux;
-    driver_ = &s.pd(virt ? "serial_pl011" : "serial_16550", virt ? "serial_pl011" : "serial_ns16550",
-                    at)
-                   .priority(options.driver_priority, at);
+    driver_ =
+        &s.pd(virt ? "serial_pl011" : "serial_16550", virt ? "serial_pl011" : "serial_ns16550", at)
+             .priority(options.driver_priority, at);
     driver_->device(virt ? boards::qemu_virt_aarch64::uart : boards::pc99_x86_64::com1, "uart", at);
     tx_mux_ = &s.pd("serial_tx_mux", "serial_tx_mux", at).priority(options.tx_mux_priority, at);
     rx_mux_ = &s.pd("serial_rx_mux", "serial_rx_mux", at).priority(options.rx_mux_priority, at);
@@ -82,17 +82,19 @@ SerialConsole& SerialConsole::add_client(Pd& client, SerialClientOptions options
 // The muxes' Config types (tx_mux_component.hpp, rx_mux_component.hpp), from the clients in the
 // order they were added; the RX mux's reports come last at the TX mux.
 void SerialConsole::write_tables(const State& state) {
-    std::string tx = "struct TxMux {\n"
-                     "    static constexpr const kaal::Word* driver_queue = &kaal_cfg_driver_queue;\n"
-                     "    static constexpr kaal::Channel driver_channel = driver;\n"
-                     "    static constexpr std::array clients{\n";
-    std::string rx = "struct RxMux {\n"
-                     "    static constexpr const kaal::Word* driver_queue = &kaal_cfg_driver_queue;\n"
-                     "    static constexpr kaal::Channel driver_channel = driver;\n"
-                     "    static constexpr std::array clients{\n";
+    std::string tx =
+        "struct TxMux {\n"
+        "    static constexpr const kaal::Word* driver_queue = &kaal_cfg_driver_queue;\n"
+        "    static constexpr kaal::Channel driver_channel = driver;\n"
+        "    static constexpr std::array clients{\n";
+    std::string rx =
+        "struct RxMux {\n"
+        "    static constexpr const kaal::Word* driver_queue = &kaal_cfg_driver_queue;\n"
+        "    static constexpr kaal::Channel driver_channel = driver;\n"
+        "    static constexpr std::array clients{\n";
     for (const Client& c : state.clients) {
-        tx += "        kaal::services::serial::MuxClientConfig{\"" + c.name + "\", &kaal_cfg_client_" +
-              c.ident + "_queue, client_" + c.ident + "},\n";
+        tx += "        kaal::services::serial::MuxClientConfig{\"" + c.name +
+              "\", &kaal_cfg_client_" + c.ident + "_queue, client_" + c.ident + "},\n";
         if (c.input) {
             rx += "        kaal::services::serial::MuxClientConfig{\"" + c.name +
                   "\", &kaal_cfg_client_" + c.ident + "_queue, client_" + c.ident + ", " +
@@ -106,7 +108,8 @@ void SerialConsole::write_tables(const State& state) {
     rx += "    };\n"
           "    static constexpr const kaal::Word* report_queue = &kaal_cfg_report_queue;\n"
           "    static constexpr kaal::Channel report_channel = reports;\n};\n";
-    state.tx_mux->section({{"array", "kaal/services/serial/mux_wiring.hpp", "kaal/services/serial/tx_mux.hpp"}, tx});
+    state.tx_mux->section(
+        {{"array", "kaal/services/serial/mux_wiring.hpp", "kaal/services/serial/tx_mux.hpp"}, tx});
     state.rx_mux->section({{"array", "kaal/services/serial/mux_wiring.hpp"}, rx});
 }
 

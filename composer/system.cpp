@@ -71,8 +71,7 @@ Pd& Pd::map(Region& region, std::string var, Perms perms, std::source_location a
     return *this;
 }
 
-Pd& Pd::map_at(Region& region, Word vaddr, std::string var, Perms perms,
-               std::source_location at) {
+Pd& Pd::map_at(Region& region, Word vaddr, std::string var, Perms perms, std::source_location at) {
     maps.push_back({&region, std::move(var), vaddr, true, perms, !region.device, Place::of(at)});
     return *this;
 }
@@ -82,8 +81,8 @@ Pd& Pd::device(DeviceId id, std::string name, std::source_location at) {
     return *this;
 }
 
-Pd& Pd::device_irq(std::string name, std::optional<int> channel_id,
-                   std::optional<Word> irq_number, std::source_location at) {
+Pd& Pd::device_irq(std::string name, std::optional<int> channel_id, std::optional<Word> irq_number,
+                   std::source_location at) {
     for (DeviceUse& d : devices) {
         if (d.name == name) {
             d.irq_id = channel_id.value_or(-1);
@@ -104,8 +103,7 @@ Pd& Pd::child(Pd& c, unsigned id, std::source_location at) {
     return *this;
 }
 
-Pd& Pd::constant(std::string name, std::string type, std::string value,
-                 std::source_location at) {
+Pd& Pd::constant(std::string name, std::string type, std::string value, std::source_location at) {
     constants.push_back({std::move(name), std::move(type), std::move(value), Place::of(at)});
     return *this;
 }
@@ -124,11 +122,15 @@ Region& System::region(std::string name, Word size, std::source_location at) {
     return regions_.back();
 }
 
+Region& System::device_memory(std::string name, Word paddr, Word size, std::source_location at) {
+    regions_.push_back({std::move(name), size, paddr, true, Place::of(at)});
+    return regions_.back();
+}
+
 Channel& System::channel(Pd& a, std::string a_name, Pd& b, std::string b_name,
                          std::source_location at) {
-    channels_.push_back({{&a, std::move(a_name), -1, false},
-                         {&b, std::move(b_name), -1, false},
-                         Place::of(at)});
+    channels_.push_back(
+        {{&a, std::move(a_name), -1, false}, {&b, std::move(b_name), -1, false}, Place::of(at)});
     return channels_.back();
 }
 
@@ -172,15 +174,15 @@ std::vector<Problem> System::compose() {
         for (DeviceUse& d : p.devices) {
             const DeviceDesc* desc = table.find(d.id);
             if (d.name.starts_with("?")) {
-                problems.push_back({d.where, "an IRQ is stated for a device the PD does not use",
-                                    "no device '" + d.name.substr(1) + "' in PD '" + p.name() +
-                                        "'"});
+                problems.push_back(
+                    {d.where, "an IRQ is stated for a device the PD does not use",
+                     "no device '" + d.name.substr(1) + "' in PD '" + p.name() + "'"});
                 continue;
             }
             if (desc == nullptr || desc->kernel_owned) {
                 problems.push_back({d.where, "a device must be one of the board's",
-                                    std::string{board_name(board_)} + " has no device '" +
-                                        d.name + "' a component may drive"});
+                                    std::string{board_name(board_)} + " has no device '" + d.name +
+                                        "' a component may drive"});
                 continue;
             }
             if (d.irq_number && *d.irq_number != desc->irq) {
@@ -288,8 +290,7 @@ void System::validate(std::vector<Problem>& out) const {
         if (!known_.empty() &&
             std::find(known_.begin(), known_.end(), p.component()) == known_.end()) {
             add(p.where(), "a PD's component is one the build makes",
-                "no kaal_add_component() target '" + p.component() + "' (PD '" + p.name() +
-                    "')");
+                "no kaal_add_component() target '" + p.component() + "' (PD '" + p.name() + "')");
         }
         if (p.prio > max_priority) {
             add(p.prio_where.line != 0 ? p.prio_where : p.where(), "priorities are 0 to 254",
@@ -350,14 +351,14 @@ void System::validate(std::vector<Problem>& out) const {
         std::map<std::string, Place> config_names;
         const auto config_name = [&](const std::string& n, const Place& where) {
             if (!is_identifier(n)) {
-                add(where, "a configuration name is a C identifier", "'" + n + "' in PD '" +
-                                                                          p.name() + "'");
+                add(where, "a configuration name is a C identifier",
+                    "'" + n + "' in PD '" + p.name() + "'");
                 return;
             }
             if (auto [it, fresh] = config_names.emplace(n, where); !fresh) {
                 add(where, "names are unique",
-                    "PD '" + p.name() + "' already has a configuration name '" + n +
-                        "' (line " + std::to_string(it->second.line) + ")");
+                    "PD '" + p.name() + "' already has a configuration name '" + n + "' (line " +
+                        std::to_string(it->second.line) + ")");
             }
         };
         for (const Map& m : p.maps) {
@@ -377,9 +378,8 @@ void System::validate(std::vector<Problem>& out) const {
                 const Map& b = p.maps[j];
                 if (a.vaddr < b.vaddr + b.region->size && b.vaddr < a.vaddr + a.region->size) {
                     add(a.where, "a PD's mappings do not overlap",
-                        "'" + a.var + "' [" + hex(a.vaddr) + ", " +
-                            hex(a.vaddr + a.region->size) + ") overlaps '" + b.var + "' in PD '" +
-                            p.name() + "'");
+                        "'" + a.var + "' [" + hex(a.vaddr) + ", " + hex(a.vaddr + a.region->size) +
+                            ") overlaps '" + b.var + "' in PD '" + p.name() + "'");
                 }
             }
         }
@@ -408,8 +408,7 @@ void System::validate(std::vector<Problem>& out) const {
             config_name(d.name + "_irq", d.where);
             if (desc->irq != no_irq) {
                 channel_id(d.irq_id, d.where, "IRQ of '" + d.name + "'");
-                if (auto [it, fresh] = irqs.emplace(desc->irq, p.name() + "." + d.name);
-                    !fresh) {
+                if (auto [it, fresh] = irqs.emplace(desc->irq, p.name() + "." + d.name); !fresh) {
                     add(d.where, "an IRQ goes to one PD",
                         "IRQ " + std::to_string(desc->irq) + " of '" + d.name +
                             "' is already delivered to " + it->second);
@@ -433,16 +432,15 @@ void System::validate(std::vector<Problem>& out) const {
         // priority, so the callee runs at once and cannot be preempted by its caller.
         if (c.a.pp && c.b.pd->prio <= c.a.pd->prio) {
             add(c.where, "a PPC callee has a higher priority than its caller",
-                "'" + c.b.pd->name() + "' (" + std::to_string(c.b.pd->prio) +
-                    ") is called by '" + c.a.pd->name() + "' (" + std::to_string(c.a.pd->prio) +
-                    ")");
+                "'" + c.b.pd->name() + "' (" + std::to_string(c.b.pd->prio) + ") is called by '" +
+                    c.a.pd->name() + "' (" + std::to_string(c.a.pd->prio) + ")");
         }
         for (const Channel& o : channels_) {
             if (&o == &c) {
                 break;
             }
-            const bool same = (o.a.pd == c.a.pd && o.b.pd == c.b.pd) ||
-                              (o.a.pd == c.b.pd && o.b.pd == c.a.pd);
+            const bool same =
+                (o.a.pd == c.a.pd && o.b.pd == c.b.pd) || (o.a.pd == c.b.pd && o.b.pd == c.a.pd);
             if (same && o.a.name == c.a.name) {
                 add(c.where, "names are unique",
                     "a channel '" + c.a.name + "' between '" + c.a.pd->name() + "' and '" +

@@ -67,11 +67,13 @@ kaal_multiboot_kernel() {
 kaal_parse_run_args() {
   example=$1
   interactive=0
+  graph=0
   shift
   local arg
   for arg in "$@"; do
     case $arg in
       --interactive) interactive=1 ;;
+      --graph) graph=1 ;;
       -*) kaal_die "unknown option '$arg'" ;;
       *) example=$arg ;;
     esac

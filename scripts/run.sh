@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Sets up, builds a KaaL system for Microkit and boots it in QEMU, showing its serial console.
-# usage: MICROKIT_SDK=<sdk> scripts/run.sh [example] [--interactive]
+# usage: MICROKIT_SDK=<sdk> scripts/run.sh [example] [--interactive | --graph]
 #   Without --interactive the run ends once the lines in tests/boot/<example>.expect appeared.
 #   With it, QEMU keeps the terminal: type to the serial port, Ctrl-A X quits.
+#   --graph builds the system and prints the path of its picture (an SVG) and its summary.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 kaal_parse_run_args hello "$@"
@@ -16,6 +17,13 @@ kaal_build_microkit "$kaal_root/build/microkit" >"$log" 2>&1 || {
   cat "$log" >&2
   kaal_die "the build failed (log above, also in $log)"
 }
+if ((graph)); then
+  svg="$kaal_root/build/microkit/examples/$example/$example.svg"
+  [[ -f "$svg" ]] || kaal_die "examples/$example is not composed (no $example.svg)"
+  cat "$kaal_root/build/microkit/examples/$example/$example.summary.txt"
+  echo "$svg"
+  exit 0
+fi
 image="$kaal_root/build/microkit/examples/$example/loader.img"
 [[ -f "$image" ]] || kaal_die "examples/$example has no Microkit system (no loader.img built)"
 harness=(python3 "$kaal_root/tests/harness/qemu_harness.py" --arch aarch64 --image "$image")

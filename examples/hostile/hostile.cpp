@@ -61,7 +61,8 @@ public:
 private:
     void attack() {
 #if defined(KAAL_PLATFORM_MICROKIT)
-        if (auto console = serial::ConsoleWriter::attach(config::serial_tx_queue, config::serial_tx);
+        if (auto console =
+                serial::ConsoleWriter::attach(config::serial_tx_queue, config::serial_tx);
             console.ok()) {
             console_.emplace(*console);
         }

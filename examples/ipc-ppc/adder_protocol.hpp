@@ -28,5 +28,4 @@ struct Reset {
     using Reply = kaal::ipc::EmptyPayload;
 };
 
-
 } // namespace adder

@@ -34,8 +34,8 @@ public:
         expect_sum("add 40 + 2 after the malformed calls",
                    kaal::ipc::call(config::adder, adder::Add{40, 2}), 42);
         check("reset", kaal::ipc::call(config::adder, adder::Reset{}).ok());
-        expect_sum("accumulate 7 after reset",
-                   kaal::ipc::call(config::adder, adder::Accumulate{7}), 7);
+        expect_sum("accumulate 7 after reset", kaal::ipc::call(config::adder, adder::Accumulate{7}),
+                   7);
 
         if (failures_ == 0) {
             print("ipc-ppc: client: all ", checks_, " checks passed\n");

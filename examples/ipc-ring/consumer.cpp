@@ -9,7 +9,6 @@
 
 #include "ipc_ring.hpp"
 
-
 namespace {
 
 using kaal::debug::print;

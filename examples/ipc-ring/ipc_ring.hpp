@@ -14,8 +14,8 @@
 namespace ipc_ring {
 
 inline constexpr std::uint64_t total_items = 100000;
-inline constexpr kaal::ipc::RingIndex buffers = 64;     // descriptors in flight, = ring capacity
-inline constexpr std::uint32_t buffer_size = 64;        // bytes per data buffer: one item
+inline constexpr kaal::ipc::RingIndex buffers = 64; // descriptors in flight, = ring capacity
+inline constexpr std::uint32_t buffer_size = 64;    // bytes per data buffer: one item
 static_assert(kaal::ipc::QueuePair<>::region_size(buffers) <= config::ring_region_size);
 static_assert(std::uint64_t{buffers} * buffer_size <= config::data_region_size);
 

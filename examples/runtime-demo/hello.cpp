@@ -19,7 +19,6 @@ namespace {
 using kaal::services::serial::ConsoleReader;
 using kaal::services::serial::ConsoleWriter;
 
-
 class Hello {
 public:
     void init() {

@@ -16,8 +16,8 @@
 #include <kaal/services/serial/console_reader.hpp>
 #include <kaal/services/serial/console_writer.hpp>
 
-#include "kaal_config.hpp"
 #include "generic_timer.hpp"
+#include "kaal_config.hpp"
 #include "line.hpp"
 
 namespace {

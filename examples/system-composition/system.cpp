@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The serial console every system needs, as KaaL composes it: the PL011 driver, the TX and RX
-// multiplexers (kaal/composer/serial_console.hpp), and two clients.
+// multiplexers (kaal/composer/serial_console.hpp), and three clients.
 //
 //   greeter ──TX──┐                      ┌──RX── echo (owns input at boot)
 //   echo ─────TX──┼─> serial_tx_mux ──> serial_pl011 ──> serial_rx_mux ─┼──RX── greeter
@@ -15,6 +15,7 @@
 //   serial_tx_mux 200  above every client, so a client that signals data has it moved at once
 //                      and no client can keep the mux - which enforces fairness - off the CPU.
 //   echo          110  the interactive client: it preempts the bulk one.
+//   shout         105  answers in capitals; between the two.
 //   greeter       100  floods at boot; lowest so it only ever uses idle time.
 #include <kaal/composer/serial_console.hpp>
 
@@ -28,4 +29,6 @@ void kaal_describe(System& s) {
     // echo's boot check switches input, a privilege the greeter does not have.
     serial.add_client(echo, {.may_select_input = true});
     serial.add_client(greeter);
+    // A third client is this one line (and its source, shout.cpp): Ctrl-\ 2 selects it.
+    serial.add_client(s.pd("shout", "composition_shout").priority(105));
 }

@@ -84,6 +84,14 @@ check_system() { cmake -DSYSTEM_FILE="$1" -DELVES="hello.elf" -P "$root/tests/bu
 expect_one_line ".system names a missing ELF" "program_image 'helo.elf' is not built by any component of this system \(components: hello.elf\)$" \
   check_system "$work/bad.system"
 expect_one_line ".system file missing" "system file '/no/such.system' does not exist$" check_system /no/such.system
+check_two() { cmake -DSYSTEM_FILE="$1" -DELVES="hello.elf;unused.elf" -P "$root/tests/build/check_system.cmake" 2>&1 >/dev/null | kaal_cmake_reason >&2; return 1; }
+cat >"$work/one.system" <<'XML'
+<system>
+    <protection_domain name="hello" priority="100"><program_image path="hello.elf" /></protection_domain>
+</system>
+XML
+expect_one_line "a listed component no PD runs" "component 'unused.elf' is listed in COMPONENTS but no protection_domain runs it$" \
+  check_two "$work/one.system"
 cat >"$work/wx.system" <<'XML'
 <system>
     <memory_region name="buffer" size="0x1000" />

@@ -9,6 +9,13 @@ The script is one directive per line ('#' starts a comment):
   timeout <secs>   time allowed for each following expect (default: --timeout)
   at-most <n> <regex>   over the whole run, at most n serial lines may match (a rate limit that
                    holds: checked as lines arrive and again at the end)
+  expect-each <first> <last> <regex>   one expect per number from first to last, with {n} in the
+                   regex standing for the number ({n:03}: zero-padded to 3 digits)
+  no-interleaving  fail on any line where a "[name] " prefix stands anywhere but at its start, or
+                   twice: two components' output mixed in one line, whatever their names
+
+An expect whose line already went by, before the previous expect's match, fails within a few
+seconds and says so, instead of waiting out its timeout: the lines came in another order.
 
 QEMU always dies with the harness: it runs in its own process group, which is sent SIGTERM and
 then SIGKILL on every way out, including Ctrl-C. On failure the whole serial log is printed.
@@ -32,8 +39,16 @@ from dataclasses import dataclass, field
 # The Microkit monitor reports an unhandled fault of a PD with lines starting "MON|ERROR", and
 # the kernel reports a fault it cannot deliver with "Caught cap fault" / "halting"; none of
 # these belongs in a passing boot.
+# How long an expect waits for a later match once its line has gone by earlier: lines that a
+# component prints again (a flood) may still come; a line that came early will not come back.
+OUT_OF_ORDER_GRACE = 3.0
+
 DEFAULT_FAIL_PATTERNS = [r"MON\|ERROR", r"KERNEL PANIC", r"halting\.\.\.",
                          r"Caught cap fault in send phase"]
+
+# A "[name] " line prefix (services/serial's TX mux) anywhere but at the start of a line, or two
+# of them in one line: two components' output interleaved.
+INTERLEAVING_PATTERNS = [r"\S\[[a-z][\w-]*\] ", r"^\[[a-z][\w-]*\] .*\[[a-z][\w-]*\] "]
 
 # QEMU machine for each architecture KaaL boots on. aarch64: the Microkit loader image is
 # linked to run at 0x70000000 (Microkit 2.0.1 board qemu_virt_aarch64) and seL4 runs at EL2.
@@ -74,8 +89,27 @@ def parse_script(text: str, origin: str) -> list[Step]:
             continue
         kind, _, arg = line.partition(" ")
         arg = arg.strip()
-        if kind not in ("expect", "send", "fail", "timeout", "at-most"):
+        if kind not in ("expect", "send", "fail", "timeout", "at-most", "expect-each",
+                        "no-interleaving"):
             raise ScriptError(f"{origin}:{number}: unknown directive '{kind}'")
+        if kind == "no-interleaving":
+            steps.extend(Step("fail", pattern, number) for pattern in INTERLEAVING_PATTERNS)
+            continue
+        if kind == "expect-each":
+            first, _, rest = arg.partition(" ")
+            last, _, regex = rest.partition(" ")
+            if not first.isdigit() or not last.isdigit() or not regex.strip() or "{n" not in regex:
+                raise ScriptError(f"{origin}:{number}: 'expect-each' needs <first> <last> and a "
+                                  "regex with {n}")
+            for n in range(int(first), int(last) + 1):
+                expanded = re.sub(r"\{n(?::(0?\d+))?\}",
+                                  lambda m: format(n, m.group(1) or ""), regex.strip())
+                try:
+                    re.compile(expanded)
+                except re.error as error:
+                    raise ScriptError(f"{origin}:{number}: bad regex '{expanded}': {error}") from None
+                steps.append(Step("expect", expanded, number))
+            continue
         if kind == "at-most":
             count, _, regex = arg.partition(" ")
             if not count.isdigit() or not regex.strip():
@@ -216,9 +250,16 @@ def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
         else:
             pattern = re.compile(step.arg)
             deadline = time.monotonic() + timeout
+            early = None  # a line before the previous match that matched: out of order
             with log.changed:
                 while True:
                     check_failures(len(log.lines))
+                    if early is None:
+                        early = next((i for i in range(min(position, len(log.lines)))
+                                      if pattern.search(log.lines[i])),
+                                     None)
+                        if early is not None:
+                            deadline = min(deadline, time.monotonic() + OUT_OF_ORDER_GRACE)
                     match = next((i for i in range(position, len(log.lines))
                                   if pattern.search(log.lines[i])), None)
                     if match is None and log.partial and pattern.search(log.partial):
@@ -231,6 +272,12 @@ def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
                         raise Failure(f"QEMU exited (status {qemu.exit_status()}) before a line "
                                       f"matched '{step.arg}' (script line {step.line})")
                     remaining = deadline - time.monotonic()
+                    if remaining <= 0 and early is not None:
+                        raise Failure(f"serial line {early + 1} matched '{step.arg}' (script line "
+                                      f"{step.line}), but before line {position}, which the "
+                                      f"previous expect matched: the lines came in another order. "
+                                      f"Expect them in the order they are printed, or drop the "
+                                      f"order with separate scripts")
                     if remaining <= 0:
                         raise Failure(f"no serial line matched '{step.arg}' within {timeout:g} s "
                                       f"(script line {step.line})")

@@ -59,7 +59,7 @@ class HarnessTest(unittest.TestCase):
     def test_order_matters(self):
         r = self.run_harness("expect two\nexpect one\n", "hang", "one", "two", timeout=0.5)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("no serial line matched 'one'", r.stderr)
+        self.assertIn("matched 'one' (script line 2), but before line 2", r.stderr)
 
     def test_failure_prints_the_serial_log_and_kills_qemu(self):
         r = self.run_harness("expect never\n", "hang", "booting", "ready", timeout=0.5)
@@ -90,6 +90,31 @@ class HarnessTest(unittest.TestCase):
                              "report c", "done")
         self.assertEqual(r.returncode, 1)
         self.assertIn("3 serial lines match '^report', more than the 2 allowed", r.stderr)
+
+    def test_a_line_that_came_before_the_previous_match_fails_soon_and_says_so(self):
+        r = self.run_harness("expect two\nexpect one\n", "hang", "one", "two", timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("serial line 1 matched 'one' (script line 2), but before line 2", r.stderr)
+        self.assertLess(r.elapsed, 15, "it must not wait out the 30 s timeout")
+
+    def test_expect_each_expands_to_one_expect_per_number(self):
+        r = self.run_harness("expect-each 1 3 ^line {n:02}$\n", "hang", "line 01", "line 02",
+                             "line 03")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("PASS: 3 expected line(s) seen", r.stdout)
+        r = self.run_harness("expect-each 1 3 ^line {n:02}$\n", "hang", "line 01", "line 03",
+                             timeout=0.5)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("'^line 02$'", r.stderr)
+
+    def test_no_interleaving_catches_two_prefixes_in_a_line(self):
+        r = self.run_harness("no-interleaving\nexpect done\n", "hang", "[echo] fine",
+                             "[echo] half[greeter] other half", "done")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("matches fail pattern", r.stderr)
+        r = self.run_harness("no-interleaving\nexpect done\n", "hang", "[echo] fine",
+                             "[serial-rx] input now goes to 'echo'", "done")
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_early_exit_is_reported(self):
         r = self.run_harness("expect never\n", "exit", "bye", timeout=10)

@@ -38,11 +38,11 @@ public:
             print("serial_pl011: the UART mapping is wrong: ", bundle.error(), "\n");
             return;
         }
-        auto driver = kaal::drivers::serial::make_pl011_driver(
-            *bundle, {.tx_region = config::tx_queue,
-                      .rx_region = config::rx_queue,
-                      .tx_channel = config::tx,
-                      .rx_channel = config::rx});
+        auto driver =
+            kaal::drivers::serial::make_pl011_driver(*bundle, {.tx_region = config::tx_queue,
+                                                               .rx_region = config::rx_queue,
+                                                               .tx_channel = config::tx,
+                                                               .rx_channel = config::rx});
         if (!driver.ok()) {
             print("serial_pl011: cannot attach the UART or its queues: ", driver.error(), "\n");
             return;

@@ -64,8 +64,8 @@ struct Region {
 
 struct Map {
     Region* region = nullptr;
-    std::string var;  // the component's variable that holds the address (setvar_vaddr)
-    Word vaddr = 0;   // allocated unless pinned
+    std::string var; // the component's variable that holds the address (setvar_vaddr)
+    Word vaddr = 0;  // allocated unless pinned
     bool pinned = false;
     Perms perms = Perms::rw;
     bool cached = true;
@@ -173,6 +173,11 @@ public:
            std::source_location at = std::source_location::current());
     Region& region(std::string name, Word size,
                    std::source_location at = std::source_location::current());
+    // Device memory at a fixed physical address, for a device the board's table does not name
+    // in a way the description can use; it must still lie in the board's device map. Prefer
+    // Pd::device, which takes the address and IRQ from the table.
+    Region& device_memory(std::string name, Word paddr, Word size,
+                          std::source_location at = std::source_location::current());
     // A channel for notifications both ways. Each end's config names it `a_name` / `b_name`.
     Channel& channel(Pd& a, std::string a_name, Pd& b, std::string b_name,
                      std::source_location at = std::source_location::current());

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// What the composer writes for a composed system: the Microkit .system file, the runtime
+// description, a PD's configuration header and the picture, checked for what each must say.
+#include <gtest/gtest.h>
+#include <string>
+
+#include <kaal/broker/boards/qemu_virt_aarch64.hpp>
+#include <kaal/composer/outputs.hpp>
+#include <kaal/composer/serial_console.hpp>
+
+namespace {
+
+using namespace kaal::composer;
+
+// ipc-ring's shape plus the serial console: regions with read-only mappings, a channel, a device.
+System demo(Board board) {
+    System s{"demo", board};
+    SerialConsole serial{s};
+    auto& ring = s.region("ring", 0x1000);
+    auto& producer = s.pd("producer", "ipc_ring_producer").priority(101);
+    auto& consumer = s.pd("consumer", "ipc_ring_consumer").priority(100);
+    producer.map(ring, "ring_region");
+    consumer.map(ring, "ring_region", Perms::r);
+    s.channel(producer, "peer", consumer, "peer");
+    serial.add_client(consumer);
+    return s;
+}
+
+bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+TEST(ComposerOutputs, TheMicrokitSystemFileNamesEveryPdRegionMapIrqAndChannel) {
+    System s = demo(Board::qemu_virt_aarch64);
+    ASSERT_TRUE(s.compose().empty());
+    const std::string xml = microkit_system(s, "demo.cpp");
+    EXPECT_TRUE(has(xml, "<memory_region name=\"ring\" size=\"0x1000\" />"));
+    EXPECT_TRUE(has(xml, "phys_addr=\"0x9000000\"")) << "the UART, from the board table";
+    EXPECT_TRUE(has(xml, "<irq irq=\"33\" id=\"0\" />")) << xml;
+    EXPECT_TRUE(has(xml, "<protection_domain name=\"producer\" priority=\"101\">"));
+    EXPECT_TRUE(has(xml, "<map mr=\"ring\" vaddr=\"0x2000000\" perms=\"r\" cached=\"true\" "
+                         "setvar_vaddr=\"kaal_cfg_ring_region\" />"))
+        << xml;
+    EXPECT_TRUE(has(xml, "cached=\"false\" setvar_vaddr=\"kaal_cfg_uart_regs\"")) << xml;
+    EXPECT_TRUE(has(xml, "<end pd=\"consumer\" id=\"2\" pp=\"true\" />")) << xml;
+    EXPECT_FALSE(has(xml, "x\" cached=")) << "no mapping is executable";
+}
+
+TEST(ComposerOutputs, TheRuntimeDescriptionGrantsDevicesInsteadOfMappingThem) {
+    System s = demo(Board::pc99_x86_64);
+    ASSERT_TRUE(s.compose().empty());
+    const std::string cpp = runtime_description(s, "demo.cpp");
+    EXPECT_TRUE(has(cpp, "{kaal::DeviceId{kaal::DeviceKind::serial, 0}, 0},")) << cpp;
+    EXPECT_TRUE(has(cpp, "{\"serial_16550\", \"serial_16550\", 250, maps_0, devices_0},")) << cpp;
+    EXPECT_FALSE(has(cpp, "uart_regs")) << "COM1 is ports, not memory";
+    EXPECT_TRUE(has(cpp, "\"kaal_cfg_ring_region\"}"));
+    EXPECT_TRUE(has(cpp, "const SystemDescription kaal::runtime::system_description{\"demo\""));
+}
+
+TEST(ComposerOutputs, AConfigurationHeaderNamesWhatItsPdNeeds) {
+    System s = demo(Board::qemu_virt_aarch64);
+    ASSERT_TRUE(s.compose().empty());
+    const Pd& consumer = s.pds()[4];
+    ASSERT_EQ(consumer.name(), "consumer");
+    const std::string h = config_header(s, consumer, "demo.cpp");
+    EXPECT_TRUE(has(h, "inline constexpr kaal::Channel peer{0};")) << h;
+    EXPECT_TRUE(has(h, "inline constexpr kaal::Channel serial_rx{2};")) << h;
+    EXPECT_TRUE(has(h, "inline const kaal::Word& ring_region = kaal_cfg_ring_region;"));
+    EXPECT_TRUE(has(h, "inline constexpr std::size_t ring_region_size = 0x1000;"));
+    EXPECT_TRUE(has(h, "inline constexpr unsigned serial_input_index = 0;"));
+    EXPECT_TRUE(has(config_source(s, consumer), "kaal::Word kaal_cfg_serial_tx_queue;"));
+}
+
+TEST(ComposerOutputs, ThePictureNamesEveryPdChannelAndRegion) {
+    System s = demo(Board::qemu_virt_aarch64);
+    ASSERT_TRUE(s.compose().empty());
+    const std::string dot = graph(s);
+    for (const Pd& p : s.pds()) {
+        EXPECT_TRUE(has(dot, "\"pd:" + p.name() + "\" [")) << p.name();
+        EXPECT_TRUE(has(dot, "priority " + std::to_string(p.prio)));
+    }
+    for (const Region& r : s.regions()) {
+        EXPECT_TRUE(has(dot, "\"mr:" + r.name + "\" [")) << r.name;
+    }
+    for (const Channel& c : s.channels()) {
+        EXPECT_TRUE(has(dot, c.a.name + " " + std::to_string(c.a.id))) << c.a.name;
+    }
+    EXPECT_TRUE(has(dot, "(pp)")) << "a PPC channel is marked";
+    EXPECT_TRUE(has(dot, "label=\"r ring_region\"")) << "rights on the mapping";
+    EXPECT_TRUE(has(dot, "IRQ 33"));
+}
+
+TEST(ComposerOutputs, TheSummaryCountsWhatTheSystemHas) {
+    System s = demo(Board::qemu_virt_aarch64);
+    ASSERT_TRUE(s.compose().empty());
+    EXPECT_TRUE(has(summary(s), "kaal: system 'demo' (qemu_virt_aarch64): 5 PDs, 6 channels, 7 "
+                                "memory regions, 24 KiB of shared memory"))
+        << summary(s);
+}
+
+} // namespace
