@@ -7,14 +7,18 @@
 // On success it writes into <dir>: <system>.system (Microkit boards), system_description.cpp
 // (pc99), system.dot, summary.txt, pds.cmake, and <pd>/kaal_config.{hpp,cpp} for every PD, then
 // prints the summary. On a problem it prints one line, "<file>:<line>: error: <rule>: <what>",
-// and writes nothing: the files are made in a fresh directory that replaces <dir> only when
-// all of them are written.
+// and writes nothing: the files are made in a fresh directory first, and each replaces its old
+// copy (by a rename, so none is ever half-written) only when all of them are written.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <kaal/composer/outputs.hpp>
 #include <kaal/composer/system.hpp>
@@ -31,6 +35,17 @@ int usage(const std::string& why) {
               << " (usage: --name <system> --board qemu_virt_aarch64|pc99_x86_64 --out <dir> "
                  "[--components a,b] [--origin <file>])\n";
     return 2;
+}
+
+bool same_text(const fs::path& a, const fs::path& b) {
+    std::error_code error;
+    if (!fs::exists(b, error) || fs::file_size(a, error) != fs::file_size(b, error)) {
+        return false;
+    }
+    std::ifstream x(a, std::ios::binary);
+    std::ifstream y(b, std::ios::binary);
+    return std::equal(std::istreambuf_iterator<char>(x), std::istreambuf_iterator<char>(),
+                      std::istreambuf_iterator<char>(y));
 }
 
 bool write(const fs::path& path, const std::string& text) {
@@ -118,8 +133,31 @@ int main(int argc, char** argv) {
         std::cerr << "kaal-composer: cannot write into " << staging.string() << "\n";
         return 1;
     }
-    fs::remove_all(out, ignored);
-    fs::rename(staging, out);
+    // Every file is complete before it replaces the old one (a rename), and one whose text is
+    // unchanged is left alone, so an unchanged system rebuilds nothing.
+    std::set<fs::path> written;
+    for (const auto& entry : fs::recursive_directory_iterator(staging)) {
+        if (entry.is_regular_file()) {
+            written.insert(fs::relative(entry.path(), staging));
+        }
+    }
+    fs::create_directories(out);
+    for (const fs::path& file : written) {
+        if (!same_text(staging / file, out / file)) {
+            fs::create_directories((out / file).parent_path());
+            fs::rename(staging / file, out / file);
+        }
+    }
+    std::vector<fs::path> stale;
+    for (const auto& entry : fs::recursive_directory_iterator(out)) {
+        if (entry.is_regular_file() && !written.contains(fs::relative(entry.path(), out))) {
+            stale.push_back(entry.path()); // left from an earlier description
+        }
+    }
+    for (const fs::path& file : stale) {
+        fs::remove(file, ignored);
+    }
+    fs::remove_all(staging, ignored);
     std::cout << summary(system);
     return 0;
 }
