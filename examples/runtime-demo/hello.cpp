@@ -9,57 +9,44 @@
 
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
-#include <kaal/services/serial/console_reader.hpp>
-#include <kaal/services/serial/console_writer.hpp>
+#include <kaal/services/serial/console.hpp>
 
 #include "kaal_config.hpp"
 
 namespace {
 
-using kaal::services::serial::ConsoleReader;
-using kaal::services::serial::ConsoleWriter;
+using kaal::services::serial::Console;
 
 class Hello {
 public:
     void init() {
-        auto console = ConsoleWriter::attach(config::serial_tx_queue, config::serial_tx);
-        auto input = ConsoleReader::attach(config::serial_rx_queue, config::serial_rx);
-        if (!console || !input) {
+        if (!Console::attach(console_, config::serial_tx_queue, config::serial_tx,
+                             config::serial_rx_queue, config::serial_rx)
+                 .ok()) {
             kaal::debug::print("hello: cannot attach the serial streams\n");
             return;
         }
-        console_.emplace(*console);
-        input_.emplace(*input);
-        say("hello: Hello from a KaaL C++ component, through the 16550 driver!\n");
-        say("hello: platform mode: ");
-        say(kaal::platform_mode());
-        say("\n");
-        notified(config::serial_rx); // reads what came early and asks the driver for a signal
+        console_->say("hello: Hello from a KaaL C++ component, through the 16550 driver!\n");
+        console_->say("hello: platform mode: ");
+        console_->say(kaal::platform_mode());
+        console_->say("\n");
+        console_->start([this](std::string_view typed) { echo(typed); });
     }
 
     void notified(kaal::Channel ch) {
-        if (!console_) {
-            return;
+        if (console_) {
+            console_->notified(ch, [this](std::string_view typed) { echo(typed); });
         }
-        if (ch == config::serial_rx) {
-            input_->drain([this](std::string_view typed) {
-                say("hello: you typed '");
-                say(typed);
-                say("'\n");
-            });
-        }
-        // The driver made room in a stream that was full, or a line was just queued.
-        static_cast<void>(console_->flush());
     }
 
 private:
-    void say(std::string_view text) {
-        static_cast<void>(console_->write(text));
-        static_cast<void>(console_->flush());
+    void echo(std::string_view typed) {
+        console_->say("hello: you typed '");
+        console_->say(typed);
+        console_->say("'\n");
     }
 
-    std::optional<ConsoleWriter> console_;
-    std::optional<ConsoleReader> input_;
+    std::optional<Console> console_;
 };
 
 } // namespace

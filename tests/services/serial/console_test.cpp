@@ -4,11 +4,13 @@
 #include <atomic>
 #include <gtest/gtest.h>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <kaal/platform/channel.hpp>
+#include <kaal/services/serial/console.hpp>
 #include <kaal/services/serial/console_reader.hpp>
 #include <kaal/services/serial/console_writer.hpp>
 
@@ -138,6 +140,30 @@ TEST_F(ConsoleTest, ReaderSignalsTheMuxWhenItWaitedForSpace) {
     reader.drain([](std::string_view) {});
     EXPECT_EQ(notified_, std::vector<unsigned>{4});
     EXPECT_TRUE(queue_->peer.reader_needs_signal()) << "drain ends by asking for a signal";
+}
+
+// Console: both ends, with the first drain and the flush on every notification built in.
+TEST_F(ConsoleTest, ConsoleDrainsAtStartAndOnItsRxChannelAndFlushesOnEveryNotification) {
+    auto rx_queue = std::make_unique<Queue>();
+    using kaal::services::serial::Console;
+    std::optional<Console> console;
+    EXPECT_EQ(Console::attach(console, 0, Channel{4}, rx_queue->vaddr(), Channel{5}).error(),
+              kaal::Error::invalid_argument);
+    EXPECT_FALSE(console.has_value());
+    ASSERT_TRUE(
+        Console::attach(console, queue_->vaddr(), Channel{4}, rx_queue->vaddr(), Channel{5}).ok());
+    rx_queue->write("typed before start\r");
+    std::vector<std::string> lines;
+    const auto collect = [&](std::string_view line) { lines.emplace_back(line); };
+    console->start(collect);
+    EXPECT_EQ(lines, std::vector<std::string>{"typed before start"});
+    rx_queue->write("later\r");
+    console->notified(Channel{4}, collect); // the TX channel: no input read
+    EXPECT_EQ(lines.size(), 1U);
+    console->notified(Channel{5}, collect);
+    EXPECT_EQ(lines.back(), "later");
+    console->say("out\n");
+    EXPECT_EQ(queue_->drain(), "out\n");
 }
 
 } // namespace
