@@ -36,6 +36,21 @@ function(kaal_component name)
   set_property(GLOBAL APPEND PROPERTY kaal_components "${name}")
 endfunction()
 
+# Files whose change must run the composer again, on the top directory and each once: ninja
+# refuses a file that two directories' reconfigure rules both name.
+function(kaal_compose_depends)
+  get_property(known GLOBAL PROPERTY kaal_compose_depends)
+  foreach(file IN LISTS ARGN)
+    # One spelling per file: ninja takes a/../b and b for one file named twice.
+    get_filename_component(file "${file}" REALPATH)
+    if(NOT file IN_LIST known)
+      list(APPEND known "${file}")
+      set_property(DIRECTORY "${PROJECT_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
+    endif()
+  endforeach()
+  set_property(GLOBAL PROPERTY kaal_compose_depends "${known}")
+endfunction()
+
 # The first line of a compiler's or the generator's output that says what is wrong.
 function(kaal_compose_fail output)
   string(REGEX MATCH "[^\n]*error:[^\n]*" first "${output}")
@@ -91,19 +106,23 @@ function(kaal_compose name)
   else()
     set(board qemu_virt_aarch64)
   endif()
-  file(GLOB composer_headers "${PROJECT_SOURCE_DIR}/include/kaal/composer/*.hpp")
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-    "${arg_DESCRIPTION}" ${KAAL_COMPOSER_SOURCES} ${composer_headers})
+  kaal_compose_depends("${arg_DESCRIPTION}" ${KAAL_COMPOSER_SOURCES})
 
   kaal_composer_library(library)
   set(generator "${CMAKE_CURRENT_BINARY_DIR}/compose-${name}")
   execute_process(
     COMMAND "${KAAL_HOST_CXX}" -std=c++20 -O1 "${arg_DESCRIPTION}" "${library}" -o "${generator}"
-            "-I${PROJECT_SOURCE_DIR}/include" -DKAAL_PLATFORM_MOCK=1
+            "-I${PROJECT_SOURCE_DIR}/include" -DKAAL_PLATFORM_MOCK=1 -MMD -MF "${generator}.d"
     RESULT_VARIABLE failed ERROR_VARIABLE errors OUTPUT_VARIABLE errors)
   if(failed)
     kaal_compose_fail("${errors}")
   endif()
+  # Whatever the description includes (a piece of another description, say) reconfigures too.
+  file(READ "${generator}.d" depfile)
+  string(REGEX REPLACE "\\\n" " " depfile "${depfile}")
+  string(REGEX REPLACE "^[^:]*:" "" depfile "${depfile}")
+  string(REGEX MATCHALL "[^ \t\n]+" included "${depfile}")
+  kaal_compose_depends(${included})
   get_property(components GLOBAL PROPERTY kaal_components)
   string(REPLACE ";" "," components "${components}")
   set(out "${CMAKE_CURRENT_BINARY_DIR}/composed")

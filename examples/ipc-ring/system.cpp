@@ -1,18 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Two PDs stream items through a queue pair (the ring region) whose descriptors point into a
-// data region. The consumer maps the data read-only: it only checks what arrives.
-#include <kaal/composer/system.hpp>
-
-using kaal::composer::Perms;
+// The ipc-ring system: the producer and consumer pair of ipc_ring_pds.hpp, alone.
+#include "ipc_ring_pds.hpp"
 
 void kaal_describe(kaal::composer::System& s) {
-    auto& ring = s.region("ring", 0x1000);
-    auto& data = s.region("data", 0x1000);
-    // Higher priority for the producer, so it fills every free buffer before the consumer runs
-    // and each notification moves a whole batch.
-    auto& producer = s.pd("producer", "ipc_ring_producer").priority(101);
-    auto& consumer = s.pd("consumer", "ipc_ring_consumer").priority(100);
-    producer.map(ring, "ring_region").map(data, "data_region");
-    consumer.map(ring, "ring_region").map(data, "data_region", Perms::r);
-    s.channel(producer, "peer", consumer, "peer");
+    ipc_ring::add_pds(s);
 }

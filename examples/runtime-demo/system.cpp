@@ -6,6 +6,8 @@
 // (examples/hostile), which attack the rest.
 #include <kaal/composer/serial_console.hpp>
 
+#include "../ipc-ring/ipc_ring_pds.hpp"
+
 using namespace kaal::composer;
 
 void kaal_describe(System& s) {
@@ -20,13 +22,7 @@ void kaal_describe(System& s) {
     auto& client = s.pd("ppc-client", "ipc_ppc_client").priority(170);
     s.call(client, "adder", server, "adder");
 
-    auto& ring = s.region("ring", 0x1000);
-    auto& data = s.region("data", 0x1000);
-    auto& producer = s.pd("producer", "ipc_ring_producer").priority(101);
-    auto& consumer = s.pd("consumer", "ipc_ring_consumer").priority(100);
-    producer.map(ring, "ring_region").map(data, "data_region");
-    consumer.map(ring, "ring_region").map(data, "data_region", Perms::r);
-    s.channel(producer, "peer", consumer, "peer");
+    ipc_ring::add_pds(s);
 
     // The faulty components first, so their faults are reported while the rest runs.
     s.pd("crash-null", "runtime_demo_crash_null").priority(240);
