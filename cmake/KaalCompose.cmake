@@ -22,6 +22,7 @@ set(KAAL_COMPOSER_SOURCES
   "${PROJECT_SOURCE_DIR}/composer/system.cpp"
   "${PROJECT_SOURCE_DIR}/composer/outputs.cpp"
   "${PROJECT_SOURCE_DIR}/composer/serial_console.cpp"
+  "${PROJECT_SOURCE_DIR}/composer/time_service.cpp"
   "${PROJECT_SOURCE_DIR}/composer/main.cpp")
 
 function(kaal_component name)

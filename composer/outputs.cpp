@@ -24,6 +24,7 @@ const char* kind_name(DeviceKind kind) {
     case DeviceKind::virtio_mmio: return "virtio_mmio";
     case DeviceKind::pit: return "pit";
     case DeviceKind::hpet: return "hpet";
+    case DeviceKind::rtc: return "rtc";
     }
     return "serial";
 }

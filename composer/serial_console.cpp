@@ -87,11 +87,19 @@ void SerialConsole::write_tables(const State& state) {
         "    static constexpr const kaal::Word* driver_queue = &kaal_cfg_driver_queue;\n"
         "    static constexpr kaal::Channel driver_channel = driver;\n"
         "    static constexpr std::array clients{\n";
+    bool any_input = false;
+    for (const Client& c : state.clients) {
+        any_input = any_input || c.input;
+    }
+    // With no input client the table is typed by hand: an empty braced list deduces nothing.
     std::string rx =
-        "struct RxMux {\n"
-        "    static constexpr const kaal::Word* driver_queue = &kaal_cfg_driver_queue;\n"
-        "    static constexpr kaal::Channel driver_channel = driver;\n"
-        "    static constexpr std::array clients{\n";
+        std::string{
+            "struct RxMux {\n"
+            "    static constexpr const kaal::Word* driver_queue = &kaal_cfg_driver_queue;\n"
+            "    static constexpr kaal::Channel driver_channel = driver;\n"} +
+        (any_input ? "    static constexpr std::array clients{\n"
+                   : "    static constexpr std::array<kaal::services::serial::MuxClientConfig, 0> "
+                     "clients{\n");
     for (const Client& c : state.clients) {
         tx += "        kaal::services::serial::MuxClientConfig{\"" + c.name +
               "\", &kaal_cfg_client_" + c.ident + "_queue, client_" + c.ident + "},\n";

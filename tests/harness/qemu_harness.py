@@ -11,6 +11,8 @@ The script is one directive per line ('#' starts a comment):
                    holds: checked as lines arrive and again at the end)
   expect-each <first> <last> <regex>   one expect per number from first to last, with {n} in the
                    regex standing for the number ({n:03}: zero-padded to 3 digits)
+  expect-epoch <seconds> <regex>   an expect whose regex captures a Unix time (group 1), which
+                   must be within <seconds> of the host's clock: a guest's wall clock, checked
   no-interleaving  fail on any line where a "[name] " prefix stands anywhere but at its start, or
                    twice: two components' output mixed in one line, whatever their names
 
@@ -79,6 +81,7 @@ class Step:
     kind: str
     arg: str
     line: int
+    epoch_tolerance: float | None = None  # expect-epoch: group 1 is a Unix time to check
 
 
 def parse_script(text: str, origin: str) -> list[Step]:
@@ -90,8 +93,18 @@ def parse_script(text: str, origin: str) -> list[Step]:
         kind, _, arg = line.partition(" ")
         arg = arg.strip()
         if kind not in ("expect", "send", "fail", "timeout", "at-most", "expect-each",
-                        "no-interleaving"):
+                        "no-interleaving", "expect-epoch"):
             raise ScriptError(f"{origin}:{number}: unknown directive '{kind}'")
+        if kind == "expect-epoch":
+            tolerance, _, regex = arg.partition(" ")
+            try:
+                if float(tolerance) <= 0 or re.compile(regex.strip()).groups < 1:
+                    raise ValueError
+            except (ValueError, re.error):
+                raise ScriptError(f"{origin}:{number}: 'expect-epoch' needs <seconds> and a regex "
+                                  "with a group for the Unix time") from None
+            steps.append(Step("expect", regex.strip(), number, float(tolerance)))
+            continue
         if kind == "no-interleaving":
             steps.extend(Step("fail", pattern, number) for pattern in INTERLEAVING_PATTERNS)
             continue
@@ -218,6 +231,14 @@ class Failure(Exception):
     pass
 
 
+def check_epoch(step: Step, pattern: re.Pattern, line: str) -> None:
+    seen = int(pattern.search(line).group(1))
+    now = time.time()
+    if abs(seen - now) > step.epoch_tolerance:
+        raise Failure(f"the guest's clock says {seen}, the host's {now:.0f}: {abs(seen - now):.0f} s "
+                      f"apart, more than {step.epoch_tolerance:g} (script line {step.line})")
+
+
 def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
     log = qemu.log
     fail_patterns = [re.compile(p) for p in DEFAULT_FAIL_PATTERNS]
@@ -267,6 +288,9 @@ def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
                         match = len(log.lines)
                     if match is not None:
                         position = match + 1
+                        if step.epoch_tolerance is not None:
+                            check_epoch(step, pattern, log.lines[min(match, len(log.lines) - 1)]
+                                        if match < len(log.lines) else log.partial)
                         break
                     if log.closed:
                         raise Failure(f"QEMU exited (status {qemu.exit_status()}) before a line "

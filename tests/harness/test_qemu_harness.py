@@ -116,6 +116,14 @@ class HarnessTest(unittest.TestCase):
                              "[serial-rx] input now goes to 'echo'", "done")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_expect_epoch_compares_a_printed_time_with_the_hosts(self):
+        now = int(time.time())
+        r = self.run_harness("expect-epoch 5 ^clock (\\d+)$\n", "hang", f"clock {now}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_harness("expect-epoch 5 ^clock (\\d+)$\n", "hang", f"clock {now - 3600}")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("more than 5", r.stderr)
+
     def test_early_exit_is_reported(self):
         r = self.run_harness("expect never\n", "exit", "bye", timeout=10)
         self.assertEqual(r.returncode, 1)

@@ -18,6 +18,7 @@ enum class DeviceKind : std::uint8_t {
     virtio_mmio,
     pit,  // x86 8254 programmable interval timer
     hpet, // x86 high precision event timer
+    rtc,  // a real-time clock: the wall-clock time, kept while the machine is off
 };
 
 struct DeviceId {

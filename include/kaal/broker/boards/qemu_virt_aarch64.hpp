@@ -11,6 +11,7 @@ namespace kaal::boards::qemu_virt_aarch64 {
 inline constexpr DeviceId uart{DeviceKind::serial, 0};
 inline constexpr DeviceId gic{DeviceKind::interrupt_controller, 0};
 inline constexpr DeviceId timer{DeviceKind::timer, 0};
+inline constexpr DeviceId rtc{DeviceKind::rtc, 0};
 inline constexpr unsigned virtio_mmio_count = 32;
 constexpr DeviceId virtio_mmio(unsigned index) {
     return {DeviceKind::virtio_mmio, static_cast<std::uint8_t>(index)};
@@ -41,9 +42,13 @@ inline constexpr DeviceDesc devices[] = {
     {uart, "pl011", "arm,pl011", 0x0900'0000, 0x1000, 33, 1, 0, 0, false},
     // GICv2 distributor and CPU interface: the kernel's, listed so a request says so.
     {gic, "gic", "arm,cortex-a15-gic", 0x0800'0000, 0x2'0000, no_irq, 1, 0, 0, true},
-    // ARM generic timer: system registers, no MMIO; the virtual timer's PPI 11. The kernel
-    // keeps the physical timer (PPI 14) for its tick.
-    {timer, "generic-timer", "arm,armv8-timer", 0, 0, 27, 1, 0, 0, false},
+    // ARM generic timer: system registers, no MMIO. The EL1 physical timer, PPI 14 = INTID 30:
+    // the Microkit 2.0.1 kernel runs at EL2 and keeps the hypervisor timer (PPI 10) for its
+    // tick, and exports the physical timer and counter to EL0 (KernelArmExportPTMRUser and
+    // PCNTUser: CNTKCTL_EL1.EL0PTEN, EL0PCTEN); the virtual timer is not exported.
+    {timer, "generic-timer", "arm,armv8-timer", 0, 0, 30, 1, 0, 0, false},
+    // PL031 real-time clock: SPI 2.
+    {rtc, "pl031", "arm,pl031", 0x0901'0000, 0x1000, 34, 1, 0, 0, false},
     detail::virtio(0),  detail::virtio(1),  detail::virtio(2),  detail::virtio(3),
     detail::virtio(4),  detail::virtio(5),  detail::virtio(6),  detail::virtio(7),
     detail::virtio(8),  detail::virtio(9),  detail::virtio(10), detail::virtio(11),

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include <kaal/core/result.hpp>
+#include <kaal/services/time/ticks.hpp>
 
 // The time service's pending timeouts: a binary min-heap on the deadline, with each timeout's
 // heap position kept in its slot so that cancelling or re-arming one is O(log n) as well as
@@ -18,8 +19,6 @@
 // client's behalf) keeps. The queue does not know about clients; the service does
 // (time_service.hpp), and bounds how many slots each may hold.
 namespace kaal::services::time {
-
-using Ticks = std::uint64_t; // the system counter's ticks (CNTPCT_EL0, the HPET's main counter)
 
 template <std::size_t Capacity>
 class TimeoutQueue {

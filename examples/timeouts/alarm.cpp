@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// alarm: a client of the time service. It arms 100 one-shot timeouts, `spacing` apart and offset
+// by its own slot so that three alarms interleave, and cancels every tenth at once. As they fire
+// it checks that they come in deadline order, none before its deadline and no cancelled one at
+// all, and when the last has come it reports the lateness (the time from a deadline to the
+// moment the alarm held its fired entry). Its slot is the digit its name ends in (a, b, c).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <kaal/platform/component.hpp>
+#include <kaal/platform/debug.hpp>
+#include <kaal/services/serial/console_writer.hpp>
+#include <kaal/services/time/time_client.hpp>
+
+#include "../system-composition/line.hpp"
+#include "kaal_config.hpp"
+
+namespace {
+
+using composition::Line;
+using kaal::services::serial::ConsoleWriter;
+using kaal::services::time::FiredTimeout;
+using kaal::services::time::TimeClient;
+
+constexpr unsigned count = 100;
+constexpr std::uint64_t spacing_ns = 3'000'000;  // 3 ms between one alarm's timeouts
+constexpr std::uint64_t start_ns = 50'000'000;   // the first 50 ms after arming
+constexpr std::uint64_t late_limit_us = 250'000; // generous: QEMU's TCG is slow and uneven
+
+constexpr bool cancelled(unsigned i) {
+    return i % 10 == 9;
+}
+
+class Alarm {
+public:
+    void init() {
+        auto console = ConsoleWriter::attach(config::serial_tx_queue, config::serial_tx);
+        if (!console.ok() ||
+            !TimeClient::attach(time_, config::time_clock, config::time_fired, config::time).ok()) {
+            kaal::debug::print(config::pd_name,
+                               ": cannot attach the console or the time service\n");
+            return;
+        }
+        console_.emplace(*console);
+        const std::string_view name{config::pd_name};
+        slot_ = static_cast<unsigned>(name.back() - 'a');
+        if (slot_ == 0) {
+            Line line;
+            line.add("wall clock at boot: ").add(time_->realtime_ns() / 1'000'000'000U);
+            say(line.add(" s since 1970 (UTC)\n").view());
+        }
+        const kaal::services::time::Ticks base = time_->now() + time_->ticks_in(start_ns);
+        unsigned refused = 0;
+        for (unsigned i = 0; i < count; ++i) {
+            deadlines_[i] = base + time_->ticks_in(spacing_ns * i + spacing_ns / 3 * slot_);
+            auto id = time_->at(i, deadlines_[i]);
+            if (!id) {
+                ++refused;
+                continue;
+            }
+            if (cancelled(i) && !time_->cancel(*id).ok()) {
+                ++refused;
+            }
+        }
+        if (refused != 0) {
+            Line line;
+            say(line.add("FAILED: ")
+                    .add(refused)
+                    .add(" calls to the time service refused\n")
+                    .view());
+        }
+        time_->drain([this](const FiredTimeout& f) { fired(f); });
+    }
+
+    void notified(kaal::Channel ch) {
+        if (!time_) {
+            return;
+        }
+        if (ch == config::time) {
+            time_->drain([this](const FiredTimeout& f) { fired(f); });
+        }
+        static_cast<void>(console_->flush());
+    }
+
+private:
+    void fired(const FiredTimeout& f) {
+        const auto now = time_->now();
+        while (next_ < count && cancelled(next_)) {
+            ++next_;
+        }
+        const bool in_order = f.cookie == next_ && next_ < count;
+        const bool early = now < f.deadline || f.deadline != deadlines_[f.cookie % count];
+        if (!in_order || early || cancelled(static_cast<unsigned>(f.cookie % count))) {
+            ++wrong_;
+        }
+        const std::uint64_t late_ticks = now - f.deadline;
+        lateness_us_[got_++ % lateness_us_.size()] = late_ticks * 1'000'000 / time_->hz();
+        ++next_;
+        if (got_ == count - count / 10) {
+            report();
+        }
+    }
+
+    void report() {
+        std::array<std::uint64_t, count> sorted = lateness_us_;
+        const unsigned n = got_;
+        for (unsigned i = 1; i < n; ++i) { // insertion sort: 90 values
+            for (unsigned j = i; j > 0 && sorted[j - 1] > sorted[j]; --j) {
+                std::swap(sorted[j - 1], sorted[j]);
+            }
+        }
+        Line line;
+        line.add(n).add(" of ").add(count - count / 10).add(" timeouts fired in order");
+        line.add(wrong_ == 0 ? ", none early, 10 cancelled never fired" : ", FAILED");
+        say(line.add("\n").view());
+        line.clear();
+        line.add("lateness p50 ").add(sorted[n / 2]).add(" us, p99 ").add(sorted[n * 99 / 100]);
+        line.add(" us, max ").add(sorted[n - 1]).add(" us");
+        line.add(sorted[n - 1] > late_limit_us ? " FAILED: over the limit" : "");
+        say(line.add("\n").view());
+    }
+
+    void say(std::string_view text) {
+        static_cast<void>(console_->write(text));
+        static_cast<void>(console_->flush());
+    }
+
+    std::optional<ConsoleWriter> console_;
+    std::optional<TimeClient> time_;
+    std::array<kaal::services::time::Ticks, count> deadlines_{};
+    std::array<std::uint64_t, count> lateness_us_{};
+    unsigned slot_ = 0;
+    unsigned next_ = 0;
+    unsigned got_ = 0;
+    unsigned wrong_ = 0;
+};
+
+} // namespace
+
+KAAL_COMPONENT(Alarm);

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Three clients of the time service, each with 100 timeouts interleaved with the others', some
+// cancelled; they report through the serial console. Two building blocks and three clients.
+#include <kaal/composer/serial_console.hpp>
+#include <kaal/composer/time_service.hpp>
+
+using namespace kaal::composer;
+
+void kaal_describe(System& s) {
+    SerialConsole serial{s};
+    TimeService time{s};
+    for (const char* name : {"alarm-a", "alarm-b", "alarm-c"}) {
+        auto& alarm = s.pd(name, "timeout_client").priority(100);
+        serial.add_client(alarm, {.input = false});
+        time.add_client(alarm);
+    }
+}

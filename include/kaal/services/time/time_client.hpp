@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <optional>
+
+#include <kaal/core/result.hpp>
+#include <kaal/ipc/ppc.hpp>
+#include <kaal/platform/channel.hpp>
+#include <kaal/services/time/clock_page.hpp>
+#include <kaal/services/time/counter.hpp>
+#include <kaal/services/time/fired_queue.hpp>
+#include <kaal/services/time/ticks.hpp>
+#include <kaal/services/time/time_protocol.hpp>
+
+// A component's end of the time service (time_service.hpp). Reading the time is a counter read
+// and a conversion with the published clock page: no kernel entry. Arming or cancelling a
+// timeout is one protected call. Fired timeouts arrive in the fired queue with a notification
+// on the service's channel; drain() hands each to the caller. The names come from the client's
+// configuration, which the composer's TimeService building block generates:
+//
+//   std::optional<TimeClient> time_;
+//   TimeClient::attach(time_, config::time_clock, config::time_fired, config::time);
+//   time_->after(cookie, 5'000'000);                       // 5 ms from now
+//   void notified(Channel ch) { if (ch == config::time) time_->drain(on_fired); }
+//
+// As with every queue: drain once at start, and on every notification of the channel.
+namespace kaal::services::time {
+
+class TimeClient {
+public:
+    static Status attach(std::optional<TimeClient>& into, Word clock_page, Word fired_queue,
+                         Channel service) {
+        if (clock_page == 0 || fired_queue == 0 || clock_page % alignof(ClockPage) != 0) {
+            return Error::invalid_argument;
+        }
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the page there
+        const auto* page = published(reinterpret_cast<const ClockPage*>(clock_page));
+        if (page == nullptr) {
+            return Error::unsupported; // the service has not published the clock yet
+        }
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): and the queue there
+        KAAL_TRY(auto ring, FiredRing::attach(reinterpret_cast<void*>(fired_queue),
+                                              fired_queue_bytes, fired_queue_capacity));
+        into.emplace(TimeClient(*page, ring, service));
+        return {};
+    }
+
+    [[nodiscard]] Ticks now() const { return read_counter(); }
+    [[nodiscard]] Ticks hz() const { return clock_.counter_hz; }
+    // Monotonic nanoseconds since the service started.
+    [[nodiscard]] std::uint64_t monotonic_ns() const {
+        return ticks_to_ns(now() - clock_.boot_counter, clock_.counter_hz);
+    }
+    // Wall-clock nanoseconds since 1970 (UTC): the RTC at boot plus the monotonic time since.
+    [[nodiscard]] std::uint64_t realtime_ns() const {
+        return clock_.realtime_at_boot_ns + monotonic_ns();
+    }
+    [[nodiscard]] Ticks ticks_in(std::uint64_t ns) const {
+        return ns_to_ticks(ns, clock_.counter_hz);
+    }
+
+    // A timeout at `deadline` ticks (period 0: one-shot), reported with `cookie`.
+    Result<TimeoutId> at(Word cookie, Ticks deadline, Ticks period = 0) {
+        return ipc::call(service_, SetTimeout{cookie, deadline, period});
+    }
+    // A timeout `ns` from now.
+    Result<TimeoutId> after(Word cookie, std::uint64_t ns, std::uint64_t period_ns = 0) {
+        return at(cookie, now() + ticks_in(ns), ticks_in(period_ns));
+    }
+    Status cancel(TimeoutId id) {
+        auto done = ipc::call(service_, CancelTimeout{id.id});
+        return done ? Status{} : Status{done.error()};
+    }
+
+    // Hands every fired timeout to `on_fired(const FiredTimeout&)` and returns once the queue is
+    // empty after asking for a signal; tells the service when it waited for room.
+    template <typename OnFired>
+    void drain(OnFired&& on_fired) {
+        for (;;) {
+            bool popped = false;
+            while (auto fired = ring_.pop()) {
+                on_fired(*fired);
+                popped = true;
+            }
+            if (popped && ring_.producer_needs_signal()) {
+                static_cast<void>(notify(service_));
+            }
+            if (ring_.consumer_may_sleep()) {
+                return;
+            }
+        }
+    }
+
+private:
+    TimeClient(const ClockPage& clock, const FiredRing& ring, Channel service)
+        : clock_(clock), ring_(ring), service_(service) {}
+
+    ClockPage clock_; // a copy: it does not change after the service published it
+    FiredRing ring_;
+    Channel service_;
+};
+
+} // namespace kaal::services::time

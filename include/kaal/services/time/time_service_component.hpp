@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include <kaal/dddk/bus.hpp>
+#include <kaal/ipc/ppc.hpp>
+#include <kaal/platform/component.hpp>
+#include <kaal/platform/debug.hpp>
+#include <kaal/services/time/clock_page.hpp>
+#include <kaal/services/time/time_service.hpp>
+
+#include "generic_timer.hpp"
+#include "pl031.hpp"
+
+// The time service as a Microkit protection domain: it owns the generic timer (its IRQ) and the
+// PL031 RTC, publishes the clock page, and serves its clients' calls. Its configuration, written
+// by the composer's TimeService building block (kaal/composer/time_service.hpp), names:
+//
+//   struct TimeClients {
+//       static constexpr const kaal::Word* clock_page = &kaal_cfg_clock_page;
+//       static constexpr const kaal::Word* rtc_regs = &kaal_cfg_rtc_regs;
+//       static constexpr kaal::Channel timer_irq = config::timer_irq;
+//       static constexpr std::array clients{
+//           kaal::services::time::TimeClientConfig{&kaal_cfg_client_a_fired, client_a}, ...};
+//   };
+//
+// A client's channel carries its calls (pp="true" on its end) and both signals: "timeouts
+// fired" to the client, "room in my fired queue" from it. The service outranks its clients,
+// so its init has published the clock page before any client's runs.
+namespace kaal::services::time {
+
+struct TimeClientConfig {
+    const Word* fired_queue; // the client's fired queue's variable, as this PD maps it
+    Channel channel;
+};
+
+inline constexpr std::size_t timeouts_per_client = 128;
+
+template <typename Config>
+class TimeServiceComponent {
+    using Service = TimeService<Config::clients.size(), timeouts_per_client>;
+    using Timer = drivers::timer::GenericTimer<drivers::timer::SystemRegisters>;
+
+public:
+    void init() {
+        const Ticks hz = timer_.hz();
+        service_.emplace(TimeLimits{.max_horizon = hz * 366 * 24 * 3600, // a year, and a day
+                                    .min_period = hz / 100'000 + 1});    // 10 us
+        for (const TimeClientConfig& c : Config::clients) {
+            // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the queue there
+            auto* region = reinterpret_cast<void*>(*c.fired_queue);
+            if (!service_->add_client(region, fired_queue_bytes).ok()) {
+                debug::print("time: a client's fired queue is not mapped; not started\n");
+                return;
+            }
+        }
+        if (!publish_clock(hz)) {
+            return;
+        }
+        timer_.disarm();
+        static_cast<void>(irq_ack(Config::timer_irq));
+        ready_ = true;
+    }
+
+    void notified(Channel ch) {
+        if (!ready_) {
+            return;
+        }
+        // The timer's IRQ, or a client that made room in its fired queue: either way, fire what
+        // is due, deliver what waits, and program the next deadline. The timer is re-armed (or
+        // disabled) before the IRQ is acked, so its level is gone by then.
+        run();
+        if (ch == Config::timer_irq) {
+            static_cast<void>(irq_ack(ch));
+        }
+    }
+
+    MessageInfo protected_call(Channel ch, MessageInfo msg) {
+        if (!ready_) {
+            return error_reply(Error::unsupported);
+        }
+        unsigned caller = 0;
+        while (caller < Config::clients.size() && Config::clients[caller].channel != ch) {
+            ++caller;
+        }
+        const MessageInfo reply =
+            service_->call(caller, msg, ipc::PlatformRegisters{}, timer_.now());
+        if (is_error_reply(reply) && worth_reporting(service_->rejected_calls())) {
+            debug::print("time: rejected call on channel ", ch.id(), " (label ", msg.label(),
+                         ", length ", msg.length(), "): ", reply_error(reply), "; ",
+                         service_->rejected_calls(), " so far\n");
+        }
+        run(); // a deadline already passed fires now; a new earliest one re-arms the timer
+        return reply;
+    }
+
+private:
+    bool publish_clock(Ticks hz) {
+        auto bus = dddk::MmioBus::create({0, *Config::rtc_regs, drivers::rtc::Pl031::register_span},
+                                         drivers::rtc::Pl031::register_span);
+        const auto seconds =
+            bus ? drivers::rtc::read_seconds(*bus) : Result<std::uint32_t>{bus.error()};
+        if (!seconds) {
+            debug::print("time: no PL031 RTC at the mapped address: ", seconds.error(), "\n");
+            return false;
+        }
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the page there
+        auto* page = reinterpret_cast<ClockPage*>(*Config::clock_page);
+        page->counter_hz = hz;
+        page->boot_counter = timer_.now();
+        page->realtime_at_boot_ns = std::uint64_t{*seconds} * 1'000'000'000U;
+        page->rtc_resolution_ns = 1'000'000'000U;
+        // Release: a client that sees the version sees every field above.
+        __atomic_store_n(&page->version, clock_page_version, __ATOMIC_RELEASE);
+        debug::print("time: counter at ", hz, " Hz; wall clock ", *seconds,
+                     " s since 1970 (UTC) from the PL031, to the second\n");
+        return true;
+    }
+
+    void run() {
+        const ExpiryResult r = service_->expire(timer_.now());
+        for (std::size_t i = 0; i < Config::clients.size(); ++i) {
+            if (((r.notify_clients >> i) & 1U) != 0) {
+                static_cast<void>(notify(Config::clients[i].channel));
+            }
+        }
+        if (r.next_deadline) {
+            timer_.arm(*r.next_deadline);
+        } else {
+            timer_.disarm();
+        }
+    }
+
+    Timer timer_;
+    std::optional<Service> service_;
+    bool ready_ = false;
+};
+
+} // namespace kaal::services::time
