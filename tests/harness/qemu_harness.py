@@ -322,6 +322,9 @@ def main(argv: list[str]) -> int:
                              "Ctrl-A X quits")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per expect")
     parser.add_argument("--echo", action="store_true", help="copy serial output to stdout live")
+    parser.add_argument("--qemu-arg", action="append", default=[],
+                        help="one more argument for QEMU (repeat it), e.g. -icount shift=0 as "
+                             "--qemu-arg=-icount --qemu-arg=shift=0")
     parser.add_argument("--command", nargs=argparse.REMAINDER,
                         help="run this instead of QEMU (for testing the harness itself)")
     args = parser.parse_args(argv)
@@ -348,7 +351,7 @@ def main(argv: list[str]) -> int:
         if not args.image or not os.path.isfile(args.image):
             print(f"harness: image '{args.image}' not found", file=sys.stderr)
             return 2
-        command = MACHINES[args.arch](args.image, args.initrd)
+        command = MACHINES[args.arch](args.image, args.initrd) + args.qemu_arg
         if shutil.which(command[0]) is None:
             print(f"harness: {command[0]} is not installed (run scripts/setup.sh)",
                   file=sys.stderr)
