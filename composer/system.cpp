@@ -191,10 +191,12 @@ std::vector<Problem> System::compose() {
                                         " on " + board_name(board_) + ", not " +
                                         std::to_string(*d.irq_number)});
             }
-            if (board_ == Board::qemu_virt_aarch64 && desc->mmio_size != 0) {
+            if (desc->mmio_size != 0) {
                 const Word base = desc->mmio_paddr & ~(page - 1);
                 const Word end = (desc->mmio_paddr + desc->mmio_size + page - 1) & ~(page - 1);
-                regions_.push_back({p.name() + "_" + d.name, end - base, base, true, d.where});
+                std::string region = p.name() + "_" + d.name;
+                std::replace(region.begin(), region.end(), '-', '_');
+                regions_.push_back({region, end - base, base, true, d.where});
                 p.maps.push_back(
                     {&regions_.back(), d.name + "_regs", 0, false, Perms::rw, false, d.where});
             }

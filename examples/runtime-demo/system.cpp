@@ -4,6 +4,7 @@
 // and the ipc-ring producer and consumer (a ring buffer in shared memory), the same components
 // as their Microkit examples; two components that fault on purpose; and the hostile components
 // (examples/hostile), which attack the rest.
+#include <kaal/broker/boards/pc99_x86_64.hpp>
 #include <kaal/composer/serial_console.hpp>
 
 #include "../ipc-ring/ipc_ring_pds.hpp"
@@ -35,4 +36,9 @@ void kaal_describe(System& s) {
     s.channel(hostile, "serial_driver", serial.driver(), "hostile");
     s.pd("hostile-mem", "hostile_mem").priority(232);
     s.pd("hostile-cap", "hostile_cap").priority(231);
+
+    // A memory-mapped device granted to a component: the root task maps the HPET's page.
+    s.pd("hpet-clock", "runtime_demo_hpet_clock")
+        .priority(60)
+        .device(kaal::boards::pc99_x86_64::hpet, "hpet");
 }

@@ -91,7 +91,7 @@ Status SystemBuilder::create_objects(std::size_t index) {
     const std::string_view name{system_.components[index].name};
     std::memcpy(info.name, name.data(), name.size());
     for (auto& grant : info.devices) {
-        grant = {1, 0, no_irq, 0};
+        grant = {1, 0, no_irq, 0, 0, 0, 0};
     }
     return {};
 }
@@ -174,16 +174,36 @@ Status SystemBuilder::wire_channel(const Channel& channel) {
 }
 
 // A device goes to the component through the broker's bundle: its I/O port cap is copied into
-// the component's CSpace, and its IRQ handler is re-pointed at the component's notification with
-// the channel's bit, then copied there too (seL4 manual, "Interrupts", "IO Ports").
+// the component's CSpace, its register pages are mapped uncached into its VSpace through copies
+// of the broker's frame caps (a frame cap maps at one place only), and its IRQ handler is
+// re-pointed at the component's notification with the channel's bit, then copied there too
+// (seL4 manual, "Interrupts", "IO Ports", "Virtual Address Spaces").
 Status SystemBuilder::grant_device(std::size_t index, std::size_t grant) {
     Parts& p = parts_[index];
     const DeviceGrant& g = system_.components[index].devices[grant];
     KAAL_TRY(const DeviceBundle* bundle, broker_.request_device(g.device));
-    if (bundle->mmio.present() || bundle->dma.present()) {
-        return Error::unsupported; // MMIO and DMA for components are not built yet
+    if (bundle->dma.present()) {
+        return Error::unsupported; // DMA for components is not built yet
     }
     DeviceGrantInfo& info = p.info.devices[grant];
+    if (bundle->mmio.present()) {
+        if (g.mmio_vaddr == 0) {
+            return Error::invalid_argument; // the description gave the registers no address
+        }
+        const Word first = bundle->mmio.paddr & ~(page_size - 1);
+        const Word end =
+            (bundle->mmio.paddr + bundle->mmio.size + page_size - 1) & ~(page_size - 1);
+        for (Word paddr = first; paddr < end; paddr += page_size) {
+            KAAL_TRY(const auto frame, broker_.mmio_frame(paddr));
+            KAAL_TRY(const auto copy, broker_.copy(frame, CapRights::all()));
+            KAAL_CHECK(broker_.map_page(p.vspace, copy, g.mmio_vaddr + (paddr - first),
+                                        CapRights::read_write(), false));
+            ++p.pages;
+        }
+        info.mmio_paddr = bundle->mmio.paddr;
+        info.mmio_vaddr = g.mmio_vaddr + (bundle->mmio.paddr - first);
+        info.mmio_size = bundle->mmio.size;
+    }
     if (bundle->io_ports.present()) {
         KAAL_CHECK(put(index, io_port_cap_base + grant, bundle->io_ports.cap.cptr(),
                        CapRights::all(), nullptr));

@@ -135,6 +135,11 @@ SystemError validate(const SystemDescription& system, std::span<const EmbeddedIm
                 id_taken(system, i, c.devices[g].irq_channel, 0, g)) {
                 return fail("a device's IRQ channel must be a free id 0..62", c.name);
             }
+            const Word mmio = c.devices[g].mmio_vaddr;
+            if ((mmio & page_mask) != 0 || (mmio != 0 && mmio < image_base)) {
+                return fail("a device's registers are mapped page-aligned at or above 2 MiB",
+                            c.name);
+            }
             if (granted_before(system, i, g)) {
                 return fail("a device is granted to two components (or twice to one)", c.name);
             }

@@ -19,9 +19,9 @@ const kaal::runtime::EmbeddedImage kaal::runtime::embedded_images[] = {
     {"producer", no_bytes, no_bytes},     {"consumer", no_bytes, no_bytes},
     {"crash-null", no_bytes, no_bytes},   {"crash-cap", no_bytes, no_bytes},
     {"hostile", no_bytes, no_bytes},      {"hostile-mem", no_bytes, no_bytes},
-    {"hostile-cap", no_bytes, no_bytes},
+    {"hostile-cap", no_bytes, no_bytes},   {"hpet-clock", no_bytes, no_bytes},
 };
-const std::size_t kaal::runtime::embedded_image_count = 13;
+const std::size_t kaal::runtime::embedded_image_count = 14;
 
 namespace kaal::runtime {
 namespace {
@@ -29,13 +29,13 @@ namespace {
 TEST(RuntimeDemoDescription, PassesTheRootTasksChecks) {
     const SystemError e = validate(system_description, {embedded_images, embedded_image_count});
     EXPECT_TRUE(e.ok()) << e.what << " (" << e.where << ")";
-    EXPECT_EQ(system_description.components.size(), 13U);
+    EXPECT_EQ(system_description.components.size(), 14U);
 }
 
 TEST(RuntimeDemoDescription, NamesAnImageThatIsNotEmbeddedAsAnError) {
-    const SystemError e = validate(system_description, {embedded_images, 12});
+    const SystemError e = validate(system_description, {embedded_images, 13});
     EXPECT_EQ(e.error, Error::invalid_system);
-    EXPECT_STREQ(e.where, "hostile-cap");
+    EXPECT_STREQ(e.where, "hpet-clock");
 }
 
 } // namespace

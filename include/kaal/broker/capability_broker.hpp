@@ -103,6 +103,16 @@ public:
         KAAL_TRY(const CPtr slot, derive(original.cptr(), rights, &badge));
         return Cap<Kind>{slot};
     }
+    // The frame the broker mapped a device's register page `paddr` with (a request mapped it),
+    // for the root task to grant copies of; not_found if no bundle maps that page.
+    [[nodiscard]] Result<Cap<cap::SmallFrame>> mmio_frame(Word paddr) const {
+        for (std::size_t i = 0; i < mmio_page_count_; ++i) {
+            if (mmio_pages_[i].paddr == paddr) {
+                return Cap<cap::SmallFrame>{mmio_pages_[i].frame};
+            }
+        }
+        return Error::not_found;
+    }
     // An empty slot of the root CNode for the caller to put a cap in itself (the root task's
     // saved reply caps). Returned with `release`, which empties it first.
     Result<CPtr> reserve_slot() { return slots_.alloc(); }

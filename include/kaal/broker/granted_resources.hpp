@@ -20,6 +20,9 @@ inline Result<DeviceBundle> granted_device(const runtime::StartInfo& info, std::
         bundle.io_ports = {Cap<cap::IoPort>{runtime::io_port_cap_base + index}, grant.io_port_first,
                            grant.io_port_last};
     }
+    if (grant.mmio_size != 0) {
+        bundle.mmio = {grant.mmio_paddr, grant.mmio_vaddr, grant.mmio_size};
+    }
     if (grant.irq != no_irq) {
         bundle.irq.number = grant.irq;
         bundle.irq.channel = static_cast<unsigned>(grant.irq_channel);

@@ -37,12 +37,16 @@ inline constexpr Word ipc_buffer_vaddr = 0x1f'e000;
 inline constexpr Word start_info_vaddr = 0x1f'f000;
 
 // A device the root task granted: its I/O ports are at io_port_cap_base + index, its IRQ handler
-// at base_irq_cap + irq_channel.
+// at base_irq_cap + irq_channel, its registers mapped uncached at mmio_vaddr (the address of
+// mmio_paddr; mmio_size 0: none).
 struct DeviceGrantInfo {
     Word io_port_first;
     Word io_port_last; // first > last: no ports
     Word irq;
     Word irq_channel;
+    Word mmio_paddr;
+    Word mmio_vaddr;
+    Word mmio_size;
 };
 
 // Written by the root task into a read-only page of the component; its address arrives in rdi.

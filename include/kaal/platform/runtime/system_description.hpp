@@ -38,11 +38,13 @@ struct Mapping {
     const char* setvar_vaddr;
 };
 
-// A board device the component drives: its I/O ports (x86) and its IRQ, delivered as
-// `notified(irq_channel)` and acknowledged with `irq_ack(irq_channel)` as in Microkit.
+// A board device the component drives: its I/O ports (x86), its IRQ, delivered as
+// `notified(irq_channel)` and acknowledged with `irq_ack(irq_channel)` as in Microkit, and its
+// registers, mapped uncached at `mmio_vaddr` (page-aligned; the page the registers start in).
 struct DeviceGrant {
     DeviceId device;
     unsigned irq_channel = 0;
+    Word mmio_vaddr = 0;
 };
 
 struct Component {
