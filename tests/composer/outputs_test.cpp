@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <string>
 
+#include <kaal/broker/boards/pc99_x86_64.hpp>
 #include <kaal/broker/boards/qemu_virt_aarch64.hpp>
 #include <kaal/composer/outputs.hpp>
 #include <kaal/composer/serial_console.hpp>
@@ -50,11 +51,21 @@ TEST(ComposerOutputs, TheRuntimeDescriptionGrantsDevicesInsteadOfMappingThem) {
     System s = demo(Board::pc99_x86_64);
     ASSERT_TRUE(s.compose().empty());
     const std::string cpp = runtime_description(s, "demo.cpp");
-    EXPECT_TRUE(has(cpp, "{kaal::DeviceId{kaal::DeviceKind::serial, 0}, 0},")) << cpp;
+    EXPECT_TRUE(has(cpp, "{kaal::DeviceId{kaal::DeviceKind::serial, 0}, 0, 0x0},")) << cpp;
     EXPECT_TRUE(has(cpp, "{\"serial_16550\", \"serial_16550\", 250, maps_0, devices_0},")) << cpp;
     EXPECT_FALSE(has(cpp, "uart_regs")) << "COM1 is ports, not memory";
     EXPECT_TRUE(has(cpp, "\"kaal_cfg_ring_region\"}"));
     EXPECT_TRUE(has(cpp, "const SystemDescription kaal::runtime::system_description{\"demo\""));
+}
+
+TEST(ComposerOutputs, ARuntimeDeviceWithRegistersGetsAnAddressForItsGrant) {
+    System s{"mmio", Board::pc99_x86_64};
+    s.pd("clock", "x").device(kaal::boards::pc99_x86_64::hpet, "hpet");
+    ASSERT_TRUE(s.compose().empty());
+    const std::string cpp = runtime_description(s, "mmio.cpp");
+    EXPECT_TRUE(has(cpp, "{kaal::DeviceId{kaal::DeviceKind::hpet, 0}, 0, 0x2000000},")) << cpp;
+    EXPECT_FALSE(has(config_header(s, s.pds()[0], "mmio.cpp"), "hpet_regs"))
+        << "in runtime mode the registers come with the grant, not in a variable";
 }
 
 TEST(ComposerOutputs, AConfigurationHeaderNamesWhatItsPdNeeds) {
