@@ -13,11 +13,6 @@ namespace {
 
 constexpr Word queue_bytes = 0x1000; // dddk::serial::queue_region_bytes
 
-std::string identifier(std::string name) {
-    std::replace(name.begin(), name.end(), '-', '_');
-    return name;
-}
-
 } // namespace
 
 SerialConsole::SerialConsole(System& s, SerialConsoleOptions options, std::source_location at)

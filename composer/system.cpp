@@ -43,6 +43,11 @@ bool is_pd_name(const std::string& s) {
 
 } // namespace
 
+std::string identifier(std::string name) {
+    std::replace(name.begin(), name.end(), '-', '_');
+    return name;
+}
+
 const DeviceTable& device_table(Board board) {
     return board == Board::qemu_virt_aarch64 ? boards::qemu_virt_aarch64::table
                                              : boards::pc99_x86_64::table;
@@ -194,9 +199,8 @@ std::vector<Problem> System::compose() {
             if (desc->mmio_size != 0) {
                 const Word base = desc->mmio_paddr & ~(page - 1);
                 const Word end = (desc->mmio_paddr + desc->mmio_size + page - 1) & ~(page - 1);
-                std::string region = p.name() + "_" + d.name;
-                std::replace(region.begin(), region.end(), '-', '_');
-                regions_.push_back({region, end - base, base, true, d.where});
+                regions_.push_back(
+                    {identifier(p.name() + "_" + d.name), end - base, base, true, d.where});
                 p.maps.push_back(
                     {&regions_.back(), d.name + "_regs", 0, false, Perms::rw, false, d.where});
             }

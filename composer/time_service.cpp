@@ -11,11 +11,6 @@ namespace {
 
 constexpr Word page = 0x1000; // the clock page; a fired queue (fired_queue.hpp) is one page too
 
-std::string identifier(std::string name) {
-    std::replace(name.begin(), name.end(), '-', '_');
-    return name;
-}
-
 } // namespace
 
 TimeService::TimeService(System& s, TimeServiceOptions options, std::source_location at)

@@ -43,6 +43,10 @@ struct Place {
     }
 };
 
+// A PD name as a C identifier, for the configuration names a building block derives from it
+// ('-', which PD names may have, becomes '_').
+[[nodiscard]] std::string identifier(std::string name);
+
 // Which board, and so which platform mode, the description is composed for.
 enum class Board : std::uint8_t { qemu_virt_aarch64, pc99_x86_64 };
 [[nodiscard]] const DeviceTable& device_table(Board board);
