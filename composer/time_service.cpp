@@ -2,6 +2,7 @@
 // The time service building block (time_service.hpp).
 #include <algorithm>
 
+#include <kaal/broker/boards/pc99_x86_64.hpp>
 #include <kaal/broker/boards/qemu_virt_aarch64.hpp>
 #include <kaal/composer/time_service.hpp>
 
@@ -17,14 +18,15 @@ TimeService::TimeService(System& s, TimeServiceOptions options, std::source_loca
     : system_(s), state_(std::make_shared<State>()) {
     Pd& service = s.pd("time", "time_service", at).priority(options.priority, at);
     state_->service = &service;
-    if (s.board() != Board::qemu_virt_aarch64) {
-        s.problem(Place::of(at), "the time service needs a board it has drivers for",
-                  std::string{"no timer driver for "} + board_name(s.board()) +
-                      " yet (the HPET and CMOS RTC are not built)");
-        return;
+    if (s.board() == Board::qemu_virt_aarch64) {
+        service.device(boards::qemu_virt_aarch64::timer, "timer", at);
+        service.device(boards::qemu_virt_aarch64::rtc, "rtc", at);
+    } else {
+        // Grants 0 and 1, in this order (time_hardware.hpp).
+        service.device(boards::pc99_x86_64::hpet, "timer", at);
+        service.device(boards::pc99_x86_64::cmos_rtc, "rtc", at);
     }
-    service.device(boards::qemu_virt_aarch64::timer, "timer", at);
-    service.device(boards::qemu_virt_aarch64::rtc, "rtc", at);
+    state_->board = s.board();
     state_->clock = &s.region("time_clock", page, at);
     service.map(*state_->clock, "clock_page", Perms::rw, at);
     s.on_compose([state = state_](System&) { write_table(*state); });
@@ -32,9 +34,6 @@ TimeService::TimeService(System& s, TimeServiceOptions options, std::source_loca
 
 TimeService& TimeService::add_client(Pd& client, std::source_location at) {
     System& s = system_;
-    if (state_->clock == nullptr) {
-        return *this; // the constructor reported why
-    }
     const std::string ident = identifier(client.name());
     state_->clients.push_back(ident);
     Region& fired = s.region("time_" + ident + "_fired", page, at);
@@ -46,11 +45,15 @@ TimeService& TimeService::add_client(Pd& client, std::source_location at) {
 }
 
 void TimeService::write_table(const State& state) {
-    std::string code = "struct TimeClients {\n"
-                       "    static constexpr const kaal::Word* clock_page = &kaal_cfg_clock_page;\n"
-                       "    static constexpr const kaal::Word* rtc_regs = &kaal_cfg_rtc_regs;\n"
-                       "    static constexpr kaal::Channel timer_irq = config::timer_irq;\n"
-                       "    static constexpr std::array clients{\n";
+    // On pc99 the RTC is ports, granted, not mapped: no variable for it.
+    std::string code =
+        std::string{"struct TimeClients {\n"
+                    "    static constexpr const kaal::Word* clock_page = &kaal_cfg_clock_page;\n"} +
+        (state.board == Board::qemu_virt_aarch64
+             ? "    static constexpr const kaal::Word* rtc_regs = &kaal_cfg_rtc_regs;\n"
+             : "    static constexpr const kaal::Word* rtc_regs = nullptr;\n") +
+        "    static constexpr kaal::Channel timer_irq = config::timer_irq;\n"
+        "    static constexpr std::array clients{\n";
     for (const std::string& c : state.clients) {
         code += "        kaal::services::time::TimeClientConfig{&kaal_cfg_client_" + c +
                 "_fired, client_" + c + "},\n";

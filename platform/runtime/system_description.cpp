@@ -2,6 +2,7 @@
 // Validation of a compiled-in system description, before the root task builds anything from it.
 #include <string_view>
 
+#include <kaal/broker/boards/pc99_x86_64.hpp>
 #include <kaal/platform/runtime/abi.hpp>
 #include <kaal/platform/runtime/elf_image.hpp>
 #include <kaal/platform/runtime/system_description.hpp>
@@ -66,7 +67,8 @@ bool id_taken(const SystemDescription& system, std::size_t component, unsigned i
     }
     const auto& devices = system.components[component].devices;
     for (std::size_t g = 0; g < before_grant && g < devices.size(); ++g) {
-        if (devices[g].irq_channel == id) {
+        const DeviceDesc* desc = boards::pc99_x86_64::table.find(devices[g].device);
+        if (devices[g].irq_channel == id && (desc == nullptr || desc->irq != no_irq)) {
             return true;
         }
     }
@@ -131,8 +133,11 @@ SystemError validate(const SystemDescription& system, std::span<const EmbeddedIm
             return fail("a component may drive at most 4 devices", c.name);
         }
         for (std::size_t g = 0; g < c.devices.size(); ++g) {
-            if (c.devices[g].irq_channel >= channel_count ||
-                id_taken(system, i, c.devices[g].irq_channel, 0, g)) {
+            // A device without an IRQ (the CMOS RTC) spends no channel id.
+            const DeviceDesc* desc = boards::pc99_x86_64::table.find(c.devices[g].device);
+            const bool has_irq = desc == nullptr || desc->irq != no_irq;
+            if (has_irq && (c.devices[g].irq_channel >= channel_count ||
+                            id_taken(system, i, c.devices[g].irq_channel, 0, g))) {
                 return fail("a device's IRQ channel must be a free id 0..62", c.name);
             }
             const Word mmio = c.devices[g].mmio_vaddr;

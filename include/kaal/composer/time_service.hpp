@@ -16,8 +16,8 @@
 //
 // A client's configuration then names `config::time` (its channel to the service, which it may
 // call), `config::time_clock` (the clock page) and `config::time_fired` (its fired queue): what
-// kaal/services/time/time_client.hpp attaches to. Microkit mode (QEMU virt: the generic timer and
-// the PL031); runtime mode needs the HPET and the CMOS RTC, not yet built.
+// kaal/services/time/time_client.hpp attaches to. QEMU virt: the generic timer and the PL031;
+// pc99 (runtime mode): the HPET, the TSC and the CMOS RTC.
 namespace kaal::composer {
 
 struct TimeServiceOptions {
@@ -37,6 +37,7 @@ private:
     struct State {
         Pd* service = nullptr;
         Region* clock = nullptr;
+        Board board = Board::qemu_virt_aarch64;
         std::vector<std::string> clients; // identifiers, in the order they were added
     };
     static void write_table(const State& state);

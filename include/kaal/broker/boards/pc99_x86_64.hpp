@@ -11,6 +11,7 @@ namespace kaal::boards::pc99_x86_64 {
 inline constexpr DeviceId com1{DeviceKind::serial, 0};
 inline constexpr DeviceId pit{DeviceKind::pit, 0};
 inline constexpr DeviceId hpet{DeviceKind::hpet, 0};
+inline constexpr DeviceId cmos_rtc{DeviceKind::rtc, 0};
 
 // clang-format off
 inline constexpr DeviceDesc devices[] = {
@@ -20,6 +21,8 @@ inline constexpr DeviceDesc devices[] = {
     {pit, "pit", "intel,8254", 0, 0, 0, 0x40, 0x43, 0, false},
     // HPET: 1 KiB of registers; in legacy replacement mode timer 0 drives I/O APIC pin 2.
     {hpet, "hpet", "intel,hpet", 0xfed0'0000, 0x400, 2, 1, 0, 0, false},
+    // CMOS real-time clock: index and data ports 0x70-0x71; its IRQ 8 is not used.
+    {cmos_rtc, "cmos-rtc", "motorola,mc146818", 0, 0, no_irq, 0x70, 0x71, 0, false},
 };
 // clang-format on
 

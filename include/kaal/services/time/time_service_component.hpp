@@ -10,18 +10,16 @@
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/services/time/clock_page.hpp>
+#include <kaal/services/time/time_hardware.hpp>
 #include <kaal/services/time/time_service.hpp>
 
-#include "generic_timer.hpp"
-#include "pl031.hpp"
-
-// The time service as a Microkit protection domain: it owns the generic timer (its IRQ) and the
-// PL031 RTC, publishes the clock page, and serves its clients' calls. Its configuration, written
-// by the composer's TimeService building block (kaal/composer/time_service.hpp), names:
+// The time service as a protection domain: it owns the board's timer (its IRQ) and RTC
+// (time_hardware.hpp), publishes the clock page, and serves its clients' calls. Its configuration,
+// written by the composer's TimeService building block (kaal/composer/time_service.hpp), names:
 //
 //   struct TimeClients {
 //       static constexpr const kaal::Word* clock_page = &kaal_cfg_clock_page;
-//       static constexpr const kaal::Word* rtc_regs = &kaal_cfg_rtc_regs;
+//       static constexpr const kaal::Word* rtc_regs = &kaal_cfg_rtc_regs; // virt; pc99: nullptr
 //       static constexpr kaal::Channel timer_irq = config::timer_irq;
 //       static constexpr std::array clients{
 //           kaal::services::time::TimeClientConfig{&kaal_cfg_client_a_fired, client_a}, ...};
@@ -42,11 +40,15 @@ inline constexpr std::size_t timeouts_per_client = 128;
 template <typename Config>
 class TimeServiceComponent {
     using Service = TimeService<Config::clients.size(), timeouts_per_client>;
-    using Timer = drivers::timer::GenericTimer<drivers::timer::SystemRegisters>;
 
 public:
     void init() {
-        const Ticks hz = timer_.hz();
+        const auto started = hardware_.start(Config::rtc_regs == nullptr ? 0 : *Config::rtc_regs);
+        if (!started) {
+            debug::print("time: the timer or the RTC did not start: ", started.error(), "\n");
+            return;
+        }
+        const Ticks hz = started->hz;
         service_.emplace(TimeLimits{.max_horizon = hz * 366 * 24 * 3600, // a year, and a day
                                     .min_period = hz / 100'000 + 1});    // 10 us
         for (const TimeClientConfig& c : Config::clients) {
@@ -57,10 +59,8 @@ public:
                 return;
             }
         }
-        if (!publish_clock(hz)) {
-            return;
-        }
-        timer_.disarm();
+        publish_clock(*started);
+        hardware_.disarm();
         static_cast<void>(irq_ack(Config::timer_irq));
         ready_ = true;
     }
@@ -87,7 +87,7 @@ public:
             ++caller;
         }
         const MessageInfo reply =
-            service_->call(caller, msg, ipc::PlatformRegisters{}, timer_.now());
+            service_->call(caller, msg, ipc::PlatformRegisters{}, hardware_.now());
         if (is_error_reply(reply) && worth_reporting(service_->rejected_calls())) {
             debug::print("time: rejected call on channel ", ch.id(), " (label ", msg.label(),
                          ", length ", msg.length(), "): ", reply_error(reply), "; ",
@@ -98,43 +98,40 @@ public:
     }
 
 private:
-    bool publish_clock(Ticks hz) {
-        auto bus = dddk::MmioBus::create({0, *Config::rtc_regs, drivers::rtc::Pl031::register_span},
-                                         drivers::rtc::Pl031::register_span);
-        const auto seconds =
-            bus ? drivers::rtc::read_seconds(*bus) : Result<std::uint32_t>{bus.error()};
-        if (!seconds) {
-            debug::print("time: no PL031 RTC at the mapped address: ", seconds.error(), "\n");
-            return false;
-        }
+    void publish_clock(const HardwareStart& started) {
         // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the page there
         auto* page = reinterpret_cast<ClockPage*>(*Config::clock_page);
-        page->counter_hz = hz;
-        page->boot_counter = timer_.now();
-        page->realtime_at_boot_ns = std::uint64_t{*seconds} * 1'000'000'000U;
+        page->counter_hz = started.hz;
+        page->boot_counter = hardware_.now();
+        page->realtime_at_boot_ns = started.rtc_seconds * 1'000'000'000U;
         page->rtc_resolution_ns = 1'000'000'000U;
         // Release: a client that sees the version sees every field above.
         __atomic_store_n(&page->version, clock_page_version, __ATOMIC_RELEASE);
-        debug::print("time: counter at ", hz, " Hz; wall clock ", *seconds,
-                     " s since 1970 (UTC) from the PL031, to the second\n");
-        return true;
+        debug::print("time: counter at ", started.hz, " Hz; wall clock ", started.rtc_seconds,
+                     " s since 1970 (UTC) from ", started.rtc_name, ", to the second\n");
     }
 
+    // A timer that cannot interrupt for a deadline already reached (the HPET's comparator
+    // matches on equality) says so, and the expiry runs again; bounded, as every loop here.
     void run() {
-        const ExpiryResult r = service_->expire(timer_.now());
-        for (std::size_t i = 0; i < Config::clients.size(); ++i) {
-            if (((r.notify_clients >> i) & 1U) != 0) {
-                static_cast<void>(notify(Config::clients[i].channel));
+        for (unsigned round = 0; round < 64; ++round) {
+            const ExpiryResult r = service_->expire(hardware_.now());
+            for (std::size_t i = 0; i < Config::clients.size(); ++i) {
+                if (((r.notify_clients >> i) & 1U) != 0) {
+                    static_cast<void>(notify(Config::clients[i].channel));
+                }
+            }
+            if (!r.next_deadline) {
+                hardware_.disarm();
+                return;
+            }
+            if (hardware_.arm(*r.next_deadline)) {
+                return;
             }
         }
-        if (r.next_deadline) {
-            timer_.arm(*r.next_deadline);
-        } else {
-            timer_.disarm();
-        }
     }
 
-    Timer timer_;
+    TimeHardware hardware_;
     std::optional<Service> service_;
     bool ready_ = false;
 };

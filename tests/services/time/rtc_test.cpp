@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The RTC drivers the time service reads the wall clock from, against register models.
+#include <array>
+#include <cstdint>
+#include <gtest/gtest.h>
+
+#include <kaal/platform/message.hpp>
+
+#include "cmos_rtc.hpp"
+
+namespace {
+
+using kaal::Word;
+using kaal::drivers::rtc::CmosRtc;
+using kaal::drivers::rtc::CmosTime;
+using kaal::drivers::rtc::seconds_since_1970;
+
+// The CMOS clock behind its index (0) and data (1) ports: a register file, BCD unless status B
+// says binary, and an update in progress for the first `busy` reads of status A.
+struct CmosModel {
+    std::array<std::uint8_t, 128> regs{};
+    std::uint8_t index = 0;
+    int busy = 0;
+};
+
+struct CmosBus {
+    CmosModel* model;
+    template <typename T>
+    [[nodiscard]] T read(Word offset) const {
+        if (offset != 1) {
+            return 0xff;
+        }
+        if (model->index == 0x0a && model->busy > 0) {
+            --model->busy;
+            return 0x80;
+        }
+        return model->regs[model->index];
+    }
+    template <typename T>
+    void write(Word offset, T value) const {
+        if (offset == 0) {
+            model->index = static_cast<std::uint8_t>(value & 0x7f);
+        }
+    }
+};
+
+TEST(CmosRtc, DatesConvertToUnixTime) {
+    EXPECT_EQ(seconds_since_1970(CmosTime{1970, 1, 1, 0, 0, 0}), 0U);
+    EXPECT_EQ(seconds_since_1970(CmosTime{2000, 1, 1, 0, 0, 0}), 946'684'800U);
+    EXPECT_EQ(seconds_since_1970(CmosTime{2024, 2, 29, 12, 0, 0}), 1'709'208'000U); // a leap day
+    EXPECT_EQ(seconds_since_1970(CmosTime{2026, 12, 1, 10, 59, 59}), 1'796'122'799U);
+}
+
+TEST(CmosRtc, ReadsBcdAndBinaryAndWaitsOutAnUpdate) {
+    CmosModel model;
+    // 2026-12-01 10:59:59 in BCD, 24-hour mode, an update in progress for three reads.
+    model.regs[0x00] = 0x59;
+    model.regs[0x02] = 0x59;
+    model.regs[0x04] = 0x10;
+    model.regs[0x07] = 0x01;
+    model.regs[0x08] = 0x12;
+    model.regs[0x09] = 0x26;
+    model.regs[0x0b] = 0x02;
+    model.busy = 3;
+    const CmosRtc<CmosBus> rtc{CmosBus{&model}};
+    EXPECT_EQ(rtc.read_seconds().value_or(0), 1'796'122'799U);
+    model.regs[0x0b] = 0x06; // binary
+    model.regs[0x00] = 59;
+    model.regs[0x02] = 59;
+    model.regs[0x04] = 10;
+    model.regs[0x07] = 1;
+    model.regs[0x08] = 12;
+    model.regs[0x09] = 26;
+    EXPECT_EQ(rtc.read_seconds().value_or(0), 1'796'122'799U);
+    model.busy = 1'000'000; // a clock stuck in its update: an error, not a hang
+    EXPECT_FALSE(rtc.read_seconds().ok());
+}
+
+} // namespace
