@@ -199,6 +199,27 @@ TEST_F(TimeServiceTest, APeriodicTimeoutRearmsCountsOverrunsAndStopsWhenCancelle
     EXPECT_EQ(service_.pending(), 0U);
 }
 
+// The counter's end: a deadline at the top of the 64-bit range still fires, and a periodic
+// timeout whose next period would wrap past it fires its last instead of wrapping into the past.
+TEST_F(TimeServiceTest, NearTheCountersEndNothingWrapsIntoThePast) {
+    constexpr Ticks top = ~Ticks{0};
+    const Ticks now = top - 1000;
+    ASSERT_TRUE(set(0, 1, top, 0, now).ok());
+    ASSERT_TRUE(set(0, 2, top - 500, 400, now).ok()); // next period at top - 100, then past the end
+    service_.expire(top - 400);
+    service_.expire(top - 50);
+    service_.expire(top);
+    const auto got = drain(0);
+    ASSERT_EQ(got.size(), 3U);
+    EXPECT_EQ(got[0].cookie, 2U);
+    EXPECT_EQ(got[1].cookie, 2U);
+    EXPECT_EQ(got[2].cookie, 1U);
+    EXPECT_EQ(service_.pending(), 0U) << "the periodic one ended at the counter's end";
+    service_.expire(top);
+    EXPECT_TRUE(drain(0).empty());
+    EXPECT_EQ(service_.held_by(0), 0U);
+}
+
 TEST(ClockPage, TickConversionsDoNotOverflowNearTheCounterMaximum) {
     constexpr std::uint64_t hz = 62'500'000; // QEMU virt's generic timer
     EXPECT_EQ(ticks_to_ns(hz, hz), 1'000'000'000U);

@@ -86,7 +86,19 @@ public:
                     add_overruns(c, t, missed);
                     next = due->deadline + (missed + 1) * t.period;
                 }
-                static_cast<void>(queue_.rearm(h, next));
+                // A next period past the counter's end (it would wrap to the past and fire on
+                // every pass) ends the timeout: it has fired its last.
+                if (next > due->deadline) {
+                    static_cast<void>(queue_.rearm(h, next));
+                    continue;
+                }
+                // Counted until delivered, as a one-shot is.
+                const Word id = id_of(h, t.generation);
+                for (std::size_t i = 0; i < c.backlog_length; ++i) {
+                    c.one_shot[i] = c.one_shot[i] || c.backlog[i].id == id;
+                }
+                static_cast<void>(queue_.pop_due(now));
+                ++t.generation;
             } else {
                 static_cast<void>(queue_.pop_due(now));
                 ++t.generation; // still held: until its entry is delivered
