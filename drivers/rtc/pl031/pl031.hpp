@@ -5,6 +5,7 @@
 
 #include <kaal/core/result.hpp>
 #include <kaal/dddk/bus.hpp>
+#include <kaal/dddk/primecell.hpp>
 #include <kaal/dddk/register.hpp>
 #include <kaal/dddk/register_block.hpp>
 
@@ -19,23 +20,19 @@ struct Pl031 {
     struct Cr : dddk::Register<0x00c, 32> {                            // 3.3.4 control register
         struct Start : Bitfield<0, 1> {};
     };
-    // 3.3.10-3.3.17: the PrimeCell identification registers, 0x031, 0x41 (ARM), revision.
-    struct PeriphId0 : dddk::Register<0xfe0, 32, dddk::Access::read_only> {};
-    struct PeriphId1 : dddk::Register<0xfe4, 32, dddk::Access::read_only> {};
+    // 3.3.10-3.3.17: the PrimeCell identification (kaal/dddk/primecell.hpp).
     static constexpr Word register_span = 0x1000;
 };
 
-// Seconds since 1970 (UTC), after checking that the registers are a PL031's. Starts the counter
-// if firmware left it stopped.
+// Seconds since 1970 (UTC), after checking that the registers are a PL031's (its PrimeCell
+// part number, 0x031). Starts the counter if firmware left it stopped.
 template <dddk::RegisterBus Bus>
 Result<std::uint32_t> read_seconds(Bus bus) {
-    const dddk::RegisterBlock<Bus> regs{bus};
-    // Part number 0x031 in PeriphID0 and the low nibble of PeriphID1 (TRM 3.3.10, 3.3.11).
-    const auto part = (regs.template read<Pl031::PeriphId0>() & 0xff) |
-                      ((regs.template read<Pl031::PeriphId1>() & 0xf) << 8);
-    if (part != 0x031) {
+    KAAL_TRY(const dddk::PrimeCellId id, dddk::read_primecell_id(bus));
+    if (id.part != 0x031) {
         return Error::no_such_device;
     }
+    const dddk::RegisterBlock<Bus> regs{bus};
     if (regs.template read<Pl031::Cr::Start>() == 0) {
         regs.template write<Pl031::Cr>(Pl031::Cr::Start::bits(1));
     }

@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <gtest/gtest.h>
 
+#include <kaal/dddk/mock_bus.hpp>
+#include <kaal/dddk/primecell.hpp>
 #include <kaal/platform/message.hpp>
 
 #include "cmos_rtc.hpp"
+#include "pl031.hpp"
 
 namespace {
 
@@ -74,6 +77,61 @@ TEST(CmosRtc, ReadsBcdAndBinaryAndWaitsOutAnUpdate) {
     EXPECT_EQ(rtc.read_seconds().value_or(0), 1'796'122'799U);
     model.busy = 1'000'000; // a clock stuck in its update: an error, not a hang
     EXPECT_FALSE(rtc.read_seconds().ok());
+}
+
+} // namespace
+
+namespace {
+
+// A PL031's register page: its data register and its PrimeCell identification.
+struct Pl031Model {
+    std::uint32_t seconds = 1'796'122'799;
+    std::uint32_t control = 0;
+    std::uint32_t part = 0x031;
+    std::uint64_t read(Word offset, unsigned) const {
+        switch (offset) {
+        case 0x000: return seconds;
+        case 0x00c: return control;
+        case 0xfe0: return part & 0xff;
+        case 0xfe4: return 0x10 | ((part >> 8) & 0xf); // designer 0x41's low nibble, part 11:8
+        case 0xfe8: return 0x04;
+        case 0xfec: return 0x00;
+        case 0xff0: return 0x0d;
+        case 0xff4: return 0xf0;
+        case 0xff8: return 0x05;
+        case 0xffc: return 0xb1;
+        default: return 0;
+        }
+    }
+    void write(Word offset, unsigned, std::uint64_t value) {
+        if (offset == 0x00c) {
+            control = static_cast<std::uint32_t>(value);
+        }
+    }
+};
+
+TEST(Pl031, ReadsTheSecondsOfAPl031AndStartsAStoppedClock) {
+    Pl031Model model;
+    EXPECT_EQ(kaal::drivers::rtc::read_seconds(kaal::dddk::MockBus{model}).value_or(0),
+              1'796'122'799U);
+    EXPECT_EQ(model.control, 1U) << "started";
+    const auto id = kaal::dddk::read_primecell_id(kaal::dddk::MockBus{model});
+    ASSERT_TRUE(id.ok());
+    EXPECT_EQ(id->part, 0x031U);
+    EXPECT_EQ(id->designer, 0x41U);
+}
+
+TEST(Pl031, AnotherPrimeCellOrNoneIsRefused) {
+    Pl031Model pl011;
+    pl011.part = 0x011;
+    EXPECT_EQ(kaal::drivers::rtc::read_seconds(kaal::dddk::MockBus{pl011}).error(),
+              kaal::Error::no_such_device);
+    struct Nothing {
+        std::uint64_t read(Word, unsigned) const { return 0; }
+        void write(Word, unsigned, std::uint64_t) {}
+    } nothing;
+    EXPECT_EQ(kaal::dddk::read_primecell_id(kaal::dddk::MockBus{nothing}).error(),
+              kaal::Error::no_such_device);
 }
 
 } // namespace
