@@ -24,6 +24,15 @@ struct CmosModel {
     std::array<std::uint8_t, 128> regs{};
     std::uint8_t index = 0;
     int busy = 0;
+
+    // Seconds, minutes, hours, day, month, year: registers 0x00, 0x02, 0x04, 0x07, 0x08, 0x09,
+    // in whatever encoding register B selects.
+    void set_clock(const std::array<std::uint8_t, 6>& fields) {
+        constexpr std::array<std::size_t, 6> field_register{0x00, 0x02, 0x04, 0x07, 0x08, 0x09};
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            regs.at(field_register.at(i)) = fields.at(i);
+        }
+    }
 };
 
 struct CmosBus {
@@ -57,23 +66,13 @@ TEST(CmosRtc, DatesConvertToUnixTime) {
 TEST(CmosRtc, ReadsBcdAndBinaryAndWaitsOutAnUpdate) {
     CmosModel model;
     // 2026-12-01 10:59:59 in BCD, 24-hour mode, an update in progress for three reads.
-    model.regs[0x00] = 0x59;
-    model.regs[0x02] = 0x59;
-    model.regs[0x04] = 0x10;
-    model.regs[0x07] = 0x01;
-    model.regs[0x08] = 0x12;
-    model.regs[0x09] = 0x26;
+    model.set_clock({0x59, 0x59, 0x10, 0x01, 0x12, 0x26});
     model.regs[0x0b] = 0x02;
     model.busy = 3;
     const CmosRtc<CmosBus> rtc{CmosBus{&model}};
     EXPECT_EQ(rtc.read_seconds().value_or(0), 1'796'122'799U);
     model.regs[0x0b] = 0x06; // binary
-    model.regs[0x00] = 59;
-    model.regs[0x02] = 59;
-    model.regs[0x04] = 10;
-    model.regs[0x07] = 1;
-    model.regs[0x08] = 12;
-    model.regs[0x09] = 26;
+    model.set_clock({59, 59, 10, 1, 12, 26});
     EXPECT_EQ(rtc.read_seconds().value_or(0), 1'796'122'799U);
     model.busy = 1'000'000; // a clock stuck in its update: an error, not a hang
     EXPECT_FALSE(rtc.read_seconds().ok());
