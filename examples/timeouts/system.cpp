@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Three clients of the time service, each with 100 timeouts interleaved with the others', some
-// cancelled; they report through the serial console. Two building blocks and three clients.
+// cancelled, and a fourth that misbehaves; they report through the serial console.
 #include <kaal/composer/serial_console.hpp>
 #include <kaal/composer/time_service.hpp>
 
@@ -14,4 +14,8 @@ void kaal_describe(System& s) {
         serial.add_client(alarm, {.input = false});
         time.add_client(alarm);
     }
+    // A client that floods the service and calls it badly while the alarms run.
+    auto& flood = s.pd("flood", "timeout_flood").priority(100);
+    serial.add_client(flood, {.input = false});
+    time.add_client(flood);
 }

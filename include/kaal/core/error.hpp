@@ -22,22 +22,23 @@ enum class Error : std::uint8_t {
     revoke_first = 9,
     not_enough_memory = 10,
 
-    out_of_slots = 64,      // the CSpace slot allocator is exhausted
+    out_of_slots = 64,      // a fixed table is full: CSpace slots, or a per-client limit
     no_such_device = 65,    // the board's device table has no such device
     already_claimed = 66,   // a physical range or device is owned by someone else
     invalid_channel = 67,   // the channel is not wired to this component
     malformed_message = 68, // wrong label or length for the protocol
     queue_full = 69,
     queue_empty = 70,
-    unsupported = 71,      // not available in this platform mode
-    no_space = 72,         // a caller-supplied buffer is too small
-    no_device_memory = 73, // no device untyped covers a physical range: the kernel owns it
-    malformed_image = 74,  // a program image is not a loadable ELF for this machine
-    not_found = 75,        // a named thing (symbol, image, component) does not exist
-    invalid_system = 76,   // a system description contradicts itself or the platform limits
+    unsupported = 71,         // not available in this platform mode
+    no_space = 72,            // a caller-supplied buffer is too small
+    no_device_memory = 73,    // no device untyped covers a physical range: the kernel owns it
+    malformed_image = 74,     // a program image is not a loadable ELF for this machine
+    not_found = 75,           // a named thing (symbol, image, component) does not exist
+    invalid_system = 76,      // a system description contradicts itself or the platform limits
     writable_executable = 77, // a program segment is both writable and executable (W^X)
-    misaligned_variable = 78, // a setvar variable is not naturally aligned, so it may straddle pages
-    not_permitted = 79,       // the caller lacks a privilege the system description grants
+    misaligned_variable =
+        78,             // a setvar variable is not naturally aligned, so it may straddle pages
+    not_permitted = 79, // the caller lacks a privilege the system description grants
 };
 
 inline constexpr int kernel_error_count = 11;
@@ -61,7 +62,7 @@ constexpr const char* to_string(Error e) {
     case Error::delete_first: return "seL4_DeleteFirst";
     case Error::revoke_first: return "seL4_RevokeFirst";
     case Error::not_enough_memory: return "seL4_NotEnoughMemory";
-    case Error::out_of_slots: return "out of CSpace slots";
+    case Error::out_of_slots: return "out of slots";
     case Error::no_such_device: return "no such device";
     case Error::already_claimed: return "already claimed";
     case Error::invalid_channel: return "invalid channel";

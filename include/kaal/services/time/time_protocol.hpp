@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
+#include <cstddef>
+
 #include <kaal/ipc/message_codec.hpp>
 
 // The time service's protected calls. Reading the time is not one of them: a client reads the
@@ -10,6 +12,10 @@
 // fired queue (fired_queue.hpp) with a notification, so the client learns which timeouts fired
 // without another call.
 namespace kaal::services::time {
+
+// The most timeouts one client may hold armed at once (one-shots count until delivered): the
+// limit that keeps one client from starving the others of the service's memory.
+inline constexpr std::size_t timeouts_per_client = 128;
 
 // The id the service gives an armed timeout, for Cancel; unique among the client's own.
 struct TimeoutId {

@@ -35,8 +35,6 @@ struct TimeClientConfig {
     Channel channel;
 };
 
-inline constexpr std::size_t timeouts_per_client = 128;
-
 template <typename Config>
 class TimeServiceComponent {
     using Service = TimeService<Config::clients.size(), timeouts_per_client>;
@@ -71,10 +69,17 @@ public:
         }
         // The timer's IRQ, or a client that made room in its fired queue: either way, fire what
         // is due, deliver what waits, and program the next deadline. The timer is re-armed (or
-        // disabled) before the IRQ is acked, so its level is gone by then.
+        // disabled) before the IRQ is acked, so a level-triggered one (the generic timer) has
+        // dropped its line by then and does not interrupt again at once. An edge-triggered one
+        // (the HPET through the I/O APIC) is why the expiry runs once more after the ack: the
+        // kernel masks an IRQ from its delivery to its ack (seL4 manual, "Interrupt Delivery"),
+        // and an I/O APIC ignores an edge on a masked pin (82093AA datasheet, the redirection
+        // table's mask bit; QEMU's ioapic.c does the same), so a deadline reached between the
+        // re-arm and the ack interrupts no one and would stop the clock.
         run();
         if (ch == Config::timer_irq) {
             static_cast<void>(irq_ack(ch));
+            run();
         }
     }
 
