@@ -6,23 +6,19 @@
 // moment the alarm held its fired entry). Its slot is the digit its name ends in (a, b, c).
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string_view>
 
 #include <kaal/platform/component.hpp>
-#include <kaal/platform/debug.hpp>
-#include <kaal/services/serial/console_writer.hpp>
 #include <kaal/services/time/time_client.hpp>
 
 #include "../system-composition/line.hpp"
+#include "client_ends.hpp"
 #include "kaal_config.hpp"
 
 namespace {
 
 using composition::Line;
-using kaal::services::serial::ConsoleWriter;
 using kaal::services::time::FiredTimeout;
-using kaal::services::time::TimeClient;
 
 constexpr unsigned count = 100;
 constexpr std::uint64_t spacing_ns = 3'000'000;  // 3 ms between one alarm's timeouts
@@ -36,43 +32,38 @@ constexpr bool cancelled(unsigned i) {
 class Alarm {
 public:
     void init() {
-        auto console = ConsoleWriter::attach(config::serial_tx_queue, config::serial_tx);
-        if (!console.ok() ||
-            !TimeClient::attach(time_, config::time_clock, config::time_fired, config::time).ok()) {
-            kaal::debug::print(config::pd_name,
-                               ": cannot attach the console or the time service\n");
+        if (!ends_.attach()) {
             return;
         }
-        console_.emplace(*console);
         const std::string_view name{config::pd_name};
         slot_ = static_cast<unsigned>(name.back() - 'a');
         if (slot_ == 0) {
             Line line;
-            line.add("wall clock at boot: ").add(time_->realtime_ns() / 1'000'000'000U);
-            say(line.add(" s since 1970 (UTC)\n").view());
+            line.add("wall clock at boot: ").add(ends_.time->realtime_ns() / 1'000'000'000U);
+            ends_.say(line.add(" s since 1970 (UTC)\n").view());
             measure();
         }
-        const kaal::services::time::Ticks base = time_->now() + time_->ticks_in(start_ns);
+        const kaal::services::time::Ticks base = ends_.time->now() + ends_.time->ticks_in(start_ns);
         unsigned refused = 0;
         for (unsigned i = 0; i < count; ++i) {
-            deadlines_[i] = base + time_->ticks_in(spacing_ns * i + spacing_ns / 3 * slot_);
-            auto id = time_->at(i, deadlines_[i]);
+            deadlines_[i] = base + ends_.time->ticks_in(spacing_ns * i + spacing_ns / 3 * slot_);
+            auto id = ends_.time->at(i, deadlines_[i]);
             if (!id) {
                 ++refused;
                 continue;
             }
-            if (cancelled(i) && !time_->cancel(*id).ok()) {
+            if (cancelled(i) && !ends_.time->cancel(*id).ok()) {
                 ++refused;
             }
         }
         if (refused != 0) {
             Line line;
-            say(line.add("FAILED: ")
-                    .add(refused)
-                    .add(" calls to the time service refused\n")
-                    .view());
+            ends_.say(line.add("FAILED: ")
+                          .add(refused)
+                          .add(" calls to the time service refused\n")
+                          .view());
         }
-        time_->drain([this](const FiredTimeout& f) { fired(f); });
+        ends_.time->drain([this](const FiredTimeout& f) { fired(f); });
     }
 
     // The costs docs/performance.md records: reading the time (a counter read, no kernel
@@ -83,39 +74,33 @@ public:
         constexpr unsigned reads = 1000;
         constexpr unsigned pairs = 100;
         std::uint64_t sink = 0;
-        const auto t0 = time_->now();
+        const auto t0 = ends_.time->now();
         for (unsigned i = 0; i < reads; ++i) {
-            sink += time_->now();
+            sink += ends_.time->now();
         }
-        const auto t1 = time_->now();
+        const auto t1 = ends_.time->now();
         for (unsigned i = 0; i < pairs; ++i) {
-            if (auto id = time_->at(1000 + i, t1 + time_->ticks_in(1'000'000'000))) {
-                static_cast<void>(time_->cancel(*id));
+            if (auto id = ends_.time->at(1000 + i, t1 + ends_.time->ticks_in(1'000'000'000))) {
+                static_cast<void>(ends_.time->cancel(*id));
             }
         }
-        const auto t2 = time_->now();
+        const auto t2 = ends_.time->now();
         const auto ps = [this](std::uint64_t ticks, unsigned n) {
-            return ticks * 1'000'000'000'000U / time_->hz() / n;
+            return ticks * 1'000'000'000'000U / ends_.time->hz() / n;
         };
         Line line;
         line.add("cost: now() ").add(ps(t1 - t0, reads)).add(" ps per call (").add(reads);
         line.add(" calls), set+cancel ").add(ps(t2 - t1, pairs)).add(" ps per pair");
-        say(line.add(sink == 0 ? " FAILED: the counter did not move\n" : "\n").view());
+        ends_.say(line.add(sink == 0 ? " FAILED: the counter did not move\n" : "\n").view());
     }
 
     void notified(kaal::Channel ch) {
-        if (!time_) {
-            return;
-        }
-        if (ch == config::time) {
-            time_->drain([this](const FiredTimeout& f) { fired(f); });
-        }
-        static_cast<void>(console_->flush());
+        ends_.notified(ch, [this](const FiredTimeout& f) { fired(f); });
     }
 
 private:
     void fired(const FiredTimeout& f) {
-        const auto now = time_->now();
+        const auto now = ends_.time->now();
         while (next_ < count && cancelled(next_)) {
             ++next_;
         }
@@ -125,7 +110,7 @@ private:
             ++wrong_;
         }
         const std::uint64_t late_ticks = now - f.deadline;
-        lateness_us_[got_++ % lateness_us_.size()] = late_ticks * 1'000'000 / time_->hz();
+        lateness_us_[got_++ % lateness_us_.size()] = late_ticks * 1'000'000 / ends_.time->hz();
         ++next_;
         if (got_ == count - count / 10) {
             report();
@@ -143,21 +128,15 @@ private:
         Line line;
         line.add(n).add(" of ").add(count - count / 10).add(" timeouts fired in order");
         line.add(wrong_ == 0 ? ", none early, 10 cancelled never fired" : ", FAILED");
-        say(line.add("\n").view());
+        ends_.say(line.add("\n").view());
         line.clear();
         line.add("lateness p50 ").add(sorted[n / 2]).add(" us, p99 ").add(sorted[n * 99 / 100]);
         line.add(" us, max ").add(sorted[n - 1]).add(" us");
         line.add(sorted[n - 1] > late_limit_us ? " FAILED: over the limit" : "");
-        say(line.add("\n").view());
+        ends_.say(line.add("\n").view());
     }
 
-    void say(std::string_view text) {
-        static_cast<void>(console_->write(text));
-        static_cast<void>(console_->flush());
-    }
-
-    std::optional<ConsoleWriter> console_;
-    std::optional<TimeClient> time_;
+    timeouts::ClientEnds ends_;
     std::array<kaal::services::time::Ticks, count> deadlines_{};
     std::array<std::uint64_t, count> lateness_us_{};
     unsigned slot_ = 0;

@@ -12,12 +12,11 @@
 
 #include <kaal/core/error.hpp>
 #include <kaal/platform/component.hpp>
-#include <kaal/platform/debug.hpp>
 #include <kaal/platform/message.hpp>
-#include <kaal/services/serial/console_writer.hpp>
 #include <kaal/services/time/time_client.hpp>
 
 #include "../system-composition/line.hpp"
+#include "client_ends.hpp"
 #include "kaal_config.hpp"
 
 namespace {
@@ -25,9 +24,7 @@ namespace {
 using composition::Line;
 using kaal::Error;
 using kaal::MessageInfo;
-using kaal::services::serial::ConsoleWriter;
 using kaal::services::time::FiredTimeout;
-using kaal::services::time::TimeClient;
 using kaal::services::time::TimeoutId;
 
 constexpr unsigned bad_calls = 60;
@@ -41,27 +38,17 @@ constexpr kaal::Word last_cookie = 0x1a57;
 class Flood {
 public:
     void init() {
-        auto console = ConsoleWriter::attach(config::serial_tx_queue, config::serial_tx);
-        if (!console.ok() ||
-            !TimeClient::attach(time_, config::time_clock, config::time_fired, config::time).ok()) {
-            kaal::debug::print(config::pd_name,
-                               ": cannot attach the console or the time service\n");
+        if (!ends_.attach()) {
             return;
         }
-        console_.emplace(*console);
-        if (!time_->after(start_cookie, start_ns).ok()) {
-            say("FAILED: the service refused the first timeout\n");
+        if (!ends_.time->after(start_cookie, start_ns).ok()) {
+            ends_.say("FAILED: the service refused the first timeout\n");
         }
-        time_->drain([this](const FiredTimeout& f) { fired(f); });
+        ends_.time->drain([this](const FiredTimeout& f) { fired(f); });
     }
 
     void notified(kaal::Channel ch) {
-        if (time_ && ch == config::time) {
-            time_->drain([this](const FiredTimeout& f) { fired(f); });
-        }
-        if (console_) {
-            static_cast<void>(console_->flush());
-        }
+        ends_.notified(ch, [this](const FiredTimeout& f) { fired(f); });
     }
 
 private:
@@ -78,7 +65,7 @@ private:
                 break;
             default: {
                 expect = Error::invalid_argument;
-                const auto done = time_->cancel(TimeoutId{0x10'0000 + i});
+                const auto done = ends_.time->cancel(TimeoutId{0x10'0000 + i});
                 errors += !done.ok() && done.error() == expect ? 1U : 0U;
                 continue;
             }
@@ -89,7 +76,7 @@ private:
         }
         Line line;
         line.add(bad_calls).add(" malformed calls: ").add(errors).add(" error replies");
-        say(line.add(errors == bad_calls ? "\n" : ", FAILED\n").view());
+        ends_.say(line.add(errors == bad_calls ? "\n" : ", FAILED\n").view());
     }
 
     static std::optional<MessageInfo> call(MessageInfo msg) {
@@ -105,7 +92,7 @@ private:
         unsigned armed = 0;
         Error refusal = Error::ok;
         for (; armed < most_armed; ++armed) {
-            auto id = time_->after(armed, far_ns);
+            auto id = ends_.time->after(armed, far_ns);
             if (!id) {
                 refusal = id.error();
                 break;
@@ -114,36 +101,30 @@ private:
         }
         unsigned cancelled = 0;
         for (unsigned i = 0; i < armed; ++i) {
-            cancelled += time_->cancel(ids_[i]).ok() ? 1U : 0U;
+            cancelled += ends_.time->cancel(ids_[i]).ok() ? 1U : 0U;
         }
         const bool as_limited = armed == kaal::services::time::timeouts_per_client &&
                                 refusal == Error::out_of_slots && cancelled == armed;
         Line line;
         line.add(armed).add(" timeouts armed, then refused: ").add(kaal::to_string(refusal));
         line.add("; ").add(cancelled).add(" cancelled");
-        say(line.add(as_limited ? "\n" : ", FAILED\n").view());
+        ends_.say(line.add(as_limited ? "\n" : ", FAILED\n").view());
     }
 
     void fired(const FiredTimeout& f) {
         if (f.cookie == start_cookie) {
             call_badly();
             fill_and_empty();
-            if (!time_->after(last_cookie, 1'000'000).ok()) {
-                say("FAILED: the service refused a timeout after the flood\n");
+            if (!ends_.time->after(last_cookie, 1'000'000).ok()) {
+                ends_.say("FAILED: the service refused a timeout after the flood\n");
             }
             return;
         }
-        say(f.cookie == last_cookie ? "the timeout armed after the flood fired\n"
-                                    : "FAILED: a cancelled timeout fired\n");
+        ends_.say(f.cookie == last_cookie ? "the timeout armed after the flood fired\n"
+                                          : "FAILED: a cancelled timeout fired\n");
     }
 
-    void say(std::string_view text) {
-        static_cast<void>(console_->write(text));
-        static_cast<void>(console_->flush());
-    }
-
-    std::optional<ConsoleWriter> console_;
-    std::optional<TimeClient> time_;
+    timeouts::ClientEnds ends_;
     std::array<TimeoutId, most_armed> ids_{};
 };
 
