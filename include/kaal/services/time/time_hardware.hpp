@@ -26,6 +26,7 @@
 //   now()     the counter clients read too (counter.hpp)
 //   arm(t)    an interrupt when now() reaches t; false if it is already there (fire now)
 //   disarm()  no interrupt
+//   irq_is_edge  whether the timer's IRQ is an edge, which decides when the service acks it
 // QEMU virt (Microkit): the generic timer and the PL031, whose registers the description maps
 // (`Config::rtc_regs`). pc99 (runtime): the TSC, which clients read, calibrated against the HPET,
 // whose timer 0 interrupts (device grant 0), and the CMOS RTC (device grant 1).
@@ -41,6 +42,11 @@ struct HardwareStart {
 
 class TimeHardware {
 public:
+    // The timer's PPI is level-sensitive: it stays asserted while the deadline has passed and
+    // the timer is enabled (Arm ARM, "The Generic Timer": CNTP_CTL_EL0.ISTATUS), so it is
+    // re-armed before the IRQ is acked.
+    static constexpr bool irq_is_edge = false;
+
     Result<HardwareStart> start(Word rtc_regs) {
         auto bus = dddk::MmioBus::create({0, rtc_regs, drivers::rtc::Pl031::register_span},
                                          drivers::rtc::Pl031::register_span);
@@ -65,6 +71,10 @@ private:
 
 class TimeHardware {
 public:
+    // The HPET's timer 0 is edge-triggered (one-shot), and the root task asks seL4 for its
+    // I/O APIC pin as edge-triggered (cap_ops_sel4.hpp, IRQControl_GetIOAPIC's level 0).
+    static constexpr bool irq_is_edge = true;
+
     Result<HardwareStart> start(Word) {
         KAAL_TRY(const DeviceBundle hpet, granted_device(*runtime::start_info, 0));
         KAAL_TRY(const auto mmio,

@@ -68,18 +68,24 @@ public:
             return;
         }
         // The timer's IRQ, or a client that made room in its fired queue: either way, fire what
-        // is due, deliver what waits, and program the next deadline. The timer is re-armed (or
-        // disabled) before the IRQ is acked, so a level-triggered one (the generic timer) has
-        // dropped its line by then and does not interrupt again at once. An edge-triggered one
-        // (the HPET through the I/O APIC) is why the expiry runs once more after the ack: the
-        // kernel masks an IRQ from its delivery to its ack (seL4 manual, "Interrupt Delivery"),
-        // and an I/O APIC ignores an edge on a masked pin (82093AA datasheet, the redirection
-        // table's mask bit; QEMU's ioapic.c does the same), so a deadline reached between the
-        // re-arm and the ack interrupts no one and would stop the clock.
-        run();
-        if (ch == Config::timer_irq) {
+        // is due, deliver what waits, and program the next deadline. The kernel masks an IRQ
+        // from its delivery to its ack (seL4 manual, "Interrupt Delivery"), so the order matters:
+        // - a level-triggered timer (the generic timer) is re-armed first, so that it has dropped
+        //   its line when the ack unmasks it and does not interrupt again at once;
+        // - an edge-triggered one (the HPET through the I/O APIC) is acked first: an I/O APIC
+        //   ignores an edge on a masked pin (82093AA datasheet, the redirection table's mask bit;
+        //   QEMU's ioapic.c does the same), so a deadline reached between a re-arm and the ack
+        //   would interrupt no one and stop the clock.
+        if (ch != Config::timer_irq) {
+            run();
+            return;
+        }
+        if constexpr (TimeHardware::irq_is_edge) {
             static_cast<void>(irq_ack(ch));
             run();
+        } else {
+            run();
+            static_cast<void>(irq_ack(ch));
         }
     }
 
