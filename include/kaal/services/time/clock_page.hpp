@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include <kaal/platform/message.hpp>
+#include <kaal/services/time/ticks.hpp>
 
 // The page the time service publishes and every client maps read-only: how to turn the counter
 // into nanoseconds, and the wall-clock time at a known count. Clients read it and the counter
@@ -23,13 +24,12 @@ struct ClockPage {
 
 inline constexpr std::uint64_t clock_page_version = 1;
 
-// ticks * 1e9 / hz without overflow for any tick count a 64-bit counter reaches at <= 10 GHz:
-// whole seconds and the remainder apart.
+// Without overflow for any tick count a 64-bit counter reaches at <= 10 GHz (ticks.hpp).
 constexpr std::uint64_t ticks_to_ns(std::uint64_t ticks, std::uint64_t hz) {
-    return ticks / hz * 1'000'000'000U + ticks % hz * 1'000'000'000U / hz;
+    return scaled(ticks, 1'000'000'000U, hz);
 }
 constexpr std::uint64_t ns_to_ticks(std::uint64_t ns, std::uint64_t hz) {
-    return ns / 1'000'000'000U * hz + ns % 1'000'000'000U * hz / 1'000'000'000U;
+    return scaled(ns, hz, 1'000'000'000U);
 }
 
 inline const ClockPage* published(const ClockPage* page) {

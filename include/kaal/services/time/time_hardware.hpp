@@ -96,7 +96,7 @@ public:
             hpet1 = hpet_->counter();
         }
         const Ticks tsc1 = read_counter();
-        tsc_hz_ = scale(tsc1 - tsc0, hpet_hz_, hpet1 - hpet0);
+        tsc_hz_ = scaled(tsc1 - tsc0, hpet_hz_, hpet1 - hpet0);
         const drivers::rtc::CmosRtc<Ports> rtc{ports};
         KAAL_TRY(const std::uint64_t seconds, rtc.read_seconds());
         return HardwareStart{tsc_hz_, seconds, "the CMOS RTC"};
@@ -105,19 +105,13 @@ public:
     bool arm(Ticks deadline) {
         const Ticks now_tsc = now();
         const std::uint64_t ahead =
-            deadline > now_tsc ? scale(deadline - now_tsc, hpet_hz_, tsc_hz_) : 0;
+            deadline > now_tsc ? scaled(deadline - now_tsc, hpet_hz_, tsc_hz_) : 0;
         return ahead != 0 && hpet_->arm(hpet_->counter() + ahead);
     }
     void disarm() { hpet_->disarm(); }
 
 private:
     using Ports = dddk::PortIoBus<runtime::Sel4PortIoOps>;
-
-    // value * num / den without overflowing for a year of ticks at GHz rates.
-    static constexpr std::uint64_t scale(std::uint64_t value, std::uint64_t num,
-                                         std::uint64_t den) {
-        return value / den * num + value % den * num / den;
-    }
 
     std::optional<drivers::timer::HpetTimer> hpet_;
     std::uint64_t hpet_hz_ = 0;
