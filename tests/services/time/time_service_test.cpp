@@ -144,6 +144,9 @@ TEST_F(TimeServiceTest, MalformedCallsAndUnknownClientsGetErrorReplies) {
     ASSERT_TRUE(cancel(1, id, 0).ok());
     EXPECT_EQ(cancel(1, id, 0).error(), Error::invalid_argument) << "twice";
     EXPECT_EQ(service_.rejected_calls(), 6U);
+    EXPECT_EQ(service_.rejected_calls(0), 4U);
+    EXPECT_EQ(service_.rejected_calls(1), 1U);
+    EXPECT_EQ(service_.rejected_calls(7), 1U) << "no client's";
 }
 
 TEST_F(TimeServiceTest, AFloodingClientHitsItsLimitAndOthersAreUnaffected) {

@@ -63,7 +63,7 @@ public:
         const MessageInfo reply = TimeProtocol::serve(
             request, [this](const auto& r) { return this->handle(r); }, regs);
         if (is_error_reply(reply)) {
-            ++rejected_;
+            ++rejected_[caller < MaxClients ? caller : MaxClients];
         }
         return reply;
     }
@@ -120,7 +120,18 @@ public:
     [[nodiscard]] unsigned clients() const { return count_; }
     [[nodiscard]] std::size_t pending() const { return queue_.size(); }
     [[nodiscard]] std::size_t held_by(unsigned client) const { return clients_[client].held; }
-    [[nodiscard]] std::uint64_t rejected_calls() const { return rejected_; }
+    // Refused calls from `caller` (any index past the clients: from no client), counted apart so
+    // that one client's flood of bad calls does not quiet the reports of another's.
+    [[nodiscard]] std::uint64_t rejected_calls(unsigned caller) const {
+        return rejected_[caller < MaxClients ? caller : MaxClients];
+    }
+    [[nodiscard]] std::uint64_t rejected_calls() const {
+        std::uint64_t all = 0;
+        for (const std::uint64_t n : rejected_) {
+            all += n;
+        }
+        return all;
+    }
 
 private:
     using Queue = TimeoutQueue<MaxClients * PerClient>;
@@ -249,7 +260,7 @@ private:
     unsigned count_ = 0;
     unsigned caller_ = 0;
     Ticks now_ = 0;
-    std::uint64_t rejected_ = 0;
+    std::array<std::uint64_t, MaxClients + 1> rejected_{};
 };
 
 } // namespace kaal::services::time

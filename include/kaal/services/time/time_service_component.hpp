@@ -99,10 +99,10 @@ public:
         }
         const MessageInfo reply =
             service_->call(caller, msg, ipc::PlatformRegisters{}, hardware_.now());
-        if (is_error_reply(reply) && worth_reporting(service_->rejected_calls())) {
+        if (is_error_reply(reply) && worth_reporting(service_->rejected_calls(caller))) {
             debug::print("time: rejected call on channel ", ch.id(), " (label ", msg.label(),
                          ", length ", msg.length(), "): ", reply_error(reply), "; ",
-                         service_->rejected_calls(), " so far\n");
+                         service_->rejected_calls(caller), " from it so far\n");
         }
         run(); // a deadline already passed fires now; a new earliest one re-arms the timer
         return reply;
