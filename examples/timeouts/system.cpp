@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Three clients of the time service, each with 100 timeouts interleaved with the others', some
-// cancelled, and a fourth that misbehaves; they report through the serial console.
+// cancelled, a fourth that misbehaves and a fifth that sleeps; they report through the serial
+// console.
 #include <kaal/composer/serial_console.hpp>
 #include <kaal/composer/time_service.hpp>
 
@@ -18,4 +19,8 @@ void kaal_describe(System& s) {
     auto& flood = s.pd("flood", "timeout_flood").priority(100);
     serial.add_client(flood, {.input = false});
     time.add_client(flood);
+    // A client written as a sequence: it sleeps, then prints a timestamped line.
+    auto& sleeper = s.pd("sleeper", "timeout_sleeper").priority(100);
+    serial.add_client(sleeper, {.input = false});
+    time.add_client(sleeper);
 }

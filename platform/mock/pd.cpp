@@ -3,6 +3,7 @@
 #include <utility>
 
 #include <kaal/platform/channel.hpp>
+#include <kaal/platform/wait.hpp>
 
 namespace kaal::mock {
 
@@ -78,8 +79,11 @@ bool Inbox::next_event(Word& bits, detail::PendingCall*& call) {
     if (stop_) {
         return false;
     }
+    // One event per receive, the notification first: on seL4 a receive on an endpoint whose
+    // bound notification is active returns the signal and leaves callers queued (seL4 manual,
+    // "Binding Notification Objects"). A handler that waits must find the call still queued.
     bits = std::exchange(bits_, 0);
-    call = calls_head_;
+    call = bits != 0 ? nullptr : calls_head_;
     if (call != nullptr) {
         calls_head_ = call->next;
         if (calls_head_ == nullptr) {
@@ -116,27 +120,54 @@ void connect(ProtectionDomain& a, ProtectionDomain& b, ChannelSpec spec) {
     b.peers.at(spec.b_id) = {&a, spec.a_id};
 }
 
+namespace {
+// seL4 copies the sender's message registers into the receiver's on Call and back on Reply, as
+// many as the message's length says.
+template <typename Serve>
+void answer_call(ProtectionDomain& pd, detail::PendingCall& call, Serve&& serve) {
+    std::copy_n(call.mrs->begin(), call.msg.length(), pd.message_registers.begin());
+    const MessageInfo reply = serve(call.at_owner, call.msg);
+    std::copy_n(pd.message_registers.begin(), reply.length(), call.mrs->begin());
+    pd.inbox.answer(call, reply);
+}
+} // namespace
+
 void run_event_loop(ProtectionDomain& pd, const std::function<void(Channel)>& notified,
                     const std::function<MessageInfo(Channel, MessageInfo)>& ppc) {
     const ScopedPd as{pd};
+    auto& held = kaal::detail::held_notifications;
+    auto serve = [&ppc, &held](Channel ch, MessageInfo msg) {
+        held.in_protected_call = true;
+        const MessageInfo reply = ppc ? ppc(ch, msg) : error_reply(Error::unsupported);
+        held.in_protected_call = false;
+        return reply;
+    };
+    held.serve = {
+        &serve,
+        [](void* context, Channel ch, MessageInfo msg) {
+            return (*static_cast<decltype(serve)*>(context))(ch, msg);
+        },
+        nullptr,
+    };
+    const auto deliver = [&notified](Channel ch) {
+        if (notified) {
+            notified(ch);
+        }
+    };
     Word bits = 0;
     detail::PendingCall* call = nullptr;
     while (pd.inbox.next_event(bits, call)) {
         for (unsigned id = 0; id <= Channel::max_id; ++id) {
-            if ((bits & bit(id)) != 0 && notified) {
-                notified(Channel{id});
+            if ((bits & bit(id)) != 0) {
+                deliver(Channel{id});
+                held.deliver(deliver);
             }
         }
         if (call != nullptr) {
-            // seL4 copies the sender's message registers into the receiver's on Call and back
-            // on Reply, as many as the message's length says.
-            std::copy_n(call->mrs->begin(), call->msg.length(), pd.message_registers.begin());
-            const MessageInfo reply =
-                ppc ? ppc(call->at_owner, call->msg) : error_reply(Error::unsupported);
-            std::copy_n(pd.message_registers.begin(), reply.length(), call->mrs->begin());
-            pd.inbox.answer(*call, reply);
+            answer_call(pd, *call, serve);
         }
     }
+    held.serve = {};
 }
 
 void request_stop(ProtectionDomain& pd) {
@@ -146,6 +177,31 @@ void request_stop(ProtectionDomain& pd) {
 } // namespace kaal::mock
 
 namespace kaal {
+
+Status wait_for(Channel ch) {
+    auto& pd = mock::current_pd();
+    auto& held = detail::held_notifications;
+    if (!mock::wired(pd.notifications | pd.irqs, ch)) {
+        return Error::invalid_channel;
+    }
+    if (held.in_protected_call) {
+        return Error::illegal_operation;
+    }
+    while (!held.take(ch)) {
+        Word bits = 0;
+        mock::detail::PendingCall* call = nullptr;
+        if (!pd.inbox.next_event(bits, call)) {
+            return Error::unsupported;
+        }
+        held.hold(bits);
+        if (call != nullptr) {
+            mock::answer_call(pd, *call, [&held](Channel at, MessageInfo msg) {
+                return held.serve.serve_call(at, msg);
+            });
+        }
+    }
+    return {};
+}
 
 Status notify(Channel ch) {
     auto& pd = mock::current_pd();

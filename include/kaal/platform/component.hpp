@@ -7,6 +7,7 @@
 
 #include <kaal/platform/channel.hpp>
 #include <kaal/platform/debug.hpp>
+#include <kaal/platform/held_notifications.hpp>
 
 // A KaaL component is a class. It must have `void init()`, and may have:
 //   void notified(kaal::Channel)                                  a notification or IRQ arrived
@@ -73,6 +74,47 @@ struct Dispatch {
 };
 
 namespace detail {
+// What each backend's entry points do around the hooks, so that a handler may wait for a
+// channel (kaal/platform/wait.hpp): the wait answers protected calls and faults with the
+// component's hooks, refuses to run inside a protected call, and leaves the notifications it
+// held to be delivered here once the waiting handler has returned.
+template <Component C>
+struct Entry {
+    static void init(C& c) {
+        held_notifications.serve = {
+            &c,
+            [](void* component, Channel ch, MessageInfo msg) {
+                return protected_call(*static_cast<C*>(component), ch, msg);
+            },
+            [](void* component, Child child, MessageInfo msg) {
+                return Dispatch<C>::fault(*static_cast<C*>(component), child, msg);
+            },
+        };
+        Dispatch<C>::init(c);
+        deliver_held(c);
+    }
+    static void notified(C& c, Channel ch) {
+        Dispatch<C>::notified(c, ch);
+        deliver_held(c);
+    }
+    static MessageInfo protected_call(C& c, Channel ch, MessageInfo msg) {
+        held_notifications.in_protected_call = true;
+        const MessageInfo reply = Dispatch<C>::protected_call(c, ch, msg);
+        held_notifications.in_protected_call = false;
+        return reply;
+    }
+    static std::optional<MessageInfo> fault(C& c, Child child, MessageInfo msg) {
+        auto action = Dispatch<C>::fault(c, child, msg);
+        deliver_held(c);
+        return action;
+    }
+
+private:
+    static void deliver_held(C& c) {
+        held_notifications.deliver([&c](Channel ch) { Dispatch<C>::notified(c, ch); });
+    }
+};
+
 // Holds the one component object of a protection domain. It is constructed when the platform
 // calls init (after libmicrokit has run the global constructors) and never destroyed: a PD does
 // not exit, and the Microkit linker script has no .fini_array to run destructors from.

@@ -49,8 +49,8 @@ public:
                      std::array<Word, MessageInfo::max_length>& mrs);
 
     // The owner's side of the event loop. Blocks until something arrives; returns false if a
-    // stop was requested, otherwise the pending notification bits (cleared) and/or the oldest
-    // waiting call (dequeued), which the owner must `answer`.
+    // stop was requested, otherwise either the pending notification bits (cleared) or, when
+    // there are none, the oldest waiting call (dequeued), which the owner must `answer`.
     bool next_event(Word& bits, detail::PendingCall*& call);
     void answer(detail::PendingCall& call, MessageInfo reply);
     void request_stop();

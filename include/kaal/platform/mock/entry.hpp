@@ -10,7 +10,7 @@
     int main() {                                                                                   \
         ::kaal::mock::current_pd().name = #Class;                                                  \
         static ::kaal::detail::ComponentSlot<Class> slot;                                          \
-        ::kaal::Dispatch<Class>::init(slot.construct());                                           \
+        ::kaal::detail::Entry<Class>::init(slot.construct());                                           \
         return 0;                                                                                  \
     }                                                                                              \
     static_assert(true, "")

@@ -12,7 +12,7 @@ namespace kaal::runtime {
 
 template <typename C>
 [[noreturn]] void run_component(C& component) {
-    Dispatch<C>::init(component);
+    detail::Entry<C>::init(component);
     bool have_reply = false;
     seL4_MessageInfo_t reply = seL4_MessageInfo_new(0, 0, 0, 0);
     for (;;) {
@@ -21,7 +21,7 @@ template <typename C>
             have_reply ? seL4_ReplyRecv(input_cap, reply, &badge) : seL4_Recv(input_cap, &badge);
         have_reply = false;
         if ((badge & ppc_badge_bit) != 0) {
-            reply = detail::to_sel4(Dispatch<C>::protected_call(
+            reply = detail::to_sel4(detail::Entry<C>::protected_call(
                 component, Channel{static_cast<unsigned>(badge & badge_channel_mask)},
                 detail::from_sel4(tag)));
             have_reply = true;
@@ -29,7 +29,7 @@ template <typename C>
         }
         for (unsigned ch = 0; badge != 0; ++ch, badge >>= 1) {
             if ((badge & 1U) != 0) {
-                Dispatch<C>::notified(component, Channel{ch});
+                detail::Entry<C>::notified(component, Channel{ch});
             }
         }
     }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <optional>
 
 #include <kaal/core/result.hpp>
 #include <kaal/ipc/ppc.hpp>
 #include <kaal/platform/channel.hpp>
+#include <kaal/platform/wait.hpp>
 #include <kaal/services/time/clock_page.hpp>
 #include <kaal/services/time/counter.hpp>
 #include <kaal/services/time/fired_queue.hpp>
@@ -24,6 +27,11 @@
 //   void notified(Channel ch) { if (ch == config::time) time_->drain(on_fired); }
 //
 // As with every queue: drain once at start, and on every notification of the channel.
+//
+// sleep_for blocks the handler that calls it instead (kaal/platform/wait.hpp: calls are still
+// answered meanwhile, other notifications held until the handler returns):
+//
+//   time_->sleep_for(50'000'000);                          // 50 ms
 namespace kaal::services::time {
 
 class TimeClient {
@@ -41,7 +49,9 @@ public:
         // NOLINTNEXTLINE(performance-no-int-to-ptr): and the queue there
         KAAL_TRY(auto ring, FiredRing::attach(reinterpret_cast<void*>(fired_queue),
                                               fired_queue_bytes, fired_queue_capacity));
-        into.emplace(TimeClient(*page, ring, service));
+        // In place: a TimeClient holds a sleep's kept entries (5 KiB), more than a Microkit PD's
+        // 4 KiB stack could take as a temporary.
+        into.emplace(Attached(), *page, ring, service);
         return {};
     }
 
@@ -72,10 +82,56 @@ public:
         return done ? Status{} : Status{done.error()};
     }
 
-    // Hands every fired timeout to `on_fired(const FiredTimeout&)` and returns once the queue is
-    // empty after asking for a signal; tells the service when it waited for room.
+    // Blocks the calling handler until `ns` from now, or until the absolute `deadline`, with a
+    // one-shot timeout of its own. The client's other timeouts that fire meanwhile are kept, in
+    // order, for the next drain(), and the service's notification is held so that notified()
+    // runs once the handler returns. Errors: SetTimeout's (range_error, out_of_slots: the sleep
+    // needs one of the client's timeouts), and wait_for's: illegal_operation in a protected call.
+    Status sleep_for(std::uint64_t ns) { return sleep_until(now() + ticks_in(ns)); }
+    Status sleep_until(Ticks deadline) {
+        if (kaal::detail::held_notifications.in_protected_call) {
+            return Error::illegal_operation;
+        }
+        KAAL_TRY(const TimeoutId sleep, at(0, deadline));
+        for (;;) {
+            bool woke = false;
+            bool popped = false;
+            while (auto fired = ring_.pop()) {
+                popped = true;
+                if (fired->id == sleep.id) {
+                    woke = true;
+                } else {
+                    keep(*fired);
+                }
+            }
+            if (popped && ring_.producer_needs_signal()) {
+                static_cast<void>(notify(service_));
+            }
+            if (woke) {
+                if (kept_count_ != 0) {
+                    kaal::detail::held_notifications.hold(Word{1} << service_.id());
+                }
+                return {};
+            }
+            if (!ring_.consumer_may_sleep()) {
+                continue;
+            }
+            if (const auto waited = wait_for(service_); !waited) {
+                static_cast<void>(cancel(sleep));
+                return waited;
+            }
+        }
+    }
+
+    // Hands every fired timeout to `on_fired(const FiredTimeout&)` (first those a sleep kept)
+    // and returns once the queue is empty after asking for a signal; tells the service when it
+    // waited for room.
     template <typename OnFired>
     void drain(OnFired&& on_fired) {
+        for (std::size_t i = 0; i < kept_count_; ++i) {
+            on_fired(kept_[i]);
+        }
+        kept_count_ = 0;
         for (;;) {
             bool popped = false;
             while (auto fired = ring_.pop()) {
@@ -91,13 +147,35 @@ public:
         }
     }
 
-private:
-    TimeClient(const ClockPage& clock, const FiredRing& ring, Channel service)
+    // For attach() alone, which alone can make an Attached: public only for optional::emplace.
+    class Attached {
+        explicit Attached() = default;
+        friend class TimeClient;
+    };
+    TimeClient(Attached /*unused*/, const ClockPage& clock, const FiredRing& ring, Channel service)
         : clock_(clock), ring_(ring), service_(service) {}
+
+private:
+    // A periodic timeout that fires again while a sleep keeps its first entry gathers overruns,
+    // as in the service's own backlog, so one entry per armed timeout is all a sleep keeps: the
+    // client holds at most timeouts_per_client, and kept_ cannot overflow.
+    void keep(const FiredTimeout& fired) {
+        for (std::size_t i = 0; i < kept_count_; ++i) {
+            if (kept_[i].id == fired.id) {
+                kept_[i].overruns += 1 + fired.overruns;
+                return;
+            }
+        }
+        if (kept_count_ < kept_.size()) {
+            kept_[kept_count_++] = fired;
+        }
+    }
 
     ClockPage clock_; // a copy: it does not change after the service published it
     FiredRing ring_;
     Channel service_;
+    std::array<FiredTimeout, timeouts_per_client> kept_{};
+    std::size_t kept_count_ = 0;
 };
 
 } // namespace kaal::services::time

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <kaal/platform/held_notifications.hpp>
+#include <kaal/platform/microkit/abi.hpp>
+#include <kaal/platform/sel4_message.hpp>
+
+namespace kaal {
+
+// The receive of libmicrokit's own loop (handler_loop in libmicrokit's main.c), with its badge
+// layout: bit 63 a protected call, bit 62 a child's fault with the child's id in the low byte,
+// otherwise one bit per notified channel. The reply object is the PD's one (slot 4 on the MCS
+// kernel Microkit runs); a reply is a Send on it (seL4 manual, "Reply Objects").
+inline Status wait_for(Channel ch) {
+    auto& held = detail::held_notifications;
+    if (!detail::wired(microkit_notifications | microkit_irqs, ch)) {
+        return Error::invalid_channel;
+    }
+    if (held.in_protected_call) {
+        return Error::illegal_operation;
+    }
+    constexpr Word child_mask = 0xff;
+    constexpr Word channel_mask = 0x3f;
+    while (!held.take(ch)) {
+        seL4_Word badge = 0;
+        const seL4_MessageInfo_t tag = seL4_Recv(microkit::input_cap, &badge, microkit::reply_cap);
+        if (((badge >> 62) & 1U) != 0) {
+            if (const auto action = held.serve.serve_fault(
+                    Child{static_cast<unsigned>(badge & child_mask)}, detail::from_sel4(tag))) {
+                seL4_Send(microkit::reply_cap, detail::to_sel4(*action));
+            }
+        } else if ((badge >> 63) != 0) {
+            const MessageInfo reply = held.serve.serve_call(
+                Channel{static_cast<unsigned>(badge & channel_mask)}, detail::from_sel4(tag));
+            seL4_Send(microkit::reply_cap, detail::to_sel4(reply));
+        } else {
+            held.hold(badge);
+        }
+    }
+    return {};
+}
+
+} // namespace kaal
