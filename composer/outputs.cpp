@@ -48,7 +48,12 @@ std::string microkit_system(const System& system, const std::string& origin) {
     x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- " << generated_by(origin) << " -->\n";
     x << "<system>\n";
     for (const Region& r : system.regions()) {
-        x << "    <memory_region name=\"" << r.name << "\" size=\"" << hex(r.size) << "\"";
+        // A DMA region is one large page (Region::dma), so contiguous wherever the tool puts it.
+        x << "    <memory_region name=\"" << r.name << "\" size=\""
+          << hex(r.dma ? Region::dma_page : r.size) << "\"";
+        if (r.dma) {
+            x << " page_size=\"" << hex(Region::dma_page) << "\"";
+        }
         if (r.paddr) {
             x << " phys_addr=\"" << hex(*r.paddr) << "\"";
         }
@@ -72,6 +77,12 @@ std::string microkit_system(const System& system, const std::string& origin) {
               << "\" perms=\"" << (m.perms == Perms::rw ? "rw" : "r") << "\" cached=\""
               << (m.cached ? "true" : "false") << "\" setvar_vaddr=\"" << symbol_of(m.var)
               << "\" />\n";
+        }
+        for (const Map& m : p.maps) {
+            if (m.region->dma) {
+                x << pad << "    <setvar symbol=\"" << symbol_of(m.var + "_paddr")
+                  << "\" region_paddr=\"" << m.region->name << "\" />\n";
+            }
         }
         for (const DeviceUse& d : p.devices) {
             const DeviceDesc* desc = table.find(d.id);
@@ -119,7 +130,8 @@ std::string runtime_description(const System& system, const std::string& origin)
         s << "constexpr MemoryRegion regions[] = {\n";
         for (const Region& r : system.regions()) {
             if (!r.device) {
-                s << "    {\"" << r.name << "\", " << hex(r.size) << "},\n";
+                s << "    {\"" << r.name << "\", " << hex(r.size) << (r.dma ? ", true" : "")
+                  << "},\n";
             }
         }
         s << "};\n";
@@ -144,7 +156,9 @@ std::string runtime_description(const System& system, const std::string& origin)
             if (!m.region->device) {
                 list << "    {" << region_index(m.region) << ", " << hex(m.vaddr) << ", "
                      << (m.perms == Perms::rw ? "true" : "false") << ", "
-                     << (m.cached ? "true" : "false") << ", \"" << symbol_of(m.var) << "\"},\n";
+                     << (m.cached ? "true" : "false") << ", \"" << symbol_of(m.var) << "\""
+                     << (m.region->dma ? ", \"" + symbol_of(m.var + "_paddr") + "\"" : "")
+                     << "},\n";
             }
         }
         if (!list.str().empty()) {
@@ -214,6 +228,9 @@ std::string config_header(const System& system, const Pd& pd, const std::string&
         if (in_config(m)) {
             h << "extern kaal::Word " << symbol_of(m.var) << ";\n";
         }
+        if (m.region->dma) {
+            h << "extern kaal::Word " << symbol_of(m.var + "_paddr") << ";\n";
+        }
     }
     h << "}\n\nnamespace config {\n\ninline constexpr const char* pd_name = \"" << pd.name()
       << "\";\n";
@@ -242,6 +259,11 @@ std::string config_header(const System& system, const Pd& pd, const std::string&
           << (m.cached ? "" : ", uncached") << ", at " << hex(m.vaddr) << "\n";
         h << "inline const kaal::Word& " << m.var << " = " << symbol_of(m.var) << ";\n";
         h << "inline constexpr std::size_t " << m.var << "_size = " << hex(m.region->size) << ";\n";
+        if (m.region->dma) {
+            h << "// its physical address, for the device: physically contiguous\n";
+            h << "inline const kaal::Word& " << m.var << "_paddr = " << symbol_of(m.var + "_paddr")
+              << ";\n";
+        }
     }
     for (const Pd::Constant& c : pd.constants) {
         h << "inline constexpr " << c.type << " " << c.name << " = " << c.value << ";\n";
@@ -260,6 +282,9 @@ std::string config_source(const System& system, const Pd& pd) {
     for (const Map& m : pd.maps) {
         if (!(m.region->device && system.board() == Board::pc99_x86_64)) {
             s << "kaal::Word " << symbol_of(m.var) << ";\n";
+        }
+        if (m.region->dma) {
+            s << "kaal::Word " << symbol_of(m.var + "_paddr") << ";\n";
         }
     }
     s << "}\n";

@@ -127,6 +127,12 @@ Region& System::region(std::string name, Word size, std::source_location at) {
     return regions_.back();
 }
 
+Region& System::dma_region(std::string name, Word size, std::source_location at) {
+    Region& r = region(std::move(name), size, at);
+    r.dma = true;
+    return r;
+}
+
 Region& System::device_memory(std::string name, Word paddr, Word size, std::source_location at) {
     regions_.push_back({std::move(name), size, paddr, true, Place::of(at)});
     return regions_.back();
@@ -259,13 +265,16 @@ void System::allocate() {
         Word next = first_vaddr;
         for (const Map& m : p.maps) {
             if (m.pinned) {
-                next = std::max(next, m.vaddr + ((m.region->size + page - 1) & ~(page - 1)));
+                next = std::max(next, m.vaddr + m.region->span());
             }
         }
         for (Map& m : p.maps) {
             if (!m.pinned) {
+                if (m.region->dma) {
+                    next = (next + Region::dma_page - 1) & ~(Region::dma_page - 1);
+                }
                 m.vaddr = next;
-                next += (m.region->size + page - 1) & ~(page - 1);
+                next += m.region->span();
             }
         }
     }
@@ -327,8 +336,12 @@ void System::validate(std::vector<Problem>& out) const {
             add(r.where, "a region's size is a non-zero multiple of 4 KiB",
                 "'" + r.name + "' is " + hex(r.size) + " bytes");
         }
+        if (r.dma && r.size > Region::max_dma_size) {
+            add(r.where, "a DMA region is at most 1 MiB (runtime mode: one retype of frames)",
+                "'" + r.name + "' is " + hex(r.size) + " bytes");
+        }
         if (!r.device) {
-            total += r.size;
+            total += board_ == Board::qemu_virt_aarch64 && r.dma ? Region::dma_page : r.size;
         }
         if (r.paddr && r.device) {
             bool on_board = false;
@@ -373,6 +386,10 @@ void System::validate(std::vector<Problem>& out) const {
                 add(m.where, "a mapping is page-aligned",
                     "'" + m.var + "' at " + hex(m.vaddr) + " in PD '" + p.name() + "'");
             }
+            if (m.region->dma && m.vaddr % Region::dma_page != 0) {
+                add(m.where, "a DMA region is mapped at a 2 MiB boundary (one large page)",
+                    "'" + m.var + "' at " + hex(m.vaddr) + " in PD '" + p.name() + "'");
+            }
             if (m.vaddr < first_vaddr / 16) {
                 add(m.where, "a mapping lies above the PD's image",
                     "'" + m.var + "' at " + hex(m.vaddr));
@@ -382,10 +399,11 @@ void System::validate(std::vector<Problem>& out) const {
             for (std::size_t j = 0; j < i; ++j) {
                 const Map& a = p.maps[i];
                 const Map& b = p.maps[j];
-                if (a.vaddr < b.vaddr + b.region->size && b.vaddr < a.vaddr + a.region->size) {
+                if (a.vaddr < b.vaddr + b.region->span() && b.vaddr < a.vaddr + a.region->span()) {
                     add(a.where, "a PD's mappings do not overlap",
-                        "'" + a.var + "' [" + hex(a.vaddr) + ", " + hex(a.vaddr + a.region->size) +
-                            ") overlaps '" + b.var + "' in PD '" + p.name() + "'");
+                        "'" + a.var + "' [" + hex(a.vaddr) + ", " +
+                            hex(a.vaddr + a.region->span()) + ") overlaps '" + b.var + "' in PD '" +
+                            p.name() + "'");
                 }
             }
         }

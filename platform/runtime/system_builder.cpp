@@ -56,12 +56,37 @@ Status SystemBuilder::create_regions() {
             failed_ = system_.regions[r].name;
             return Error::not_enough_memory;
         }
+        if (system_.regions[r].contiguous) {
+            KAAL_CHECK(create_contiguous(r, next, pages));
+            next += pages;
+            continue;
+        }
         for (Word p = 0; p < pages; ++p) {
             // Fresh frames are zero (seL4 manual, "Untyped Memory": retyped memory is cleared).
             KAAL_TRY(region_frames_[next++], broker_.create<cap::SmallFrame>());
         }
     }
     region_first_[system_.regions.size()] = next;
+    return {};
+}
+
+static_assert(SystemDescription::max_contiguous_bytes ==
+              broker::CapabilityBroker::max_dma_pages * page_size);
+
+// A region a device reaches by DMA: frames from one retype, whose physical addresses the kernel
+// confirms one by one (seL4_X86_Page_GetAddress, seL4 manual "x86 Page") before a component is
+// told where the region lies, so that a broker fault can never send a device elsewhere.
+Status SystemBuilder::create_contiguous(std::size_t region, std::size_t first_frame, Word pages) {
+    KAAL_TRY(const auto frames, broker_.create_contiguous_frames(pages));
+    for (Word p = 0; p < pages; ++p) {
+        const seL4_X86_Page_GetAddress_t at = seL4_X86_Page_GetAddress(frames.first + p);
+        if (at.error != seL4_NoError || at.paddr != frames.paddr + p * page_size) {
+            failed_ = system_.regions[region].name;
+            return Error::illegal_operation;
+        }
+        region_frames_[first_frame + p] = Cap<cap::SmallFrame>{frames.first + p};
+    }
+    region_paddr_[region] = frames.paddr;
     return {};
 }
 
@@ -123,6 +148,16 @@ Status SystemBuilder::load_image(std::size_t index) {
         }
         KAAL_TRY(const Word at, image.data_symbol(m.setvar_vaddr, sizeof(Word)));
         patches[patch_count++] = {at, m.vaddr};
+    }
+    for (const Mapping& m : c.maps) {
+        if (m.setvar_paddr == nullptr) {
+            continue;
+        }
+        if (patch_count == std::size(patches)) {
+            return Error::no_space;
+        }
+        KAAL_TRY(const Word at, image.data_symbol(m.setvar_paddr, sizeof(Word)));
+        patches[patch_count++] = {at, region_paddr_[m.region]};
     }
 
     for (const ElfSegment& s : image.segments()) {

@@ -35,6 +35,9 @@ SystemError check_maps(const SystemDescription& system, const Component& c) {
             m.vaddr + size > ElfImage::highest_vaddr || m.vaddr + size < m.vaddr) {
             return fail("a mapping's vaddr must be page-aligned and in [2 MiB, 128 TiB)", c.name);
         }
+        if (m.setvar_paddr != nullptr && !system.regions[m.region].contiguous) {
+            return fail("only a contiguous region has a physical address to publish", c.name);
+        }
         for (std::size_t j = 0; j < i; ++j) {
             const Mapping& o = c.maps[j];
             if (m.vaddr < o.vaddr + system.regions[o.region].size && o.vaddr < m.vaddr + size) {
@@ -110,6 +113,9 @@ SystemError validate(const SystemDescription& system, std::span<const EmbeddedIm
     for (const MemoryRegion& r : system.regions) {
         if (r.size == 0 || (r.size & page_mask) != 0) {
             return fail("a memory region's size must be a non-zero multiple of 4 KiB", r.name);
+        }
+        if (r.contiguous && r.size > SystemDescription::max_contiguous_bytes) {
+            return fail("a contiguous region is at most 1 MiB", r.name);
         }
     }
     for (std::size_t i = 0; i < system.components.size(); ++i) {

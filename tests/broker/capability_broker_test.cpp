@@ -229,6 +229,23 @@ TEST_F(BrokerTest, VirtioGetsContiguousDmaWithKnownPhysicalAddresses) {
     EXPECT_GE(dma.paddr, 0x4000'0000U);
 }
 
+// What the runtime root task gives a DMA region: frames at consecutive physical addresses, which
+// the mock kernel reports for each frame cap as seL4_X86_Page_GetAddress would.
+TEST_F(BrokerTest, ContiguousFramesAreConsecutiveInPhysicalMemoryAndRefusedBeyondTheLimit) {
+    auto frames = broker_->create_contiguous_frames(16);
+    ASSERT_TRUE(frames.ok()) << to_string(frames.error());
+    EXPECT_EQ(frames->pages, 16U);
+    EXPECT_EQ(frames->paddr % (16 * 0x1000), 0U); // the piece is aligned to its size
+    for (Word i = 0; i < frames->pages; ++i) {
+        EXPECT_EQ(*kernel_.frame_paddr(frames->first + i), frames->paddr + i * 0x1000);
+    }
+    const auto before = accounts();
+    EXPECT_EQ(broker_->create_contiguous_frames(0).error(), Error::invalid_argument);
+    EXPECT_EQ(broker_->create_contiguous_frames(CapabilityBroker::max_dma_pages + 1).error(),
+              Error::invalid_argument);
+    EXPECT_EQ(accounts(), before);
+}
+
 TEST_F(BrokerTest, DevicesSharingAPageShareItsMapping) {
     auto a = broker_->request_device(virt::virtio_mmio(0));
     auto b = broker_->request_device(virt::virtio_mmio(1));

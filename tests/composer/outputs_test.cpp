@@ -82,6 +82,34 @@ TEST(ComposerOutputs, AConfigurationHeaderNamesWhatItsPdNeeds) {
     EXPECT_TRUE(has(config_source(s, consumer), "kaal::Word kaal_cfg_serial_tx_queue;"));
 }
 
+// A DMA region: one large page with its physical address set into the PD on Microkit, a
+// contiguous region with a physical-address variable in runtime mode, the same config names.
+TEST(ComposerOutputs, ADmaRegionPublishesItsPhysicalAddressInBothModes) {
+    for (const Board board : {Board::qemu_virt_aarch64, Board::pc99_x86_64}) {
+        System s{"dma", board};
+        s.pd("driver", "x").map(s.dma_region("queues", 0x4000), "queues");
+        ASSERT_TRUE(s.compose().empty());
+        const std::string header = config_header(s, s.pds().front(), "dma.cpp");
+        EXPECT_TRUE(has(header, "inline const kaal::Word& queues_paddr = kaal_cfg_queues_paddr;"))
+            << header;
+        EXPECT_TRUE(has(header, "inline constexpr std::size_t queues_size = 0x4000;"));
+        EXPECT_TRUE(has(config_source(s, s.pds().front()), "kaal::Word kaal_cfg_queues_paddr;"));
+        if (board == Board::qemu_virt_aarch64) {
+            const std::string xml = microkit_system(s, "dma.cpp");
+            EXPECT_TRUE(has(xml, "<memory_region name=\"queues\" size=\"0x200000\" "
+                                 "page_size=\"0x200000\" />"))
+                << xml;
+            EXPECT_TRUE(has(xml, "<setvar symbol=\"kaal_cfg_queues_paddr\" "
+                                 "region_paddr=\"queues\" />"))
+                << xml;
+        } else {
+            const std::string cpp = runtime_description(s, "dma.cpp");
+            EXPECT_TRUE(has(cpp, "{\"queues\", 0x4000, true},")) << cpp;
+            EXPECT_TRUE(has(cpp, "\"kaal_cfg_queues\", \"kaal_cfg_queues_paddr\"}")) << cpp;
+        }
+    }
+}
+
 TEST(ComposerOutputs, ThePictureNamesEveryPdChannelAndRegion) {
     System s = demo(Board::qemu_virt_aarch64);
     ASSERT_TRUE(s.compose().empty());

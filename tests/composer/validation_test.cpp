@@ -140,6 +140,29 @@ TEST(ComposerRules, RegionsAreWholePages) {
     EXPECT_TRUE(fails_at(t, line2, "a non-zero multiple of 4 KiB"));
 }
 
+TEST(ComposerRules, ADmaRegionIsAtMost1MiBAndMappedAtA2MiBBoundary) {
+    System s = virt_system();
+    const unsigned line = line_here() + 1;
+    s.pd("a", "x").map(s.dma_region("big", 0x20'0000), "big");
+    EXPECT_TRUE(fails_at(s, line, "a DMA region is at most 1 MiB"));
+    System t = virt_system();
+    const unsigned line2 = line_here() + 1;
+    t.pd("a", "x").map_at(t.dma_region("dma", 0x1'0000), 0x210'0000, "dma");
+    EXPECT_TRUE(fails_at(t, line2, "a DMA region is mapped at a 2 MiB boundary"));
+}
+
+TEST(ComposerAllocation, ADmaRegionTakesA2MiBAlignedSlotAndTheNextMappingFollowsIt) {
+    System s = virt_system();
+    auto& pd = s.pd("a", "x");
+    pd.map(s.region("ring", 0x1000), "ring");
+    pd.map(s.dma_region("dma", 0x1'0000), "dma");
+    pd.map(s.region("after", 0x1000), "after");
+    ASSERT_TRUE(composes(s));
+    EXPECT_EQ(pd.maps[0].vaddr, System::first_vaddr);
+    EXPECT_EQ(pd.maps[1].vaddr, System::first_vaddr + Region::dma_page);
+    EXPECT_EQ(pd.maps[2].vaddr, System::first_vaddr + 2 * Region::dma_page);
+}
+
 TEST(ComposerRules, RegionsFitTheBoardsMemory) {
     System s = virt_system();
     s.pd("a", "x").map(s.region("half", Word{512} << 20), "half");

@@ -206,6 +206,16 @@ TEST(SystemDescription, RegionSizesAreNonZeroPageMultiples) {
     EXPECT_TRUE(passes(s.validate()));
 }
 
+TEST(SystemDescription, OnlyAContiguousRegionOfAtMost1MiBPublishesAPhysicalAddress) {
+    TestSystem s;
+    s.components[TestSystem::producer].maps[1].setvar_paddr = "data_paddr";
+    EXPECT_TRUE(fails(s.validate(), "only a contiguous region", "producer"));
+    s.regions[TestSystem::data].contiguous = true;
+    EXPECT_TRUE(passes(s.validate()));
+    s.regions[TestSystem::data].size = SystemDescription::max_contiguous_bytes + 0x1000;
+    EXPECT_TRUE(fails(s.validate(), "a contiguous region is at most 1 MiB", "data"));
+}
+
 TEST(SystemDescription, AMappingNamesAnExistingRegion) {
     TestSystem s;
     s.components[TestSystem::hello].maps[0].region = s.regions.size();

@@ -113,6 +113,17 @@ public:
         }
         return Error::not_found;
     }
+    // Memory a device reads and writes itself (a DMA region shared by components): `pages`
+    // zeroed 4 KiB frames at consecutive physical addresses from `paddr`, caps at `first` and
+    // the slots after it, mapped nowhere. The caller maps copies where it needs them. Errors:
+    // invalid_argument for 0 or more than max_dma_pages, no_space or not_enough_memory when no
+    // RAM piece that large is left; nothing is kept on failure.
+    struct ContiguousFrames {
+        CPtr first;
+        Word pages;
+        Word paddr;
+    };
+    Result<ContiguousFrames> create_contiguous_frames(Word pages);
     // An empty slot of the root CNode for the caller to put a cap in itself (the root task's
     // saved reply caps). Returned with `release`, which empties it first.
     Result<CPtr> reserve_slot() { return slots_.alloc(); }

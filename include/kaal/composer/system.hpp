@@ -64,6 +64,19 @@ struct Region {
     std::optional<Word> paddr; // device memory at a fixed physical address
     bool device = false;       // registers: mapped uncached, never executable
     Place where;
+    // Memory a device reaches by DMA: physically contiguous, its physical address published to
+    // every PD that maps it (config::<var>_paddr). On Microkit it is one 2 MiB large page, the
+    // one way the tool guarantees contiguity without a fixed address; so each mapping of it is
+    // 2 MiB-aligned and takes 2 MiB of the PD's address space.
+    bool dma = false;
+
+    static constexpr Word dma_page = 0x20'0000;
+    static constexpr Word max_dma_size = 0x10'0000; // runtime mode: one retype of 256 frames
+    // What a mapping of it takes of a PD's address space.
+    [[nodiscard]] Word span() const {
+        constexpr Word page = 0x1000;
+        return dma ? dma_page : (size + page - 1) & ~(page - 1);
+    }
 };
 
 struct Map {
@@ -177,6 +190,9 @@ public:
            std::source_location at = std::source_location::current());
     Region& region(std::string name, Word size,
                    std::source_location at = std::source_location::current());
+    // Shared memory a device reads and writes by DMA (Region::dma): at most 1 MiB.
+    Region& dma_region(std::string name, Word size,
+                       std::source_location at = std::source_location::current());
     // Device memory at a fixed physical address, for a device the board's table does not name
     // in a way the description can use; it must still lie in the board's device map. Prefer
     // Pd::device, which takes the address and IRQ from the table.

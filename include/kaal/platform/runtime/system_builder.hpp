@@ -53,6 +53,7 @@ private:
         StartInfo info;
     };
 
+    Status create_contiguous(std::size_t region, std::size_t first_frame, Word pages);
     Status create_objects(std::size_t index);
     Status load_image(std::size_t index);
     Status wire_channel(const Channel& channel);
@@ -78,6 +79,8 @@ private:
     // The frames of each shared region, in region order; a mapping uses copies of these caps.
     Cap<cap::SmallFrame> region_frames_[max_region_pages] = {};
     std::size_t region_first_[max_regions + 1] = {};
+    Word region_paddr_[max_regions] = {}; // of the contiguous regions
+
     const char* failed_ = nullptr;
 };
 

@@ -22,20 +22,26 @@ struct EmbeddedImage {
     const unsigned char* end;
 };
 
-// Zero-filled RAM shared by the components that map it; `size` is a multiple of 4 KiB.
+// Zero-filled RAM shared by the components that map it; `size` is a multiple of 4 KiB. A
+// `contiguous` region lies at consecutive physical addresses, which a mapping may publish: memory
+// a device reaches by DMA (a virtio queue, a client's data buffers).
 struct MemoryRegion {
-    const char* name;
-    Word size;
+    const char* name = nullptr;
+    Word size = 0;
+    bool contiguous = false;
 };
 
 // <map mr=... vaddr=... perms=... cached=... setvar_vaddr=...>: the region at `vaddr`, and if
-// `setvar_vaddr` is set, that variable of the image holds `vaddr` when the component starts.
+// `setvar_vaddr` is set, that variable of the image holds `vaddr` when the component starts. For
+// a contiguous region, `setvar_paddr` is Microkit's <setvar region_paddr=...>: the variable that
+// holds the region's physical address.
 struct Mapping {
-    std::size_t region;
-    Word vaddr;
-    bool writable;
-    bool cached;
-    const char* setvar_vaddr;
+    std::size_t region = 0;
+    Word vaddr = 0;
+    bool writable = false;
+    bool cached = true;
+    const char* setvar_vaddr = nullptr;
+    const char* setvar_paddr = nullptr;
 };
 
 // A board device the component drives: its I/O ports (x86), its IRQ, delivered as
@@ -72,6 +78,8 @@ struct SystemDescription {
     static constexpr std::size_t max_components = 63; // Microkit's PD limit; same here
     // The root task runs at the top priority so it can report faults as they happen.
     static constexpr std::uint8_t max_priority = 254;
+    // One retype of frames from one RAM piece (CapabilityBroker::create_contiguous_frames).
+    static constexpr Word max_contiguous_bytes = Word{256} * 4096;
 
     const char* name;
     std::span<const MemoryRegion> regions;
