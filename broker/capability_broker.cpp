@@ -580,46 +580,13 @@ Result<std::uint16_t> CapabilityBroker::take_ram_piece(unsigned size_bits) {
     return empty;
 }
 
-// The first half of map_dma, as a request of its own: one retype of consecutive frames from a
-// fresh RAM piece, journaled so that a failure leaves nothing behind.
-Result<CapabilityBroker::ContiguousFrames> CapabilityBroker::create_contiguous_frames(Word pages) {
-    if (pages == 0 || pages > max_dma_pages) {
-        return Error::invalid_argument;
-    }
-    journal_size_ = 0;
-    journaling_ = true;
-    auto made = [this, pages]() -> Result<ContiguousFrames> {
-        const auto size_bits = static_cast<unsigned>(page_bits + std::bit_width(pages - 1));
-        KAAL_TRY(const std::uint16_t piece, take_ram_piece(size_bits));
-        KAAL_TRY(const CPtr first, slots_.alloc_range(static_cast<std::size_t>(pages)));
-        if (auto logged = journal(first, Undo::delete_caps, static_cast<std::uint16_t>(pages));
-            !logged) {
-            slots_.free_range(first, static_cast<std::size_t>(pages));
-            return logged.error();
-        }
-        KAAL_CHECK(kernel::untyped_retype(Cap<cap::Untyped>{pieces_[piece].cap},
-                                          ObjectType::small_frame, 0, root_node(), first, pages));
-        return ContiguousFrames{first, pages, pieces_[piece].paddr};
-    }();
-    journaling_ = false;
-    if (!made) {
-        roll_back();
-    }
-    journal_size_ = 0;
-    return made;
-}
-
 // DMA memory is one retype of consecutive frames from a RAM piece with no other objects: the
-// kernel starts it at the piece's base, which makes the pool physically contiguous at a known
-// address, and zeroes the frames. It is mapped uncached because not every device snoops the
-// CPU's caches.
-Status CapabilityBroker::map_dma(Word bytes, DmaPool& out, BundleCaps& caps) {
-    const Word pages = align_up(bytes) >> page_bits;
-    if (pages > max_dma_pages) {
-        return Error::invalid_argument;
-    }
+// kernel starts it at the piece's base, which makes the frames physically contiguous at a known
+// address, and zeroes them. Inside a request: the journal undoes it.
+Result<CapabilityBroker::ContiguousFrames>
+CapabilityBroker::retype_contiguous(Word pages, std::uint16_t& piece) {
     const auto size_bits = static_cast<unsigned>(page_bits + std::bit_width(pages - 1));
-    KAAL_TRY(const std::uint16_t piece, take_ram_piece(size_bits));
+    KAAL_TRY(piece, take_ram_piece(size_bits));
     KAAL_TRY(const CPtr first, slots_.alloc_range(static_cast<std::size_t>(pages)));
     if (auto logged = journal(first, Undo::delete_caps, static_cast<std::uint16_t>(pages));
         !logged) {
@@ -628,12 +595,41 @@ Status CapabilityBroker::map_dma(Word bytes, DmaPool& out, BundleCaps& caps) {
     }
     KAAL_CHECK(kernel::untyped_retype(Cap<cap::Untyped>{pieces_[piece].cap},
                                       ObjectType::small_frame, 0, root_node(), first, pages));
+    return ContiguousFrames{first, pages, pieces_[piece].paddr};
+}
+
+// retype_contiguous as a request of its own, so that a failure leaves nothing behind.
+Result<CapabilityBroker::ContiguousFrames> CapabilityBroker::create_contiguous_frames(Word pages) {
+    if (pages == 0 || pages > max_dma_pages) {
+        return Error::invalid_argument;
+    }
+    journal_size_ = 0;
+    journaling_ = true;
+    std::uint16_t piece = none;
+    auto made = retype_contiguous(pages, piece);
+    journaling_ = false;
+    if (!made) {
+        roll_back();
+    }
+    journal_size_ = 0;
+    return made;
+}
+
+// A device's DMA pool, mapped uncached because not every device snoops the CPU's caches.
+Status CapabilityBroker::map_dma(Word bytes, DmaPool& out, BundleCaps& caps) {
+    const Word pages = align_up(bytes) >> page_bits;
+    if (pages > max_dma_pages) {
+        return Error::invalid_argument;
+    }
+    std::uint16_t piece = none;
+    KAAL_TRY(const ContiguousFrames frames, retype_contiguous(pages, piece));
     KAAL_TRY(const Word vaddr, reserve_vaddr(pages << page_bits));
     for (Word i = 0; i < pages; ++i) {
-        KAAL_CHECK(map_frame(first + i, vaddr + (i << page_bits), CapRights::read_write(), false));
+        KAAL_CHECK(
+            map_frame(frames.first + i, vaddr + (i << page_bits), CapRights::read_write(), false));
     }
-    out = {vaddr, pieces_[piece].paddr, pages << page_bits};
-    caps.dma_first = first;
+    out = {vaddr, frames.paddr, pages << page_bits};
+    caps.dma_first = frames.first;
     caps.dma_pages = pages;
     caps.dma_piece = piece;
     return {};

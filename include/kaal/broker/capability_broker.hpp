@@ -214,6 +214,7 @@ private:
 
     Status map_mmio(const DeviceDesc& desc, MmioRegion& mmio);
     Status bind_irq(Word irq, DeviceIrq& out, CPtr& badged);
+    Result<ContiguousFrames> retype_contiguous(Word pages, std::uint16_t& piece);
     Status map_dma(Word bytes, DmaPool& out, BundleCaps& caps);
     Result<std::uint16_t> take_ram_piece(unsigned size_bits);
     Result<CPtr> take_irq_notification();
