@@ -139,25 +139,20 @@ Status SystemBuilder::load_image(std::size_t index) {
     };
     Patch patches[8] = {};
     std::size_t patch_count = 0;
-    for (const Mapping& m : c.maps) {
-        if (m.setvar_vaddr == nullptr) {
-            continue;
+    const auto patch = [&](const char* symbol, Word value) -> Status {
+        if (symbol == nullptr) {
+            return {};
         }
         if (patch_count == std::size(patches)) {
             return Error::no_space;
         }
-        KAAL_TRY(const Word at, image.data_symbol(m.setvar_vaddr, sizeof(Word)));
-        patches[patch_count++] = {at, m.vaddr};
-    }
+        KAAL_TRY(const Word at, image.data_symbol(symbol, sizeof(Word)));
+        patches[patch_count++] = {at, value};
+        return {};
+    };
     for (const Mapping& m : c.maps) {
-        if (m.setvar_paddr == nullptr) {
-            continue;
-        }
-        if (patch_count == std::size(patches)) {
-            return Error::no_space;
-        }
-        KAAL_TRY(const Word at, image.data_symbol(m.setvar_paddr, sizeof(Word)));
-        patches[patch_count++] = {at, region_paddr_[m.region]};
+        KAAL_CHECK(patch(m.setvar_vaddr, m.vaddr));
+        KAAL_CHECK(patch(m.setvar_paddr, region_paddr_[m.region]));
     }
 
     for (const ElfSegment& s : image.segments()) {
