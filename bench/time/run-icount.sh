@@ -3,7 +3,7 @@
 # The time service's costs on seL4, measured in the guest: boots examples/timeouts with QEMU's
 # -icount shift=0, where the guest executes one instruction per nanosecond of its own time, so
 # the alarms' figures in guest time are instruction counts and do not depend on the host's load.
-# Prints the cost and lateness lines.
+# Prints the cost and lateness lines, and the sleeper's wake-ups.
 # usage: MICROKIT_SDK=... run-icount.sh            (Microkit, QEMU virt aarch64)
 #        SEL4_KERNEL_DIR=... run-icount.sh runtime  (runtime mode, pc99 x86_64)
 set -euo pipefail
@@ -20,4 +20,4 @@ else
   kaal_build_microkit "$kaal_root/build/microkit" >/dev/null
   harness+=(--arch aarch64 --image "$kaal_root/build/microkit/examples/timeouts/loader.img")
 fi
-"${harness[@]}" | grep -aE '\] (cost|lateness)|^PASS'
+"${harness[@]}" | grep -aE '\] (cost|lateness)|slept|^PASS'
