@@ -9,7 +9,9 @@
 #             script tests/boot/runtime/<name>.expect
 # A system outside examples/ (a driver's own test system) names its folder in the build tree and
 # its script.
-# usage: run-boot-test.sh <microkit|runtime> <name> <binary dir> [<system folder> <script>]
+# Arguments after the script go to the harness (a driver's test attaches a disk with --qemu-arg).
+# usage: run-boot-test.sh <microkit|runtime> <name> <binary dir> [<system folder> <script>
+#                         [<harness argument>...]]
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
 mode=$1 name=$2 dir=$3
@@ -27,7 +29,8 @@ fi
 harness=(python3 "$kaal_root/tests/harness/qemu_harness.py")
 if [[ $mode == microkit ]]; then
   exec "${harness[@]}" --arch aarch64 --image "$dir/$folder/loader.img" \
-    --script "${5:-$kaal_root/tests/boot/$name.expect}"
+    --script "${5:-$kaal_root/tests/boot/$name.expect}" "${@:6}"
 fi
 exec "${harness[@]}" --arch x86_64 --image "$(kaal_multiboot_kernel "$dir")" \
-  --initrd "$dir/$folder/root-task.elf" --script "${5:-$kaal_root/tests/boot/runtime/$name.expect}"
+  --initrd "$dir/$folder/root-task.elf" --script "${5:-$kaal_root/tests/boot/runtime/$name.expect}" \
+  "${@:6}"
