@@ -20,6 +20,8 @@ packages=(
   graphviz
   # formatting and static analysis
   clang-format clang-tidy
+  # storage: disk images partitioned and checked with Debian's own tools (MBR, GPT, FAT)
+  fdisk gdisk dosfstools mtools
 )
 
 missing=()

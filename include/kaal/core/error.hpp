@@ -29,7 +29,7 @@ enum class Error : std::uint8_t {
     malformed_message = 68, // wrong label or length for the protocol
     queue_full = 69,
     queue_empty = 70,
-    unsupported = 71,         // not available in this platform mode
+    unsupported = 71,         // not available here: this platform mode, or this device's version
     no_space = 72,            // a caller-supplied buffer is too small
     no_device_memory = 73,    // no device untyped covers a physical range: the kernel owns it
     malformed_image = 74,     // a program image is not a loadable ELF for this machine
@@ -38,7 +38,10 @@ enum class Error : std::uint8_t {
     writable_executable = 77, // a program segment is both writable and executable (W^X)
     misaligned_variable =
         78,             // a setvar variable is not naturally aligned, so it may straddle pages
-    not_permitted = 79, // the caller lacks a privilege the system description grants
+    not_permitted = 79, // the caller lacks a privilege the system description grants, or
+                        // the device refuses it (a write to a read-only disk)
+    corrupt_data = 80,  // an on-disk structure contradicts itself (a partition table's CRC,
+                        // a FAT chain that loops)
 };
 
 inline constexpr int kernel_error_count = 11;
@@ -69,7 +72,7 @@ constexpr const char* to_string(Error e) {
     case Error::malformed_message: return "malformed message";
     case Error::queue_full: return "queue full";
     case Error::queue_empty: return "queue empty";
-    case Error::unsupported: return "unsupported in this platform mode";
+    case Error::unsupported: return "unsupported";
     case Error::no_space: return "buffer too small";
     case Error::no_device_memory: return "no device untyped covers the range";
     case Error::malformed_image: return "malformed program image";
@@ -77,7 +80,8 @@ constexpr const char* to_string(Error e) {
     case Error::invalid_system: return "invalid system description";
     case Error::writable_executable: return "segment both writable and executable (W^X)";
     case Error::misaligned_variable: return "setvar variable not naturally aligned";
-    case Error::not_permitted: return "not permitted by the system description";
+    case Error::not_permitted: return "not permitted";
+    case Error::corrupt_data: return "corrupt data";
     }
     return "unknown error";
 }
