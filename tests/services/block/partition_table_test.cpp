@@ -74,7 +74,8 @@ kaal::Result<PartitionTable> parse(const Disk& disk, PartitionProblem& problem) 
 
 #define REQUIRE_DISK(disk)                                                                         \
     if ((disk).empty()) {                                                                          \
-        GTEST_SKIP() << "sfdisk or sgdisk is missing: scripts/setup.sh installs fdisk and gdisk";  \
+        GTEST_SKIP()                                                                               \
+            << "SKIPPED: sfdisk or sgdisk missing (scripts/setup.sh installs fdisk, gdisk)";       \
     }
 
 TEST(Crc32, IsZlibsOnTheCheckString) {
@@ -209,7 +210,8 @@ TEST(PartitionTable, MbrEntriesOutsideTheDiskOrOverlappingAreRefused) {
 TEST(PartitionTable, AShortOrUnreadableDiskIsAnErrorNotACrash) {
     Disk disk = gpt_disk();
     REQUIRE_DISK(disk);
-    disk.resize(std::size_t{40} * 512); // the backup is gone, and the primary's alternate LBA is past the end
+    disk.resize(std::size_t{40} *
+                512); // the backup is gone, and the primary's alternate LBA is past the end
     PartitionProblem problem;
     EXPECT_EQ(parse(disk, problem).error(), Error::corrupt_data);
     EXPECT_EQ(parse(Disk(512), problem).error(), Error::not_found);
