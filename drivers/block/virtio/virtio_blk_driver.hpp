@@ -7,6 +7,7 @@
 
 #include <kaal/broker/device_bundle.hpp>
 #include <kaal/core/result.hpp>
+#include <kaal/dddk/block_request.hpp>
 #include <kaal/dddk/bus.hpp>
 #include <kaal/dddk/virtio/mmio_transport.hpp>
 #include <kaal/dddk/virtio/split_queue.hpp>
@@ -25,16 +26,8 @@
 // they reach it.
 namespace kaal::drivers::block {
 
-struct BlockRequest {
-    enum class Op : std::uint8_t { read, write, flush };
-    Op op = Op::read;
-    std::uint64_t sector = 0; // in 512-byte sectors
-    Word data_paddr = 0;      // physical: the device reads or writes there by DMA
-    std::uint32_t bytes = 0;  // a multiple of 512; 0 for a flush
-    Word cookie = 0;          // the caller's, handed back on completion
-};
-
-enum class BlockStatus : std::uint8_t { ok, io_error, unsupported };
+using dddk::BlockRequest;
+using dddk::BlockStatus;
 
 template <dddk::RegisterBus Bus>
 class VirtioBlkDriver {
@@ -76,6 +69,8 @@ public:
     [[nodiscard]] bool read_only() const { return (features_ & virtio_blk::feature::ro) != 0; }
     [[nodiscard]] bool has_flush() const { return (features_ & virtio_blk::feature::flush) != 0; }
     [[nodiscard]] std::size_t in_flight() const { return in_flight_; }
+    // Room for one more request of any kind: a read or write takes three descriptors.
+    [[nodiscard]] bool can_accept() const { return queue_.free_descriptors() >= 3; }
 
     // Starts a request; its completion comes through handle_irq. Errors: invalid_argument
     // (bytes not a whole number of sectors, or none), range_error (beyond the device's end),

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <kaal/ipc/ring_buffer.hpp>
+
+// The block protocol between a client and the block virtualiser (and, behind it, the driver):
+// one 4 KiB region holds two rings, requests from the client and responses to it, each with one
+// producer and one consumer, so RingBuffer's SPSC rules and notification suppression hold for
+// both. Data never travels in the rings: a request names sectors of the client's partition and
+// an offset into the client's own data region, which the device reads or writes by DMA.
+//
+//   client                                   virtualiser
+//     requests.push() -> notify if asked       requests.pop()  -> check, translate, submit
+//     responses.pop() after a notification     responses.push() -> notify if asked
+//
+// Every field is the client's word until checked: the virtualiser bounds-checks the sectors
+// against the partition and the bytes against the data region before the driver sees them.
+namespace kaal::dddk {
+
+struct BlockRequestMessage {
+    enum : std::uint32_t { read = 0, write = 1, flush = 2 };
+    std::uint32_t op;
+    std::uint32_t count;  // 512-byte sectors; 0 for a flush
+    std::uint64_t sector; // from the start of the client's partition
+    std::uint64_t offset; // into the client's data region
+    std::uint64_t id;     // the client's, echoed in the response
+};
+
+struct BlockResponseMessage {
+    enum : std::uint32_t {
+        ok = 0,
+        io_error = 1,     // the device failed it
+        unsupported = 2,  // the device does not do it
+        invalid = 3,      // malformed: unknown op, no sectors, an offset that is not sector-aligned
+        out_of_range = 4, // past the partition's end or the data region's
+        read_only = 5,    // a write to a read-only device
+        no_partition = 6  // this client was given no partition on this disk
+    };
+    std::uint64_t id;
+    std::uint32_t status;
+    std::uint32_t count; // sectors done
+};
+
+using BlockRequestRing = ipc::RingBuffer<BlockRequestMessage>;
+using BlockResponseRing = ipc::RingBuffer<BlockResponseMessage>;
+
+inline constexpr ipc::RingIndex block_queue_capacity = 32;
+inline constexpr std::size_t block_queue_bytes = 0x1000;
+// The responses' ring starts half-way, on its own cache lines.
+inline constexpr std::size_t block_responses_offset = block_queue_bytes / 2;
+static_assert(BlockRequestRing::region_size(block_queue_capacity) <= block_responses_offset);
+static_assert(BlockResponseRing::region_size(block_queue_capacity) <=
+              block_queue_bytes - block_responses_offset);
+
+// Both ends attach to the same zero-filled region.
+struct BlockQueue {
+    BlockRequestRing requests;
+    BlockResponseRing responses;
+
+    static Result<BlockQueue> attach(void* region) {
+        if (region == nullptr) {
+            return Error::invalid_argument;
+        }
+        KAAL_TRY(auto requests,
+                 BlockRequestRing::attach(region, block_responses_offset, block_queue_capacity));
+        KAAL_TRY(auto responses,
+                 BlockResponseRing::attach(static_cast<std::byte*>(region) + block_responses_offset,
+                                           block_queue_bytes - block_responses_offset,
+                                           block_queue_capacity));
+        return BlockQueue{requests, responses};
+    }
+};
+
+} // namespace kaal::dddk
