@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// block_virtualiser: the virtio-blk driver and the block virtualiser in one PD. At start it
+// reads the disk's first 34 and last 33 sectors (where an MBR or a GPT, with its backup, lies),
+// parses the partition table from them, and from then on serves its clients: client a gets
+// partition 0, client b partition 1, each through its own queue into its own data region.
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+
+#include <kaal/broker/boards/qemu_virt_aarch64.hpp>
+#include <kaal/broker/static_resources.hpp>
+#include <kaal/dddk/block_queue.hpp>
+#include <kaal/platform/component.hpp>
+#include <kaal/platform/debug.hpp>
+#include <kaal/services/block/block_virtualiser.hpp>
+#include <kaal/services/block/partition_table.hpp>
+
+#include "kaal_config.hpp"
+#include "virtio_blk_driver.hpp"
+
+namespace {
+
+namespace board = kaal::boards::qemu_virt_aarch64;
+using kaal::Word;
+using kaal::dddk::BlockStatus;
+using kaal::debug::print;
+using namespace kaal::services::block;
+using Driver = kaal::drivers::block::VirtioBlkDriver<kaal::dddk::MmioBus>;
+using Virtualiser = BlockVirtualiser<2>;
+
+constexpr const kaal::DeviceDesc& transport = *board::table.find(board::virtio_mmio(31));
+// The driver's DMA pool first, then the sectors the partition table is read from.
+constexpr Word head_offset = 0x4000;
+constexpr std::uint32_t head_sectors = 34; // the MBR, the GPT header and 32 sectors of entries
+constexpr std::uint32_t tail_sectors = 33; // the backup entries and the backup header
+constexpr Word tail_offset = head_offset + head_sectors * sector_bytes;
+static_assert(Driver::dma_bytes <= head_offset);
+static_assert(tail_offset + tail_sectors * sector_bytes <= config::blk_dma_size);
+// Cookies of the virtualiser's own reads, above every in-flight slot it hands the driver.
+constexpr Word head_cookie = 1000;
+constexpr Word tail_cookie = 1001;
+
+class BlockVirtualiserPd {
+public:
+    void init() {
+        const auto bundle = kaal::bundle_from_static_resources({
+            .id = transport.id,
+            .mmio_vaddr = config::blk_regs + (transport.mmio_paddr & 0xfff),
+            .mmio_paddr = transport.mmio_paddr,
+            .mmio_size = transport.mmio_size,
+            .irq = transport.irq,
+            .irq_channel = config::blk_irq.id(),
+            .dma_vaddr = config::blk_dma,
+            .dma_paddr = config::blk_dma_paddr,
+            .dma_size = Driver::dma_bytes,
+        });
+        auto driver = bundle ? kaal::drivers::block::make_virtio_blk_driver(*bundle, bundle->dma)
+                             : kaal::Result<Driver>{bundle.error()};
+        if (!driver) {
+            print("blk-virt: FAILED: no virtio-blk device: ", driver.error(), "\n");
+            return;
+        }
+        driver_.emplace(*driver);
+        sectors_ = driver_->capacity_sectors();
+        if (sectors_ < head_sectors + tail_sectors) {
+            print("blk-virt: FAILED: a disk of ", sectors_, " sectors has no room for a GPT\n");
+            return;
+        }
+        submit_read(0, head_sectors, head_offset, head_cookie);
+        submit_read(sectors_ - tail_sectors, tail_sectors, tail_offset, tail_cookie);
+    }
+
+    void notified(kaal::Channel ch) {
+        if (!driver_) {
+            return;
+        }
+        if (ch == config::blk_irq) {
+            static_cast<void>(driver_->handle_irq(
+                [this](Word cookie, BlockStatus status) { completed(cookie, status); }));
+            static_cast<void>(kaal::irq_ack(config::blk_irq));
+        }
+        serve();
+    }
+
+private:
+    void submit_read(std::uint64_t lba, std::uint32_t count, Word offset, Word cookie) {
+        const auto sent = driver_->submit(
+            {kaal::dddk::BlockRequest::Op::read, lba, config::blk_dma_paddr + offset,
+             count * static_cast<std::uint32_t>(sector_bytes), cookie});
+        if (!sent) {
+            print("blk-virt: FAILED: cannot read the partition table: ", sent.error(), "\n");
+        }
+    }
+
+    void completed(Word cookie, BlockStatus status) {
+        if (cookie == head_cookie || cookie == tail_cookie) {
+            startup_ok_ = startup_ok_ && status == BlockStatus::ok;
+            if (++startup_reads_ == 2) {
+                start_serving();
+            }
+            return;
+        }
+        if (virtualiser_) {
+            virtualiser_->completed(cookie, status, notify_client);
+        }
+    }
+
+    // The partition table, from the sectors read at start: every read outside them fails.
+    void start_serving() {
+        if (!startup_ok_) {
+            print("blk-virt: FAILED: the disk's first or last sectors could not be read\n");
+            return;
+        }
+        PartitionProblem problem;
+        const auto table = read_partition_table(
+            sectors_,
+            [this](std::uint64_t lba, std::span<std::uint8_t, sector_bytes> out) {
+                Word offset = 0;
+                if (lba < head_sectors) {
+                    offset = head_offset + lba * sector_bytes;
+                } else if (lba >= sectors_ - tail_sectors && lba < sectors_) {
+                    offset = tail_offset + (lba - (sectors_ - tail_sectors)) * sector_bytes;
+                } else {
+                    return kaal::Status{kaal::Error::range_error};
+                }
+                // NOLINTNEXTLINE(performance-no-int-to-ptr): the DMA pool is mapped there
+                std::memcpy(out.data(), reinterpret_cast<const void*>(config::blk_dma + offset),
+                            sector_bytes);
+                return kaal::Status{};
+            },
+            problem);
+        if (!table) {
+            print("blk-virt: FAILED: no usable partition table: ", table.error(), ": ", problem.why,
+                  "\n");
+            return;
+        }
+        print("blk-virt: ", table->kind == PartitionTable::Kind::gpt ? "GPT" : "MBR", " with ",
+              table->count, " partitions on ", sectors_, " sectors",
+              table->note[0] != '\0' ? "; " : "", table->note, "\n");
+        for (std::size_t i = 0; i < table->count; ++i) {
+            print("blk-virt: partition ", i, ": sectors ", table->partitions[i].first_lba, " to ",
+                  table->partitions[i].first_lba + table->partitions[i].sectors - 1, "\n");
+        }
+        // NOLINTBEGIN(performance-no-int-to-ptr): the composer mapped the queues there
+        const std::array queues{
+            kaal::dddk::BlockQueue::attach(reinterpret_cast<void*>(config::queue_a)),
+            kaal::dddk::BlockQueue::attach(reinterpret_cast<void*>(config::queue_b)),
+        };
+        // NOLINTEND(performance-no-int-to-ptr)
+        if (!queues[0] || !queues[1]) {
+            print("blk-virt: FAILED: cannot attach the clients' queues\n");
+            return;
+        }
+        const std::array attached{*queues[0], *queues[1]};
+        const std::array<BlockClientConfig, 2> clients{{
+            {0, config::data_a_paddr, config::data_a_size},
+            {1, config::data_b_paddr, config::data_b_size},
+        }};
+        auto made = Virtualiser::create(attached, clients, *table);
+        if (!made) {
+            print("blk-virt: FAILED: ", made.error(), "\n");
+            return;
+        }
+        virtualiser_.emplace(*made);
+        print("blk-virt: serving 2 clients\n");
+        serve();
+    }
+
+    void serve() {
+        if (virtualiser_) {
+            static_cast<void>(virtualiser_->serve(*driver_, notify_client));
+        }
+    }
+
+    static constexpr auto notify_client = [](std::size_t client) {
+        static_cast<void>(kaal::notify(client == 0 ? config::client_a : config::client_b));
+    };
+
+    std::optional<Driver> driver_;
+    std::optional<Virtualiser> virtualiser_;
+    std::uint64_t sectors_ = 0;
+    unsigned startup_reads_ = 0;
+    bool startup_ok_ = true;
+};
+
+} // namespace
+
+KAAL_COMPONENT(BlockVirtualiserPd);
