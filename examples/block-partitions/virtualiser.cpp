@@ -9,7 +9,6 @@
 #include <optional>
 
 #include <kaal/broker/boards/qemu_virt_aarch64.hpp>
-#include <kaal/broker/static_resources.hpp>
 #include <kaal/dddk/block_queue.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
@@ -44,19 +43,8 @@ constexpr Word tail_cookie = 1001;
 class BlockVirtualiserPd {
 public:
     void init() {
-        const auto bundle = kaal::bundle_from_static_resources({
-            .id = transport.id,
-            .mmio_vaddr = config::blk_regs + (transport.mmio_paddr & 0xfff),
-            .mmio_paddr = transport.mmio_paddr,
-            .mmio_size = transport.mmio_size,
-            .irq = transport.irq,
-            .irq_channel = config::blk_irq.id(),
-            .dma_vaddr = config::blk_dma,
-            .dma_paddr = config::blk_dma_paddr,
-            .dma_size = Driver::dma_bytes,
-        });
-        auto driver = bundle ? kaal::drivers::block::make_virtio_blk_driver(*bundle, bundle->dma)
-                             : kaal::Result<Driver>{bundle.error()};
+        auto driver = kaal::drivers::block::make_virtio_blk_driver(
+            transport, config::blk_regs, config::blk_irq, config::blk_dma, config::blk_dma_paddr);
         if (!driver) {
             print("blk-virt: FAILED: no virtio-blk device: ", driver.error(), "\n");
             return;

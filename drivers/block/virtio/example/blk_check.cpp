@@ -12,7 +12,6 @@
 #include <string_view>
 
 #include <kaal/broker/boards/qemu_virt_aarch64.hpp>
-#include <kaal/broker/static_resources.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 
@@ -53,22 +52,8 @@ void expected_sector(std::uint64_t s, unsigned char* out) {
 class BlkCheck {
 public:
     void init() {
-        const auto bundle = kaal::bundle_from_static_resources({
-            .id = transport.id,
-            .mmio_vaddr = config::blk_regs + (transport.mmio_paddr & 0xfff),
-            .mmio_paddr = transport.mmio_paddr,
-            .mmio_size = transport.mmio_size,
-            .irq = transport.irq,
-            .irq_channel = config::blk_irq.id(),
-            .dma_vaddr = config::blk_dma,
-            .dma_paddr = config::blk_dma_paddr,
-            .dma_size = Driver::dma_bytes,
-        });
-        if (!bundle) {
-            print("blk-check: FAILED: the device's mappings are wrong: ", bundle.error(), "\n");
-            return;
-        }
-        auto driver = kaal::drivers::block::make_virtio_blk_driver(*bundle, bundle->dma);
+        auto driver = kaal::drivers::block::make_virtio_blk_driver(
+            transport, config::blk_regs, config::blk_irq, config::blk_dma, config::blk_dma_paddr);
         if (!driver) {
             print("blk-check: FAILED: no virtio-blk device on transport 31: ", driver.error(),
                   driver.error() == kaal::Error::unsupported
