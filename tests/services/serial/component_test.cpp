@@ -127,8 +127,7 @@ TEST_F(MuxComponentTest, RxMuxServesControlCallsAndRejectsMalformedOnes) {
               "rejected control call from 'greeter' (label 1, length 1): seL4_RangeError; 2 so "
               "far\n"
               "input now goes to 'greeter'\n"
-              "rejected control call from 'echo' (label 1, length 1): not permitted by the "
-              "system description; 1 so far\n");
+              "rejected control call from 'echo' (label 1, length 1): not permitted; 1 so far\n");
 }
 
 TEST_F(MuxComponentTest, RxMuxThatDidNotStartAnswersEveryCallWithAnError) {
