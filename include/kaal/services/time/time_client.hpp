@@ -95,18 +95,13 @@ public:
         KAAL_TRY(const TimeoutId sleep, at(0, deadline));
         for (;;) {
             bool woke = false;
-            bool popped = false;
-            while (auto fired = ring_.pop()) {
-                popped = true;
-                if (fired->id == sleep.id) {
+            take_fired([&](const FiredTimeout& fired) {
+                if (fired.id == sleep.id) {
                     woke = true;
                 } else {
-                    keep(*fired);
+                    keep(fired);
                 }
-            }
-            if (popped && ring_.producer_needs_signal()) {
-                static_cast<void>(notify(service_));
-            }
+            });
             if (woke) {
                 if (kept_count_ != 0) {
                     kaal::detail::held_notifications.hold(Word{1} << service_.id());
@@ -132,19 +127,9 @@ public:
             on_fired(kept_[i]);
         }
         kept_count_ = 0;
-        for (;;) {
-            bool popped = false;
-            while (auto fired = ring_.pop()) {
-                on_fired(*fired);
-                popped = true;
-            }
-            if (popped && ring_.producer_needs_signal()) {
-                static_cast<void>(notify(service_));
-            }
-            if (ring_.consumer_may_sleep()) {
-                return;
-            }
-        }
+        do {
+            take_fired(on_fired);
+        } while (!ring_.consumer_may_sleep());
     }
 
     // For attach() alone, which alone can make an Attached: public only for optional::emplace.
@@ -156,6 +141,19 @@ public:
         : clock_(clock), ring_(ring), service_(service) {}
 
 private:
+    // Every entry in the fired queue to `each`; then the service is told if it waited for room.
+    template <typename Each>
+    void take_fired(Each&& each) {
+        bool popped = false;
+        while (auto fired = ring_.pop()) {
+            each(*fired);
+            popped = true;
+        }
+        if (popped && ring_.producer_needs_signal()) {
+            static_cast<void>(notify(service_));
+        }
+    }
+
     // A periodic timeout that fires again while a sleep keeps its first entry gathers overruns,
     // as in the service's own backlog, so one entry per armed timeout is all a sleep keeps: the
     // client holds at most timeouts_per_client, and kept_ cannot overflow.
