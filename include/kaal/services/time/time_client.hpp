@@ -103,7 +103,10 @@ public:
                 }
             });
             if (woke) {
-                if (kept_count_ != 0) {
+                // The signal that ended the sleep used up the request for one: ask again, as a
+                // drain ends, or a timeout firing later would never be signalled. Entries kept,
+                // or arrived meanwhile, are notified()'s once the handler returns.
+                if (!ring_.consumer_may_sleep() || kept_count_ != 0) {
                     kaal::detail::held_notifications.hold(Word{1} << service_.id());
                 }
                 return {};
