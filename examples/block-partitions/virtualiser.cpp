@@ -158,6 +158,11 @@ private:
     void serve() {
         if (virtualiser_) {
             static_cast<void>(virtualiser_->serve(*driver_, notify_client));
+            // A flush on a device without FLUSH completes in the driver, with no interrupt to
+            // report it: collect those here, or the client would wait for the next one.
+            driver_->deliver_early([this](Word cookie, BlockStatus status) {
+                virtualiser_->completed(cookie, status, notify_client);
+            });
         }
     }
 
