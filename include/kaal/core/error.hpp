@@ -42,6 +42,14 @@ enum class Error : std::uint8_t {
                         // the device refuses it (a write to a read-only disk)
     corrupt_data = 80,  // an on-disk structure contradicts itself (a partition table's CRC,
                         // a FAT chain that loops)
+    // Filesystem conditions, one per POSIX errno the POSIX layer will map them to.
+    exists = 81,        // EEXIST: the name is taken
+    not_directory = 82, // ENOTDIR: a path component is a file
+    is_directory = 83,  // EISDIR: a file operation on a directory
+    not_empty = 84,     // ENOTEMPTY: rmdir of a directory that still has entries
+    volume_full = 85,   // ENOSPC: no free cluster or directory slot is left
+    busy = 86,          // EBUSY: the file is open, or the volume is in use
+    bad_name = 87,      // EINVAL/ENAMETOOLONG: a name the filesystem cannot store
 };
 
 inline constexpr int kernel_error_count = 11;
@@ -82,6 +90,13 @@ constexpr const char* to_string(Error e) {
     case Error::misaligned_variable: return "setvar variable not naturally aligned";
     case Error::not_permitted: return "not permitted";
     case Error::corrupt_data: return "corrupt data";
+    case Error::exists: return "exists";
+    case Error::not_directory: return "not a directory";
+    case Error::is_directory: return "is a directory";
+    case Error::not_empty: return "directory not empty";
+    case Error::volume_full: return "no space left on the volume";
+    case Error::busy: return "in use";
+    case Error::bad_name: return "bad name";
     }
     return "unknown error";
 }

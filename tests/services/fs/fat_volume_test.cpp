@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The FAT library against volumes Linux's own tools made and check: mkfs.fat makes FAT12, FAT16
+// and FAT32 volumes with several cluster sizes, mcopy puts files on them, the library reads those
+// and writes its own, and then mtype, mdir and fsck.fat -n must agree with what it wrote.
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+#include <kaal/services/fs/fat/volume.hpp>
+
+#include "fat_test_support.hpp"
+
+namespace {
+
+using namespace kaal::services::fs::fat;
+using kaal::Error;
+using kaal::test::MemoryDisk;
+using kaal::test::run;
+using kaal::test::TempFile;
+
+using TestVolume = Volume<MemoryDisk>;
+
+struct Layout {
+    const char* name;
+    unsigned kib;
+    const char* options;
+    FatType type;
+};
+
+std::string pattern(std::size_t n, unsigned seed) {
+    std::string s(n, '\0');
+    std::uint32_t x = seed * 2654435761u + 1;
+    for (char& c : s) {
+        x = x * 1103515245u + 12345u;
+        c = static_cast<char>('a' + (x >> 16) % 26);
+    }
+    return s;
+}
+
+std::string read_all(TestVolume& v, std::string_view path) {
+    auto h = v.open(path, {});
+    if (!h) {
+        return std::string{"<open: "} + kaal::to_string(h.error()) + ">";
+    }
+    std::string out;
+    std::vector<std::uint8_t> buf(7000); // not a multiple of a sector: partial ends each time
+    for (std::uint64_t at = 0;;) {
+        auto n = v.read(*h, at, buf);
+        if (!n) {
+            out += std::string{"<read: "} + kaal::to_string(n.error()) + ">";
+            break;
+        }
+        if (*n == 0) {
+            break;
+        }
+        out.append(reinterpret_cast<const char*>(buf.data()), *n);
+        at += *n;
+    }
+    EXPECT_TRUE(v.close(*h).ok());
+    return out;
+}
+
+kaal::Status write_file(TestVolume& v, std::string_view path, const std::string& data) {
+    KAAL_TRY(auto h, v.open(path, {.create = true, .truncate = true}));
+    auto n =
+        v.write(h, 0, std::span{reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+    KAAL_CHECK(v.close(h));
+    if (!n) {
+        return n.error();
+    }
+    return {};
+}
+
+class FatLayouts : public ::testing::TestWithParam<Layout> {};
+
+TEST_P(FatLayouts, ReadsWhatMcopyWroteAndHostToolsReadWhatItWrote) {
+    REQUIRE_FAT_TOOLS();
+    const Layout& l = GetParam();
+    TempFile image;
+    TempFile local;
+    ASSERT_FALSE(kaal::test::make_volume(image.path(), l.kib, l.options).empty());
+    const std::string hello = "hello from Linux\n";
+    const std::string big = pattern(100'000, 1);
+    kaal::test::save(local.path(), {hello.begin(), hello.end()});
+    ASSERT_EQ(run("mmd -i " + image.path() + " ::/docs").status, 0);
+    ASSERT_EQ(run("mcopy -i " + image.path() + " " + local.path() + " ::/HELLO.TXT").status, 0);
+    kaal::test::save(local.path(), {big.begin(), big.end()});
+    ASSERT_EQ(run("mcopy -i " + image.path() + " " + local.path() +
+                  " '::/docs/A rather long file name.dat'")
+                  .status,
+              0);
+
+    MemoryDisk disk{kaal::test::load(image.path())};
+    TestVolume v{disk};
+    ASSERT_TRUE(v.mount().ok()) << v.problem();
+    EXPECT_EQ(v.geometry().type, l.type);
+    EXPECT_EQ(read_all(v, "/HELLO.TXT"), hello);
+    EXPECT_EQ(read_all(v, "/hello.txt"), hello); // names match without regard to case
+    EXPECT_EQ(read_all(v, "/docs/A rather long file name.dat"), big);
+
+    // The library's own writes: a file grown in uneven pieces, a deep tree, a rename across
+    // directories, an overwrite in the middle, a delete.
+    ASSERT_TRUE(v.mkdir("/logs").ok());
+    ASSERT_TRUE(v.mkdir("/logs/2026").ok());
+    auto h = v.open("/logs/2026/Boot Log.txt", {.create = true});
+    ASSERT_TRUE(h.ok());
+    std::string log;
+    for (unsigned i = 0; i < 40; ++i) {
+        const std::string piece = pattern(97 + i * 131, i + 7);
+        auto n =
+            v.write(*h, log.size(),
+                    std::span{reinterpret_cast<const std::uint8_t*>(piece.data()), piece.size()});
+        ASSERT_TRUE(n.ok());
+        log += piece;
+    }
+    const std::string patch = "PATCHED";
+    ASSERT_TRUE(
+        v.write(*h, 5000,
+                std::span{reinterpret_cast<const std::uint8_t*>(patch.data()), patch.size()})
+            .ok());
+    log.replace(5000, patch.size(), patch);
+    ASSERT_TRUE(v.close(*h).ok());
+    ASSERT_TRUE(write_file(v, "/notes.md", "# notes\n").ok());
+    ASSERT_TRUE(v.rename("/notes.md", "/logs/README.md").ok());
+    ASSERT_TRUE(write_file(v, "/tmp.bin", pattern(20'000, 3)).ok());
+    ASSERT_TRUE(v.unlink("/tmp.bin").ok());
+    ASSERT_TRUE(v.mkdir("/empty").ok());
+    ASSERT_TRUE(v.mkdir("/gone").ok());
+    ASSERT_TRUE(v.rmdir("/gone").ok());
+    ASSERT_TRUE(v.sync().ok());
+    EXPECT_GT(disk.flushes, 0u);
+
+    kaal::test::save(image.path(), disk.bytes);
+    const auto check = kaal::test::fsck(image.path());
+    EXPECT_EQ(check.status, 0) << check.out;
+    EXPECT_EQ(run("mtype -i " + image.path() + " '::/logs/2026/Boot Log.txt'").out, log);
+    EXPECT_EQ(run("mtype -i " + image.path() + " ::/logs/README.md").out, "# notes\n");
+    EXPECT_EQ(run("mtype -i " + image.path() + " ::/HELLO.TXT").out, hello);
+    const auto root = run("mdir -i " + image.path() + " -b ::/").out;
+    EXPECT_EQ(root, "::/docs/\n::/HELLO.TXT\n::/logs/\n::/empty/\n") << root;
+    const auto logs = run("mdir -i " + image.path() + " -b ::/logs").out;
+    EXPECT_EQ(logs, "::/logs/2026/\n::/logs/README.md\n") << logs;
+}
+
+INSTANTIATE_TEST_SUITE_P(MkfsFat, FatLayouts,
+                         ::testing::Values(Layout{"fat12_1k", 2048, "-F 12 -s 2", FatType::fat12},
+                                           Layout{"fat12_4k", 8192, "-F 12 -s 8", FatType::fat12},
+                                           Layout{"fat16_2k", 16384, "-F 16 -s 4", FatType::fat16},
+                                           Layout{"fat16_16k", 65536, "-F 16 -s 32",
+                                                  FatType::fat16},
+                                           Layout{"fat32_512", 40960, "-F 32 -s 1", FatType::fat32},
+                                           Layout{"fat32_1k", 81920, "-F 32 -s 2", FatType::fat32}),
+                         [](const auto& param) { return std::string{param.param.name}; });
+
+} // namespace
