@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -51,7 +52,30 @@ inline constexpr ipc::RingIndex block_queue_capacity = 32;
 inline constexpr std::size_t block_queue_bytes = 0x1000;
 // The responses' ring starts half-way, on its own cache lines.
 inline constexpr std::size_t block_responses_offset = block_queue_bytes / 2;
-static_assert(BlockRequestRing::region_size(block_queue_capacity) <= block_responses_offset);
+
+// What the virtualiser tells a client of its partition, in the cache line before the responses'
+// ring (as sDDF's storage info sits beside its queues): written once, before the client's first
+// notification, and never again. `ready` is stored last with release and a client loads it with
+// acquire, so one that sees 1 sees the rest. The client may scribble here: the virtualiser
+// never reads it back (it checks requests against its own copy of the partition).
+struct BlockQueueInfo {
+    std::uint32_t ready;
+    std::uint32_t read_only; // the device refuses writes
+    std::uint64_t sectors;   // of 512 bytes: the partition's size; 0 if the client has none
+
+    // Virtualiser only.
+    void publish(std::uint64_t partition_sectors, bool device_read_only) {
+        sectors = partition_sectors;
+        read_only = device_read_only ? 1 : 0;
+        std::atomic_ref<std::uint32_t>{ready}.store(1, std::memory_order_release);
+    }
+    // Client only.
+    [[nodiscard]] bool published() {
+        return std::atomic_ref<std::uint32_t>{ready}.load(std::memory_order_acquire) == 1;
+    }
+};
+inline constexpr std::size_t block_info_offset = block_responses_offset - 64;
+static_assert(BlockRequestRing::region_size(block_queue_capacity) <= block_info_offset);
 static_assert(BlockResponseRing::region_size(block_queue_capacity) <=
               block_queue_bytes - block_responses_offset);
 
@@ -59,6 +83,7 @@ static_assert(BlockResponseRing::region_size(block_queue_capacity) <=
 struct BlockQueue {
     BlockRequestRing requests;
     BlockResponseRing responses;
+    BlockQueueInfo* info;
 
     static Result<BlockQueue> attach(void* region) {
         if (region == nullptr) {
@@ -70,7 +95,9 @@ struct BlockQueue {
                  BlockResponseRing::attach(static_cast<std::byte*>(region) + block_responses_offset,
                                            block_queue_bytes - block_responses_offset,
                                            block_queue_capacity));
-        return BlockQueue{requests, responses};
+        // The ring's attach checked the region is cache-line aligned, so the info line is too.
+        void* info = static_cast<std::byte*>(region) + block_info_offset;
+        return BlockQueue{requests, responses, static_cast<BlockQueueInfo*>(info)};
     }
 };
 

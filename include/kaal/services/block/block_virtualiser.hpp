@@ -133,6 +133,15 @@ public:
         return clients_[client].rejected;
     }
     [[nodiscard]] std::size_t bogus_completions() const { return bogus_completions_; }
+    // Tells each client its partition's size (dddk::BlockQueueInfo); the caller then notifies
+    // every client, which may be waiting for it.
+    void publish_info(bool read_only) {
+        for (std::size_t i = 0; i < count_; ++i) {
+            Client& c = clients_[i];
+            c.queue->info->publish(c.has_partition ? c.partition.sectors : 0, read_only);
+        }
+    }
+
     [[nodiscard]] bool has_partition(std::size_t client) const {
         return clients_[client].has_partition;
     }

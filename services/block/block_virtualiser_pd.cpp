@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// block_virtualiser: the virtio-blk driver and the block virtualiser in one PD. At start it
-// reads the disk's first 34 and last 33 sectors (where an MBR or a GPT, with its backup, lies),
-// parses the partition table from them, and from then on serves its clients: client a gets
-// partition 0, client b partition 1, each through its own queue into its own data region.
+// The block virtualiser as a protection domain, with the virtio-blk driver in the same PD: its
+// client table is the composer's (the BlockStorage building block writes config::BlockClients
+// into this PD's kaal_config.hpp). At start it reads the disk's first 34 and last 33 sectors
+// (where an MBR or a GPT, with its backup, lies), parses the partition table from them, tells
+// each client its partition's size (dddk::BlockQueueInfo), and from then on serves them, each
+// through its own queue into its own data region.
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 #include <kaal/broker/boards/qemu_virt_aarch64.hpp>
 #include <kaal/dddk/block_queue.hpp>
@@ -26,7 +29,10 @@ using kaal::dddk::BlockStatus;
 using kaal::debug::print;
 using namespace kaal::services::block;
 using Driver = kaal::drivers::block::VirtioBlkDriver<kaal::dddk::MmioBus>;
-using Virtualiser = BlockVirtualiser<2>;
+constexpr auto& wiring = config::BlockClients::clients;
+constexpr std::size_t client_count = wiring.size();
+static_assert(client_count > 0, "a block virtualiser without clients");
+using Virtualiser = BlockVirtualiser<client_count>;
 
 constexpr const kaal::DeviceDesc& transport = *board::table.find(board::virtio_mmio(31));
 // The driver's DMA pool first, then the sectors the partition table is read from.
@@ -130,28 +136,26 @@ private:
             print("blk-virt: partition ", i, ": sectors ", table->partitions[i].first_lba, " to ",
                   table->partitions[i].first_lba + table->partitions[i].sectors - 1, "\n");
         }
-        // NOLINTBEGIN(performance-no-int-to-ptr): the composer mapped the queues there
-        const std::array queues{
-            kaal::dddk::BlockQueue::attach(reinterpret_cast<void*>(config::queue_a)),
-            kaal::dddk::BlockQueue::attach(reinterpret_cast<void*>(config::queue_b)),
-        };
-        // NOLINTEND(performance-no-int-to-ptr)
-        if (!queues[0] || !queues[1]) {
+        auto queues = attach_queues(std::make_index_sequence<client_count>{});
+        if (!queues) {
             print("blk-virt: FAILED: cannot attach the clients' queues\n");
             return;
         }
-        const std::array attached{*queues[0], *queues[1]};
-        const std::array<BlockClientConfig, 2> clients{{
-            {0, config::data_a_paddr, config::data_a_size},
-            {1, config::data_b_paddr, config::data_b_size},
-        }};
-        auto made = Virtualiser::create(attached, clients, *table);
+        std::array<BlockClientConfig, client_count> clients{};
+        for (std::size_t i = 0; i < client_count; ++i) {
+            clients[i] = {wiring[i].partition, *wiring[i].data_paddr, wiring[i].data_size};
+        }
+        auto made = Virtualiser::create(*queues, clients, *table);
         if (!made) {
             print("blk-virt: FAILED: ", made.error(), "\n");
             return;
         }
         virtualiser_.emplace(*made);
-        print("blk-virt: serving 2 clients\n");
+        virtualiser_->publish_info(driver_->read_only());
+        for (std::size_t i = 0; i < client_count; ++i) {
+            notify_client(i); // it may be waiting for its partition's size
+        }
+        print("blk-virt: serving ", client_count, " clients\n");
         serve();
     }
 
@@ -166,8 +170,22 @@ private:
         }
     }
 
+    template <std::size_t... I>
+    static std::optional<std::array<kaal::dddk::BlockQueue, client_count>>
+    attach_queues(std::index_sequence<I...>) {
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the queues there
+        std::array results{
+            kaal::dddk::BlockQueue::attach(reinterpret_cast<void*>(*wiring[I].queue))...};
+        for (const auto& r : results) {
+            if (!r) {
+                return std::nullopt;
+            }
+        }
+        return std::array<kaal::dddk::BlockQueue, client_count>{*results[I]...};
+    }
+
     static constexpr auto notify_client = [](std::size_t client) {
-        static_cast<void>(kaal::notify(client == 0 ? config::client_a : config::client_b));
+        static_cast<void>(kaal::notify(wiring[client].channel));
     };
 
     std::optional<Driver> driver_;

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The block storage building block (block_storage.hpp).
+#include <kaal/broker/boards/qemu_virt_aarch64.hpp>
+#include <kaal/composer/block_storage.hpp>
+
+namespace kaal::composer {
+
+namespace {
+
+constexpr Word queue_bytes = 0x1000; // kaal::dddk::block_queue_bytes
+// The driver's descriptor rings first, then the sectors the partition table is read from
+// (services/block/block_virtualiser_pd.cpp).
+constexpr Word driver_dma_bytes = 0x1'0000;
+
+} // namespace
+
+BlockStorage::BlockStorage(System& s, BlockStorageOptions options, std::source_location at)
+    : system_(s), state_(std::make_shared<State>()) {
+    // The driver's Result-built objects and the partition table's sectors need more than 4 KiB.
+    Pd& virt = s.pd("blk-virt", "block_virtualiser", at).priority(options.priority, at);
+    virt.stack_size(0x4000, at);
+    state_->virtualiser = &virt;
+    if (s.board() != Board::qemu_virt_aarch64) {
+        s.problem(Place::of(at), "block storage needs a virtio-mmio disk",
+                  "BlockStorage runs on QEMU virt (aarch64) only for now");
+        return;
+    }
+    virt.device(boards::qemu_virt_aarch64::virtio_mmio(options.transport), "blk", at);
+    virt.map(s.dma_region("blk_dma", driver_dma_bytes, at), "blk_dma", Perms::rw, at);
+    s.on_compose([state = state_](System&) { write_table(*state); });
+}
+
+BlockStorage& BlockStorage::add_client(Pd& client, std::size_t partition, Word data_bytes,
+                                       std::source_location at) {
+    System& s = system_;
+    const std::string ident = identifier(client.name());
+    state_->clients.push_back({ident, partition});
+    Region& queue = s.region("blk_" + ident + "_queue", queue_bytes, at);
+    Region& data = s.dma_region("blk_" + ident + "_data", data_bytes, at);
+    client.map(queue, "blk_queue", Perms::rw, at).map(data, "blk_data", Perms::rw, at);
+    // Read-only at the virtualiser: it needs only the physical address and never the bytes.
+    state_->virtualiser->map(queue, "client_" + ident + "_queue", Perms::rw, at)
+        .map(data, "client_" + ident + "_data", Perms::r, at);
+    s.channel(*state_->virtualiser, "client_" + ident, client, "blk", at);
+    return *this;
+}
+
+void BlockStorage::write_table(const State& state) {
+    std::string code = "struct BlockClients {\n"
+                       "    static constexpr std::array clients{\n";
+    for (const Client& c : state.clients) {
+        code += "        kaal::services::block::BlockClientWiring{&kaal_cfg_client_" + c.ident +
+                "_queue, &kaal_cfg_client_" + c.ident + "_data_paddr, client_" + c.ident +
+                "_data_size, client_" + c.ident + ", " + std::to_string(c.partition) + "},\n";
+    }
+    code += "    };\n};\n";
+    if (state.clients.empty()) {
+        code = "struct BlockClients {\n"
+               "    static constexpr std::array<kaal::services::block::BlockClientWiring, 0> "
+               "clients{};\n};\n";
+    }
+    state.virtualiser->section(
+        {{"array", "kaal/services/block/block_client_wiring.hpp"}, std::move(code)});
+}
+
+} // namespace kaal::composer

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include <kaal/composer/system.hpp>
+
+// A virtio-blk disk as one building block: the block virtualiser PD (services/block), which
+// drives the device and gives each client one partition of it, and per client one line:
+//
+//   kaal::composer::BlockStorage disk{s};
+//   disk.add_client(fs, 0);             // partition 0 (the first in the MBR or GPT)
+//
+// A client's configuration then names `config::blk_queue` (its request/response queue,
+// kaal/dddk/block_queue.hpp), `config::blk_data` (its DMA data region, which only it and the
+// device reach: the virtualiser maps it read-only, to learn its physical address) and
+// `config::blk` (its channel to the virtualiser). QEMU virt only: the disk is the virtio-mmio
+// transport QEMU gives the first `-device` (drivers/block/virtio/README.md).
+namespace kaal::composer {
+
+struct BlockStorageOptions {
+    unsigned priority = 150; // above its clients: a request costs it little and unblocks them
+    unsigned transport = 31; // QEMU virt's virtio-mmio transport the disk is on
+};
+
+class BlockStorage {
+public:
+    explicit BlockStorage(System& system, BlockStorageOptions options = {},
+                          std::source_location at = std::source_location::current());
+
+    // `partition`: its index in the disk's partition table. `data_bytes`: the client's DMA
+    // data region, at most 1 MiB (System::dma_region).
+    BlockStorage& add_client(Pd& client, std::size_t partition, Word data_bytes = 0x1'0000,
+                             std::source_location at = std::source_location::current());
+
+    [[nodiscard]] Pd& virtualiser() { return *state_->virtualiser; }
+
+private:
+    struct Client {
+        std::string ident;
+        std::size_t partition;
+    };
+    struct State {
+        Pd* virtualiser = nullptr;
+        std::vector<Client> clients;
+    };
+    static void write_table(const State& state);
+
+    System& system_;
+    std::shared_ptr<State> state_;
+};
+
+} // namespace kaal::composer
