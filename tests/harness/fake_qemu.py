@@ -8,6 +8,8 @@ usage: fake_qemu.py <pidfile> <mode> [lines...]
   exit       print the lines and exit with status 3
   stubborn   print the lines, ignore SIGTERM, sleep forever (the harness must SIGKILL it)
   prompt     print the lines, then "login: " without a newline, then sleep
+  graceful   print the lines, sleep; on SIGTERM write <pidfile>.term and exit, as QEMU writes
+             back its caches when asked to quit (a SIGKILL leaves no such file)
 """
 import signal
 import sys
@@ -18,6 +20,12 @@ with open(pidfile, "w", encoding="utf-8") as f:
     f.write(str(__import__("os").getpid()))
 if mode == "stubborn":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if mode == "graceful":
+    def _quit(*_):
+        with open(pidfile + ".term", "w", encoding="utf-8") as f:
+            f.write("asked to quit\n")
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, _quit)
 for line in lines:
     print(line, flush=True)
 if mode == "exit":

@@ -20,7 +20,8 @@ An expect whose line already went by, before the previous expect's match, fails 
 seconds and says so, instead of waiting out its timeout: the lines came in another order.
 
 QEMU always dies with the harness: it runs in its own process group, which is sent SIGTERM and
-then SIGKILL on every way out, including Ctrl-C. On failure the whole serial log is printed.
+then SIGKILL on every way out, including Ctrl-C (--sigkill: SIGKILL alone once the script has
+passed, for durability tests). On failure the whole serial log is printed.
 Exit status: 0 pass, 1 fail, 2 setup error (missing image, QEMU not installed, bad script).
 """
 
@@ -212,9 +213,11 @@ class Qemu:
         except subprocess.TimeoutExpired:
             return None
 
-    def kill(self) -> None:
+    def kill(self, hard: bool = False) -> None:
         if self.process.poll() is None:
-            for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+            signals = ((signal.SIGKILL, 5.0),) if hard else ((signal.SIGTERM, 2.0),
+                                                             (signal.SIGKILL, 5.0))
+            for sig, grace in signals:
                 try:
                     os.killpg(self.process.pid, sig)
                 except ProcessLookupError:
@@ -325,6 +328,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--qemu-arg", action="append", default=[],
                         help="one more argument for QEMU (repeat it), e.g. -icount shift=0 as "
                              "--qemu-arg=-icount --qemu-arg=shift=0")
+    parser.add_argument("--sigkill", action="store_true",
+                        help="end a passing run with SIGKILL at once, as a power cut would: QEMU "
+                             "gets no chance to write back anything it still holds")
     parser.add_argument("--command", nargs=argparse.REMAINDER,
                         help="run this instead of QEMU (for testing the harness itself)")
     args = parser.parse_args(argv)
@@ -335,7 +341,7 @@ def main(argv: list[str]) -> int:
         if not args.image or not os.path.isfile(args.image):
             print(f"harness: image '{args.image}' not found", file=sys.stderr)
             return 2
-        command = MACHINES[args.arch](args.image, args.initrd)
+        command = MACHINES[args.arch](args.image, args.initrd) + args.qemu_arg
         os.execvp(command[0], command)
 
     try:
@@ -364,6 +370,8 @@ def main(argv: list[str]) -> int:
         signal.signal(sig, lambda *_: (_ for _ in ()).throw(Failure("harness interrupted")))
     try:
         run_script(qemu, steps, args.timeout)
+        if args.sigkill:
+            qemu.kill(hard=True)
     except Failure as failure:
         qemu.kill()
         print(f"FAIL: {failure}", file=sys.stderr)

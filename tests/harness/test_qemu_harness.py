@@ -34,13 +34,15 @@ class HarnessTest(unittest.TestCase):
     def tearDown(self):
         self.dir.cleanup()
 
-    def run_harness(self, script: str, mode: str, *lines: str, timeout: float = 2.0):
+    def run_harness(self, script: str, mode: str, *lines: str, timeout: float = 2.0,
+                    options: tuple[str, ...] = ()):
         path = os.path.join(self.dir.name, "test.expect")
         with open(path, "w", encoding="utf-8") as f:
             f.write(script)
         started = time.monotonic()
         result = subprocess.run(
-            [sys.executable, HARNESS, "--script", path, "--timeout", str(timeout), "--command",
+            [sys.executable, HARNESS, "--script", path, "--timeout", str(timeout), *options,
+             "--command",
              sys.executable, FAKE, self.pidfile, mode, *lines],
             capture_output=True, text=True, timeout=60)
         result.elapsed = time.monotonic() - started
@@ -134,6 +136,15 @@ class HarnessTest(unittest.TestCase):
         r = self.run_harness("expect ready\n", "stubborn", "ready")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertFalse(alive(self.fake_pid()))
+
+    def test_sigkill_ends_a_passing_run_without_asking_qemu_to_quit(self):
+        r = self.run_harness("expect ready\n", "graceful", "ready", options=("--sigkill",))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(alive(self.fake_pid()))
+        self.assertFalse(os.path.exists(self.pidfile + ".term"), "it was sent SIGTERM")
+        r = self.run_harness("expect ready\n", "graceful", "ready")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(self.pidfile + ".term"), "without --sigkill: SIGTERM first")
 
     def test_prompt_without_newline_can_be_expected(self):
         r = self.run_harness("expect ^login: $\n", "prompt", "boot")

@@ -50,6 +50,7 @@ enum class Error : std::uint8_t {
     volume_full = 85,   // ENOSPC: no free cluster or directory slot is left
     busy = 86,          // EBUSY: the file is open, or the volume is in use
     bad_name = 87,      // EINVAL/ENAMETOOLONG: a name the filesystem cannot store
+    io_error = 88,      // EIO: the device failed a request
 };
 
 inline constexpr int kernel_error_count = 11;
@@ -97,6 +98,7 @@ constexpr const char* to_string(Error e) {
     case Error::volume_full: return "no space left on the volume";
     case Error::busy: return "in use";
     case Error::bad_name: return "bad name";
+    case Error::io_error: return "I/O error";
     }
     return "unknown error";
 }

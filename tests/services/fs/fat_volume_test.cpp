@@ -153,3 +153,156 @@ INSTANTIATE_TEST_SUITE_P(MkfsFat, FatLayouts,
                          [](const auto& param) { return std::string{param.param.name}; });
 
 } // namespace
+
+namespace {
+
+// A FAT12 volume of 1 MiB filled to the last cluster: the write that does not fit fails whole
+// with volume_full, the file keeps its old size and bytes, the other files stay readable, fsck
+// finds the volume clean, and deleting a file makes room again.
+TEST(FatFull, AWriteThatDoesNotFitChangesNothing) {
+    REQUIRE_FAT_TOOLS();
+    TempFile image;
+    MemoryDisk disk{kaal::test::make_volume(image.path(), 1024, "-F 12 -s 1")};
+    ASSERT_FALSE(disk.bytes.empty());
+    TestVolume v{disk};
+    ASSERT_TRUE(v.mount().ok());
+    const std::string keep = pattern(3000, 9);
+    ASSERT_TRUE(write_file(v, "/keep.txt", keep).ok());
+    auto h = v.open("/fill.bin", {.create = true});
+    ASSERT_TRUE(h.ok());
+    const std::string chunk = pattern(64 * 1024, 10);
+    std::uint64_t size = 0;
+    kaal::Result<std::size_t> w{std::size_t{0}};
+    for (int i = 0; i < 64; ++i) {
+        w = v.write(*h, size,
+                    std::span{reinterpret_cast<const std::uint8_t*>(chunk.data()), chunk.size()});
+        if (!w) {
+            break;
+        }
+        size += *w;
+    }
+    ASSERT_FALSE(w.ok()) << "1 MiB never filled";
+    EXPECT_EQ(w.error(), Error::volume_full);
+    EXPECT_EQ(v.stat(*h)->size, size);
+    auto stats = v.statfs();
+    ASSERT_TRUE(stats.ok());
+    EXPECT_LT(stats->free_clusters * stats->cluster_bytes, chunk.size());
+    // Byte by byte until the last cluster is used: a 1-byte write into the last free cluster
+    // works, the next that needs a new cluster fails.
+    while (true) {
+        const std::uint8_t one = 'z';
+        auto r = v.write(*h, size, std::span{&one, 1});
+        if (!r) {
+            EXPECT_EQ(r.error(), Error::volume_full);
+            break;
+        }
+        ++size;
+    }
+    EXPECT_EQ(v.statfs()->free_clusters, 0u);
+    EXPECT_EQ(v.mkdir("/no-room").error(), Error::volume_full);
+    ASSERT_TRUE(v.close(*h).ok());
+    ASSERT_TRUE(v.sync().ok());
+    kaal::test::save(image.path(), disk.bytes);
+    const auto full = kaal::test::fsck(image.path());
+    EXPECT_EQ(full.status, 0) << full.out;
+
+    TestVolume again{disk};
+    ASSERT_TRUE(again.mount().ok());
+    EXPECT_EQ(read_all(again, "/keep.txt"), keep);
+    EXPECT_EQ(again.stat("/fill.bin")->size, size);
+    ASSERT_TRUE(again.unlink("/fill.bin").ok());
+    EXPECT_TRUE(again.mkdir("/room-now").ok());
+    ASSERT_TRUE(again.sync().ok());
+    kaal::test::save(image.path(), disk.bytes);
+    const auto freed = kaal::test::fsck(image.path());
+    EXPECT_EQ(freed.status, 0) << freed.out;
+}
+
+// 8.3 names stay short entries in the case they were given (DIR_NTRes), anything else gets long
+// entries; mdir shows each name exactly. Names FAT cannot store are refused.
+TEST(FatNames, ShortAndLongNamesAsLinuxSeesThem) {
+    REQUIRE_FAT_TOOLS();
+    TempFile image;
+    MemoryDisk disk{kaal::test::make_volume(image.path(), 16384, "-F 16")};
+    ASSERT_FALSE(disk.bytes.empty());
+    TestVolume v{disk};
+    ASSERT_TRUE(v.mount().ok());
+    const std::vector<std::string> good = {"UPPER.TXT", "lower.txt",     "Mixed.Txt",
+                                           "no_ext",    "two.dots.here", "spaces in name",
+                                           ".dotfile",  "ünïcode.txt",   std::string(255, 'n')};
+    for (const auto& name : good) {
+        ASSERT_TRUE(write_file(v, "/" + name, name).ok()) << name;
+    }
+    for (const std::string& bad : std::vector<std::string>{
+             "a/b", "star*", "colon:", "q?", "trailing.", "trailing ", std::string(256, 'n')}) {
+        auto h = v.open("/" + bad, {.create = true});
+        EXPECT_FALSE(h.ok()) << bad;
+        if (bad != "a/b") { // a/b is a path through a directory "a" that does not exist
+            EXPECT_EQ(h.error(), Error::bad_name) << bad;
+        }
+    }
+    ASSERT_TRUE(v.sync().ok());
+    kaal::test::save(image.path(), disk.bytes);
+    const auto listed = run("mdir -i " + image.path() + " -b ::/").out;
+    for (const auto& name : good) {
+        EXPECT_NE(listed.find("::/" + name + "\n"), std::string::npos) << name << "\n" << listed;
+        EXPECT_EQ(run("mtype -i " + image.path() + " '::/" + name + "'").out, name);
+    }
+    const auto check = kaal::test::fsck(image.path());
+    EXPECT_EQ(check.status, 0) << check.out;
+    // Two long names with the same first six characters get distinct short aliases.
+    ASSERT_TRUE(write_file(v, "/longname-one.txt", "1").ok());
+    ASSERT_TRUE(write_file(v, "/longname-two.txt", "2").ok());
+    EXPECT_EQ(read_all(v, "/LONGNAME-ONE.TXT"), "1");
+    EXPECT_EQ(read_all(v, "/longname-two.txt"), "2");
+}
+
+// A tree 40 directories deep on FAT32: each level made, a file at the bottom, renamed up to the
+// root, the tree removed from the bottom; fsck finds it clean at each step.
+TEST(FatDeep, FortyLevels) {
+    REQUIRE_FAT_TOOLS();
+    TempFile image;
+    MemoryDisk disk{kaal::test::make_volume(image.path(), 40960, "-F 32 -s 1")};
+    ASSERT_FALSE(disk.bytes.empty());
+    TestVolume v{disk};
+    ASSERT_TRUE(v.mount().ok());
+    std::string path;
+    std::vector<std::string> levels;
+    for (int i = 0; i < 40; ++i) {
+        path += "/level " + std::to_string(i);
+        ASSERT_TRUE(v.mkdir(path).ok()) << path;
+        levels.push_back(path);
+    }
+    ASSERT_TRUE(write_file(v, path + "/bottom.txt", "deep").ok());
+    EXPECT_EQ(read_all(v, path + "/bottom.txt"), "deep");
+    ASSERT_TRUE(v.sync().ok());
+    kaal::test::save(image.path(), disk.bytes);
+    auto check = kaal::test::fsck(image.path());
+    EXPECT_EQ(check.status, 0) << check.out;
+    EXPECT_EQ(run("mtype -i " + image.path() + " '::" + path + "/bottom.txt'").out, "deep");
+    // A directory cannot move into its own subtree.
+    EXPECT_EQ(v.rename(levels[0], levels[5] + "/inside").error(), Error::invalid_argument);
+    ASSERT_TRUE(v.rename(path + "/bottom.txt", "/top.txt").ok());
+    ASSERT_TRUE(v.rename(levels[20], "/middle").ok()); // a subtree moves up: ".." follows
+    EXPECT_EQ(v.rmdir(levels[0]).error(), Error::not_empty);
+    for (int i = 39; i >= 21; --i) {
+        std::string p = "/middle";
+        for (int k = 21; k <= i; ++k) {
+            p += "/level " + std::to_string(k);
+        }
+        ASSERT_TRUE(v.rmdir(p).ok()) << p;
+    }
+    ASSERT_TRUE(v.rmdir("/middle").ok());
+    for (int i = 19; i >= 0; --i) {
+        ASSERT_TRUE(v.rmdir(levels[static_cast<std::size_t>(i)]).ok())
+            << levels[static_cast<std::size_t>(i)];
+    }
+    EXPECT_EQ(read_all(v, "/top.txt"), "deep");
+    ASSERT_TRUE(v.sync().ok());
+    kaal::test::save(image.path(), disk.bytes);
+    check = kaal::test::fsck(image.path());
+    EXPECT_EQ(check.status, 0) << check.out;
+    EXPECT_EQ(run("mdir -i " + image.path() + " -b ::/").out, "::/top.txt\n");
+}
+
+} // namespace

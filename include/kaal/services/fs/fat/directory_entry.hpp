@@ -82,6 +82,16 @@ constexpr bool short_name_char(char c) {
     return std::string_view{"$%'-_@~`!(){}^#&"}.find(c) != std::string_view::npos;
 }
 
+// string_view::substr, without the exception it would throw past the end (components have
+// none): `n` or what is left from `at`, whichever is shorter.
+constexpr std::string_view slice(std::string_view s, std::size_t at,
+                                 std::size_t n = std::string_view::npos) {
+    if (at > s.size()) {
+        return {};
+    }
+    return {s.data() + at, n < s.size() - at ? n : s.size() - at};
+}
+
 constexpr char ascii_upper(char c) {
     return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
 }
@@ -179,8 +189,8 @@ inline bool valid_long_name(const std::uint16_t* units, std::size_t n) {
 // each all upper or all lower case: `out` and the DIR_NTRes case bits for it.
 inline bool fits_short_name(std::string_view name, ShortName& out, std::uint8_t& case_bits) {
     const std::size_t dot = name.find('.');
-    const std::string_view base = name.substr(0, dot);
-    const std::string_view ext = dot == std::string_view::npos ? "" : name.substr(dot + 1);
+    const std::string_view base = slice(name, 0, dot);
+    const std::string_view ext = dot == std::string_view::npos ? "" : slice(name, dot + 1);
     if (base.empty() || base.size() > 8 || ext.size() > 3 ||
         (dot != std::string_view::npos &&
          (ext.empty() || ext.find('.') != std::string_view::npos))) {
@@ -224,10 +234,10 @@ inline ShortName short_name_with_tail(std::string_view name, std::uint32_t n) {
     s.fill(' ');
     const std::size_t last_dot = name.rfind('.');
     const std::string_view base =
-        last_dot == 0 || last_dot == std::string_view::npos ? name : name.substr(0, last_dot);
+        last_dot == 0 || last_dot == std::string_view::npos ? name : slice(name, 0, last_dot);
     const std::string_view ext = last_dot == 0 || last_dot == std::string_view::npos
                                      ? std::string_view{}
-                                     : name.substr(last_dot + 1);
+                                     : slice(name, last_dot + 1);
     auto squeeze = [](std::string_view from, std::uint8_t* to, std::size_t cap) {
         std::size_t w = 0;
         for (std::size_t i = 0; i < from.size() && w < cap; ++i) {
@@ -315,5 +325,17 @@ struct FatTimestamp {
     std::uint16_t date = (0 << 9) | (1 << 5) | 1; // 1980-01-01, the FAT epoch: no clock
     std::uint16_t time = 0;
 };
+
+// A UTC calendar time as FAT stores it; years outside 1980..2107 cannot be, and give the epoch.
+constexpr FatTimestamp fat_timestamp(std::uint64_t year, unsigned month, unsigned day,
+                                     unsigned hour, unsigned minute, unsigned second) {
+    if (year < 1980 || year > 2107) {
+        return {};
+    }
+    return {static_cast<std::uint16_t>((year - 1980) << 9 | month << 5 | day),
+            static_cast<std::uint16_t>(hour << 11 | minute << 5 | second / 2)};
+}
+static_assert(fat_timestamp(2026, 12, 1, 14, 30, 59).date == (46 << 9 | 12 << 5 | 1));
+static_assert(fat_timestamp(2026, 12, 1, 14, 30, 59).time == (14 << 11 | 30 << 5 | 29));
 
 } // namespace kaal::services::fs::fat

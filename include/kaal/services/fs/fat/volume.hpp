@@ -206,7 +206,9 @@ public:
         if (in.empty()) {
             return std::size_t{0};
         }
-        if (offset + in.size() > max_file_size) {
+        // Compared without adding: offset + in.size() wraps round 2^64 for an offset near it,
+        // and then passed, and the wrapped end went on to zero-fill up to the offset.
+        if (offset > max_file_size || in.size() > max_file_size - offset) {
             return Error::range_error; // EFBIG: a FAT file is at most 4 GiB - 1 (6.2)
         }
         const auto start = static_cast<std::uint32_t>(offset);
@@ -236,6 +238,9 @@ public:
         const std::uint32_t keep = clusters_for(new_size);
         std::uint32_t release = 0;
         if (keep == 0) {
+            // Refuse a damaged chain before changing anything, as for a tail below: otherwise
+            // the entry lost its clusters first and the refusal came after.
+            KAAL_CHECK(chain_length(n->first));
             release = n->first;
             n->first = 0;
         } else if (n->first != 0) {
@@ -286,7 +291,10 @@ public:
         }
         const Dir d{n->first};
         bool got = false;
-        KAAL_CHECK(scan(d, cookie, [&](const Found& f) {
+        // The handle's cursor carries the walk of the chain from one call to the next: from
+        // the first cluster each time, listing a directory of 65,536 entries (or one whose chain
+        // loops, cut off there) followed some 2^27 links, seconds to minutes.
+        KAAL_CHECK(scan(d, cookie, n->cursor, [&](const Found& f) {
             const EntryView e{f.entry.data()};
             if (e.is_dot()) {
                 return false;
@@ -354,6 +362,9 @@ public:
         if (!empty) {
             return Error::not_empty;
         }
+        // A chain that loops or leaves the volume is refused before the entry goes, not after
+        // (release_chain would refuse it only once the entry was erased and written).
+        KAAL_CHECK(chain_length(entry_cluster(e)));
         KAAL_CHECK(erase_entries(parent, f));
         KAAL_CHECK(cache_.write_back());
         return release_chain(entry_cluster(e));
@@ -375,6 +386,8 @@ public:
         if (is_open(f.loc)) {
             return Error::busy;
         }
+        // As in rmdir: a damaged chain is refused while the entry is still there.
+        KAAL_CHECK(chain_length(entry_cluster(e)));
         KAAL_CHECK(erase_entries(parent, f));
         KAAL_CHECK(cache_.write_back());
         return release_chain(entry_cluster(e));
@@ -423,6 +436,8 @@ public:
                     return Error::not_empty;
                 }
             }
+            // As in unlink: the target's chain is checked before anything changes.
+            KAAL_CHECK(chain_length(entry_cluster(te)));
             KAAL_CHECK(erase_entries(to_parent, *target));
             release = entry_cluster(te);
         }
@@ -773,7 +788,11 @@ private:
                 }
                 tail = *c;
             }
-            if (n.first == 0) {
+            // A file with no data owns no clusters, even when its entry names one (a size of 0
+            // with a start cluster, which fsck.fat reports): the new chain replaces it. Keeping
+            // the named cluster wrote into clusters this file never allocated (another file's,
+            // or free ones) and left the new chain unreachable.
+            if (have == 0) {
                 n.first = first_new;
                 n.cursor = {};
             }
@@ -892,6 +911,12 @@ private:
     template <typename Visit>
     Status scan(Dir d, std::uint32_t start, Visit&& visit) {
         Cursor cursor{};
+        return scan(d, start, cursor, visit);
+    }
+
+    // The same from where `cursor` (of this directory's chain) stands.
+    template <typename Visit>
+    Status scan(Dir d, std::uint32_t start, Cursor& cursor, Visit&& visit) {
         Found f{};
         std::uint32_t expect = 0; // the next long entry's ordinal; 0: none in progress
         std::uint8_t checksum = 0;
@@ -923,8 +948,11 @@ private:
                     continue;
                 }
                 std::array<std::uint16_t, lfn_units_per_entry> units{};
-                const std::size_t n = get_long_entry(e, units.data());
                 const std::size_t at = (ord - 1) * lfn_units_per_entry;
+                // The 20th entry holds units 247..259, of which a name may have 255 (7.1): an
+                // image that fills all 13 would write past `long_name`.
+                const std::size_t n =
+                    std::min(get_long_entry(e, units.data()), max_name_units - at);
                 std::copy_n(units.begin(), n,
                             f.long_name.begin() + static_cast<std::ptrdiff_t>(at));
                 if ((e[0] & lfn_last) != 0) {
@@ -977,8 +1005,11 @@ private:
         if (n != qn) {
             return false;
         }
+        // Both sides upper-cased: a short entry written with lower-case bytes (6.1 forbids
+        // them, images have them) is listed by readdir under those bytes, and must be found by
+        // that name, or every lookup of it scanned the whole directory and failed.
         for (std::size_t i = 0; i < n; ++i) {
-            if (static_cast<std::uint16_t>(static_cast<unsigned char>(text[i])) !=
+            if (unit_upper(static_cast<std::uint16_t>(static_cast<unsigned char>(text[i]))) !=
                 unit_upper(q[i])) {
                 return false;
             }
@@ -1027,7 +1058,7 @@ private:
             }
             path.remove_prefix(skip);
             const std::size_t end = path.find('/');
-            const std::string_view part = path.substr(0, end);
+            const std::string_view part = slice(path, 0, end);
             path.remove_prefix(end == std::string_view::npos ? path.size() : end);
             if (part.size() > max_name_bytes) {
                 return Error::bad_name;
