@@ -68,15 +68,22 @@ kaal_parse_run_args() {
   example=$1
   interactive=0
   graph=0
+  disk=""
   shift
-  local arg
-  for arg in "$@"; do
-    case $arg in
+  while (($#)); do
+    case $1 in
       --interactive) interactive=1 ;;
       --graph) graph=1 ;;
-      -*) kaal_die "unknown option '$arg'" ;;
-      *) example=$arg ;;
+      --disk)
+        [[ $# -ge 2 ]] || kaal_die "--disk needs an image file"
+        disk=$2
+        shift
+        ;;
+      -*) kaal_die "unknown option '$1'" ;;
+      *) example=$1 ;;
     esac
+    shift
   done
+  [[ -z "$disk" || -f "$disk" ]] || kaal_die "no disk image '$disk'"
   [[ -d "$kaal_root/examples/$example" ]] || kaal_die "no example named '$example' in examples/"
 }

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Sets up, builds a KaaL system for Microkit and boots it in QEMU, showing its serial console.
-# usage: MICROKIT_SDK=<sdk> scripts/run.sh [example] [--interactive | --graph]
+# usage: MICROKIT_SDK=<sdk> scripts/run.sh [example] [--interactive | --graph] [--disk IMAGE]
 #   Without --interactive the run ends once the lines in tests/boot/<example>.expect appeared.
 #   With it, QEMU keeps the terminal: type to the serial port, Ctrl-A X quits.
 #   --graph builds the system and prints the path of its picture (an SVG) and its summary.
+#   --disk attaches a raw image as the virtio-blk disk (QEMU's first -device: virtio-mmio
+#   transport 31, modern virtio). examples/storage without --disk gets a fresh one each run,
+#   build/storage-disk.img: an MBR, one FAT32 partition made by mkfs.fat, a few files by mcopy.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 kaal_parse_run_args hello "$@"
@@ -27,6 +30,16 @@ fi
 image="$kaal_root/build/microkit/examples/$example/loader.img"
 [[ -f "$image" ]] || kaal_die "examples/$example has no Microkit system (no loader.img built)"
 harness=(python3 "$kaal_root/tests/harness/qemu_harness.py" --arch aarch64 --image "$image")
+if [[ -z "$disk" && $example == storage ]]; then
+  disk="$kaal_root/build/storage-disk.img"
+  "$kaal_root/scripts/make-fat-image.sh" "$disk" mbr 1
+  echo "run: a fresh disk, $disk (read it back with: mdir -i $disk@@1M -/ ::/)"
+fi
+if [[ -n "$disk" ]]; then
+  harness+=(--qemu-arg=-global --qemu-arg=virtio-mmio.force-legacy=false
+    --qemu-arg=-drive --qemu-arg="file=$disk,if=none,format=raw,id=hd0"
+    --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0)
+fi
 if ((interactive)); then
   exec "${harness[@]}" --interactive
 fi

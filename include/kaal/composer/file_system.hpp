@@ -27,10 +27,10 @@
 namespace kaal::composer {
 
 struct FileSystemOptions {
-    unsigned priority = 140;          // below the block virtualiser it waits on, above its clients
-    Word block_data_bytes = 0x4'0000; // the service's DMA region: its largest disk transfer
-    TimeService* clock = nullptr;     // timestamps from the RTC; without, 1980-01-01
-    SerialConsole* console = nullptr; // its messages as whole lines; without, the debug UART
+    unsigned priority = 140;           // below the block virtualiser it waits on, above its clients
+    Word block_data_bytes = 0x10'0000; // its DMA region (at most 1 MiB): the most in flight
+    TimeService* clock = nullptr;      // timestamps from the RTC; without, 1980-01-01
+    SerialConsole* console = nullptr;  // its messages as whole lines; without, the debug UART
 };
 
 class FileSystem {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <span>
 
+#include <kaal/core/copy_bytes.hpp>
 #include <kaal/core/result.hpp>
 #include <kaal/dddk/block_queue.hpp>
 
@@ -89,7 +90,7 @@ private:
                 const std::size_t len =
                     std::min({piece_bytes, bytes - round, bounce_.size() - round});
                 if (op == dddk::BlockRequestMessage::write) {
-                    std::memcpy(bounce_.data() + round, data + round, len);
+                    copy_bytes(bounce_.data() + round, data + round, len);
                 }
                 KAAL_CHECK(submit(
                     {op, static_cast<std::uint32_t>(len / sector), lba + round / sector, round, 0},
@@ -99,7 +100,7 @@ private:
             }
             KAAL_CHECK(await(std::span{pieces.data(), n}));
             if (op == dddk::BlockRequestMessage::read) {
-                std::memcpy(data, bounce_.data(), round);
+                copy_bytes(data, bounce_.data(), round);
             }
             data += round;
             lba += round / sector;

@@ -132,7 +132,7 @@ public:
             if (mode.create && mode.exclusive) {
                 return Error::exists;
             }
-            return attach(Location{}, true, root_dir().cluster, 0);
+            return attach(Location{}, true, root_dir().cluster, 0, 0);
         }
         auto found = find(parent, leaf);
         if (!found && found.error() != Error::not_found) {
@@ -148,7 +148,7 @@ public:
             const FatTimestamp now = timestamp();
             KAAL_TRY(const Location loc,
                      create_entry(parent, leaf, attr::archive, 0, 0, now, now, nullptr));
-            return attach(loc, false, 0, 0);
+            return attach(loc, false, 0, 0, 0);
         }
         if (mode.create && mode.exclusive) {
             return Error::exists;
@@ -158,15 +158,17 @@ public:
             return Error::not_directory;
         }
         KAAL_CHECK(check_entry(e));
+        std::uint32_t contiguous = 0;
         if (!e.is_directory() && e.size() > 0) {
             // Walked once here so a read never follows a chain that loops or ends early.
-            KAAL_TRY(const std::uint32_t length, chain_length(entry_cluster(e)));
+            KAAL_TRY(const std::uint32_t length, chain_length(entry_cluster(e), &contiguous));
             if (length < clusters_for(e.size())) {
                 return corrupt("a file's cluster chain is shorter than its size");
             }
+            contiguous = std::min(contiguous, clusters_for(e.size()));
         }
         KAAL_TRY(const Handle h, attach(found->loc, e.is_directory(), entry_cluster(e),
-                                        e.is_directory() ? 0 : e.size()));
+                                        e.is_directory() ? 0 : e.size(), contiguous));
         if (mode.truncate && !e.is_directory()) {
             if (auto s = truncate(h, 0); !s) {
                 static_cast<void>(close(h));
@@ -254,6 +256,7 @@ public:
         }
         n->size = new_size;
         n->cursor = {};
+        n->contiguous = std::min(n->contiguous, keep);
         KAAL_CHECK(store_entry(*n, true));
         return release_chain(release);
     }
@@ -510,6 +513,10 @@ private:
         std::uint32_t first = 0;
         std::uint32_t size = 0;
         Cursor cursor{};
+        // Its clusters [0, contiguous) are first, first + 1, ...: found when the chain is walked
+        // at open and kept as it grows, so a seek or a run within them reads no FAT (a file
+        // written in one go on a fresh volume is contiguous throughout).
+        std::uint32_t contiguous = 0;
     };
     struct Found {
         std::uint32_t first_slot = 0; // its first long-name entry, or the short entry
@@ -646,11 +653,17 @@ private:
     }
 
     // The number of clusters in the chain from `first`; a chain longer than the volume loops.
-    Result<std::uint32_t> chain_length(std::uint32_t first) {
+    // `contiguous`: how many of its first clusters are consecutive.
+    Result<std::uint32_t> chain_length(std::uint32_t first, std::uint32_t* contiguous = nullptr) {
         std::uint32_t n = 0;
+        bool consecutive = true;
         for (std::uint32_t c = first; c != 0;) {
             if (++n > g_.cluster_count) {
                 return corrupt("a cluster chain loops");
+            }
+            consecutive = consecutive && c == first + n - 1;
+            if (consecutive && contiguous != nullptr) {
+                *contiguous = n;
             }
             KAAL_TRY(c, next_cluster(c));
         }
@@ -680,6 +693,10 @@ private:
     Result<std::uint32_t> cluster_at(Node& n, std::uint32_t index) {
         if (n.first == 0) {
             return corrupt("a file with data but no cluster");
+        }
+        if (index < n.contiguous) {
+            n.cursor = {index, n.first + index};
+            return n.cursor.cluster;
         }
         KAAL_TRY(const std::uint32_t c, chain_at(n.first, n.cursor, index));
         if (c == 0) {
@@ -772,6 +789,7 @@ private:
                 auto c = allocate(tail != 0 ? tail + 1 : next_free_);
                 if (!c) {
                     // Give back what this call took; the old tail ends the chain again.
+                    n.contiguous = std::min(n.contiguous, have);
                     if (old_tail != 0) {
                         KAAL_CHECK(fat_set(old_tail, eoc()));
                     }
@@ -787,6 +805,11 @@ private:
                     first_new = *c;
                 }
                 tail = *c;
+                // A new cluster extends the consecutive prefix if it follows on from it.
+                const std::uint32_t base = have == 0 ? first_new : n.first;
+                if (n.contiguous == i && *c == base + i) {
+                    ++n.contiguous;
+                }
             }
             // A file with no data owns no clusters, even when its entry names one (a size of 0
             // with a start cluster, which fsck.fat reports): the new chain replaces it. Keeping
@@ -844,7 +867,8 @@ private:
                 // Whole sectors, as far as the clusters stay contiguous.
                 const std::uint32_t wanted = clusters_for(static_cast<std::uint32_t>(
                     std::min<std::uint64_t>(len + in_cluster, max_file_size)));
-                std::uint32_t run = 1;
+                const std::uint32_t index = offset / g_.cluster_bytes;
+                std::uint32_t run = index + wanted <= n.contiguous ? wanted : 1;
                 Cursor probe = n.cursor;
                 while (run < wanted) {
                     KAAL_TRY(const std::uint32_t next, next_cluster(probe.cluster));
@@ -1334,7 +1358,8 @@ private:
 
     // ---- open files -------------------------------------------------------------------------
 
-    Result<Handle> attach(Location loc, bool directory, std::uint32_t first, std::uint32_t size) {
+    Result<Handle> attach(Location loc, bool directory, std::uint32_t first, std::uint32_t size,
+                          std::uint32_t contiguous) {
         Node* free_node = nullptr;
         for (std::size_t i = 0; i < nodes_.size(); ++i) {
             Node& n = nodes_[i];
@@ -1352,7 +1377,7 @@ private:
         if (free_node == nullptr) {
             return Error::out_of_slots;
         }
-        *free_node = Node{true, directory, 1, loc, first, size, {}};
+        *free_node = Node{true, directory, 1, loc, first, size, {}, contiguous};
         return static_cast<Handle>(free_node - nodes_.data());
     }
 
