@@ -292,7 +292,7 @@ private:
         const unsigned t = s->modified_time;
         line.add(", modified ").add(1980 + (d >> 9)).add("-").add(d >> 5 & 15, 2).add("-");
         line.add(d & 31, 2).add(" ").add(t >> 11, 2).add(":").add(t >> 5 & 63, 2).add(":");
-        line.add((t & 31) * 2, 2).add(" UTC\n");
+        line.add(std::uint64_t{t & 31} * 2, 2).add(" UTC\n");
         write(line.view());
     }
 

@@ -173,9 +173,10 @@ private:
     template <std::size_t... I>
     static std::optional<std::array<kaal::dddk::BlockQueue, client_count>>
     attach_queues(std::index_sequence<I...>) {
-        // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the queues there
+        // NOLINTBEGIN(performance-no-int-to-ptr): the composer mapped the queues there
         std::array results{
             kaal::dddk::BlockQueue::attach(reinterpret_cast<void*>(*wiring[I].queue))...};
+        // NOLINTEND(performance-no-int-to-ptr)
         for (const auto& r : results) {
             if (!r) {
                 return std::nullopt;

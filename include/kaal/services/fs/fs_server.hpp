@@ -249,7 +249,7 @@ private:
             fat::DirEntry e{};
             KAAL_TRY(const bool got, volume_->readdir(h->volume_handle, cookie, e));
             if (got) {
-                FsDirEntry wire;
+                FsDirEntry wire; // NOLINT(cppcoreguidelines-pro-type-member-init): memset next
                 // Padding too: the whole record lands in the client's memory.
                 std::memset(&wire, 0, sizeof wire);
                 wire.stat = to_wire(e.stat);

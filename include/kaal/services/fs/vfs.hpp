@@ -232,7 +232,7 @@ public:
             return Error::malformed_message; // an entry, but a cookie that starts over
         }
         // Copied out of the shared buffer once, then checked: the service could change it.
-        FsDirEntry wire;
+        FsDirEntry wire{};
         std::memcpy(&wire, f->client->buffer().data(), sizeof wire);
         if (wire.name_len > fs_max_name) {
             return Error::malformed_message;
@@ -301,7 +301,7 @@ public:
         cmd.data = 0;
         cmd.length = sizeof(FsVolumeStats);
         KAAL_CHECK(Status{r.client->call(cmd).error()});
-        FsVolumeStats wire;
+        FsVolumeStats wire{};
         std::memcpy(&wire, r.client->buffer().data(), sizeof wire);
         VfsStatfs out{wire.block_bytes, wire.blocks, wire.free_blocks, {}};
         std::memcpy(out.type.data(), wire.type, out.type.size());
@@ -327,9 +327,9 @@ private:
     };
 
     struct Resolved {
-        Client* client;
+        Client* client = nullptr;
         std::string_view rest; // into scratch_: valid until the next resolve into that slot
-        bool mount_point;
+        bool mount_point = false;
     };
 
     // Into scratch_[slot]: two slots, for rename.
@@ -432,7 +432,7 @@ private:
         cmd.data = 0;
         cmd.length = sizeof(FsStat);
         KAAL_CHECK(Status{client.call(cmd, path).error()});
-        FsStat wire;
+        FsStat wire{};
         std::memcpy(&wire, client.buffer().data(), sizeof wire);
         return from_wire(wire);
     }

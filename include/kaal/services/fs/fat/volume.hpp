@@ -194,7 +194,7 @@ public:
         if (offset >= n->size || out.empty()) {
             return std::size_t{0};
         }
-        const std::size_t len =
+        const auto len =
             static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), n->size - offset));
         KAAL_CHECK(transfer<true>(*n, static_cast<std::uint32_t>(offset), out.data(), len));
         return len;
@@ -527,7 +527,9 @@ private:
         std::size_t long_len = 0; // 0: no (valid) long name
     };
 
-    Status check_mounted() const { return mounted_ ? Status{} : Status{Error::illegal_operation}; }
+    [[nodiscard]] Status check_mounted() const {
+        return mounted_ ? Status{} : Status{Error::illegal_operation};
+    }
 
     Error corrupt(const char* why) {
         problem_ = why;
@@ -879,7 +881,7 @@ private:
                     ++run;
                 }
                 const std::size_t room = std::size_t{run} * g_.cluster_bytes -
-                                         (in_cluster / sector_bytes) * sector_bytes;
+                                         std::size_t{in_cluster / sector_bytes} * sector_bytes;
                 std::size_t whole = std::min(len, room) / sector_bytes * sector_bytes;
                 if (data == nullptr) {
                     whole = std::min(whole, zeroes.size());
@@ -1323,7 +1325,7 @@ private:
         return {};
     }
 
-    Stat stat_of(EntryView e) const {
+    [[nodiscard]] Stat stat_of(EntryView e) const {
         Stat s{};
         s.directory = e.is_directory();
         s.size = s.directory ? 0 : e.size();
@@ -1388,7 +1390,7 @@ private:
         return &nodes_[h];
     }
 
-    bool is_open(Location loc) const {
+    [[nodiscard]] bool is_open(Location loc) const {
         for (const Node& n : nodes_) {
             if (n.used && n.entry == loc) {
                 return true;
