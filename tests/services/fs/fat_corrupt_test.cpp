@@ -23,8 +23,12 @@ namespace {
 
 using namespace kaal::services::fs::fat;
 using kaal::Error;
+using kaal::test::bytes_of;
 using kaal::test::MemoryDisk;
+using kaal::test::pattern;
+using kaal::test::read_all;
 using kaal::test::TempFile;
+using kaal::test::write_file;
 
 using TestVolume = Volume<MemoryDisk>;
 
@@ -38,55 +42,6 @@ struct Layout {
 };
 void PrintTo(const Layout& l, std::ostream* os) {
     *os << l.name << " (mkfs.fat " << l.options << ")";
-}
-
-std::string pattern(std::size_t n, unsigned seed) {
-    std::string s(n, '\0');
-    std::uint32_t x = seed * 2654435761u + 1;
-    for (char& c : s) {
-        x = x * 1103515245u + 12345u;
-        c = static_cast<char>('a' + (x >> 16) % 26);
-    }
-    return s;
-}
-
-std::span<const std::uint8_t> bytes_of(const std::string& s) {
-    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
-template <typename V>
-std::string read_all(V& v, std::string_view path) {
-    auto h = v.open(path, {});
-    if (!h) {
-        return std::string{"<open: "} + kaal::to_string(h.error()) + ">";
-    }
-    std::string out;
-    std::vector<std::uint8_t> buf(7000); // not a multiple of a sector: partial ends each time
-    for (std::uint64_t at = 0;;) {
-        auto n = v.read(*h, at, buf);
-        if (!n) {
-            out += std::string{"<read: "} + kaal::to_string(n.error()) + ">";
-            break;
-        }
-        if (*n == 0) {
-            break;
-        }
-        out.append(reinterpret_cast<const char*>(buf.data()), *n);
-        at += *n;
-    }
-    EXPECT_TRUE(v.close(*h).ok());
-    return out;
-}
-
-template <typename V>
-kaal::Status write_file(V& v, std::string_view path, const std::string& data) {
-    KAAL_TRY(auto h, v.open(path, {.create = true, .truncate = true}));
-    auto n = v.write(h, 0, bytes_of(data));
-    KAAL_CHECK(v.close(h));
-    if (!n) {
-        return n.error();
-    }
-    return {};
 }
 
 // The names in a directory, at most `limit` of them; "<error>" last if readdir failed. A

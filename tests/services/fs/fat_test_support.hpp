@@ -10,8 +10,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unistd.h>
 #include <vector>
 
@@ -135,6 +137,56 @@ inline std::vector<std::uint8_t> make_volume(const std::string& path, unsigned k
 // fsck.fat -n: read-only check; exit status 0 means clean.
 inline Run fsck(const std::string& path) {
     return run("fsck.fat -n " + path);
+}
+
+// Deterministic printable bytes: file contents whose every byte is checked.
+inline std::string pattern(std::size_t n, unsigned seed) {
+    std::string s(n, '\0');
+    std::uint32_t x = seed * 2654435761u + 1;
+    for (char& c : s) {
+        x = x * 1103515245u + 12345u;
+        c = static_cast<char>('a' + (x >> 16) % 26);
+    }
+    return s;
+}
+
+inline std::span<const std::uint8_t> bytes_of(const std::string& s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+template <typename V>
+std::string read_all(V& v, std::string_view path) {
+    auto h = v.open(path, {});
+    if (!h) {
+        return std::string{"<open: "} + kaal::to_string(h.error()) + ">";
+    }
+    std::string out;
+    std::vector<std::uint8_t> buf(7000); // not a multiple of a sector: partial ends each time
+    for (std::uint64_t at = 0;;) {
+        auto n = v.read(*h, at, buf);
+        if (!n) {
+            out += std::string{"<read: "} + kaal::to_string(n.error()) + ">";
+            break;
+        }
+        if (*n == 0) {
+            break;
+        }
+        out.append(reinterpret_cast<const char*>(buf.data()), *n);
+        at += *n;
+    }
+    EXPECT_TRUE(v.close(*h).ok());
+    return out;
+}
+
+template <typename V>
+kaal::Status write_file(V& v, std::string_view path, const std::string& data) {
+    KAAL_TRY(auto h, v.open(path, {.create = true, .truncate = true}));
+    auto n = v.write(h, 0, bytes_of(data));
+    KAAL_CHECK(v.close(h));
+    if (!n) {
+        return n.error();
+    }
+    return {};
 }
 
 } // namespace kaal::test

@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include <kaal/core/copy_bytes.hpp>
 #include <kaal/core/result.hpp>
 #include <kaal/services/fs/fs_protocol.hpp>
 
@@ -443,6 +444,22 @@ private:
             {left, client.buffer().size(), std::size_t{std::numeric_limits<std::uint32_t>::max()}});
     }
 
+    // One read or write of `n` bytes at the start of the client's buffer; the bytes moved. A
+    // service that claims more than was asked for breaks the protocol.
+    Result<std::size_t> io(Fd& f, FsOp op, std::uint64_t offset, std::size_t n) {
+        FsCommand cmd{};
+        cmd.op = op;
+        cmd.handle = f.handle;
+        cmd.offset = offset;
+        cmd.data = 0;
+        cmd.length = static_cast<std::uint32_t>(n);
+        KAAL_TRY(const FsCompletion done, f.client->call(cmd));
+        if (done.value > n) {
+            return Error::malformed_message;
+        }
+        return static_cast<std::size_t>(done.value);
+    }
+
     // A failure after some bytes moved returns those bytes, as POSIX read and write do; the
     // error shows again on the next call.
     Result<std::size_t> read_at(Fd& f, std::span<std::uint8_t> out, std::uint64_t offset) {
@@ -452,21 +469,12 @@ private:
             if (n == 0) {
                 return Error::no_space; // no buffer: no progress could ever be made
             }
-            FsCommand cmd{};
-            cmd.op = FsOp::read;
-            cmd.handle = f.handle;
-            cmd.offset = offset + total;
-            cmd.data = 0;
-            cmd.length = static_cast<std::uint32_t>(n);
-            auto done = f.client->call(cmd);
+            auto done = io(f, FsOp::read, offset + total, n);
             if (!done) {
                 return total > 0 ? Result<std::size_t>{total} : done.error();
             }
-            if (done->value > n) {
-                return Error::malformed_message; // more than was asked for, or fits the buffer
-            }
-            const auto got = static_cast<std::size_t>(done->value);
-            std::memcpy(out.data() + total, f.client->buffer().data(), got);
+            const std::size_t got = *done;
+            copy_bytes(out.data() + total, f.client->buffer().data(), got);
             total += got;
             if (got < n) {
                 break; // the end of the file
@@ -482,22 +490,13 @@ private:
             if (n == 0) {
                 return Error::no_space;
             }
-            std::memcpy(f.client->buffer().data(), in.data() + total, n);
-            FsCommand cmd{};
-            cmd.op = FsOp::write;
-            cmd.handle = f.handle;
-            cmd.offset = offset + total;
-            cmd.data = 0;
-            cmd.length = static_cast<std::uint32_t>(n);
-            auto done = f.client->call(cmd);
+            copy_bytes(f.client->buffer().data(), in.data() + total, n);
+            auto done = io(f, FsOp::write, offset + total, n);
             if (!done) {
                 return total > 0 ? Result<std::size_t>{total} : done.error();
             }
-            if (done->value > n) {
-                return Error::malformed_message;
-            }
-            total += static_cast<std::size_t>(done->value);
-            if (done->value < n) {
+            total += *done;
+            if (*done < n) {
                 break; // a short write: let the caller see it rather than spin
             }
         }
