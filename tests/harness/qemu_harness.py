@@ -286,8 +286,11 @@ def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
                             deadline = min(deadline, time.monotonic() + OUT_OF_ORDER_GRACE)
                     match = next((i for i in range(position, len(log.lines))
                                   if pattern.search(log.lines[i])), None)
-                    if match is None and log.partial and pattern.search(log.partial):
-                        # A prompt without a newline can be waited for too.
+                    if (match is None and log.partial and position <= len(log.lines)
+                            and pattern.search(log.partial)):
+                        # A prompt without a newline can be waited for too, once: the line it
+                        # will become is consumed (position moves past it), so the next expect
+                        # cannot match the same text again while it is still partial.
                         match = len(log.lines)
                     if match is not None:
                         position = match + 1

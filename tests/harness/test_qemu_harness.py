@@ -150,6 +150,12 @@ class HarnessTest(unittest.TestCase):
         r = self.run_harness("expect ^login: $\n", "prompt", "boot")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_a_partial_line_satisfies_one_expect_only(self):
+        # Two expects that match one line: the second must wait for a line of its own, even
+        # while the first one's line has no newline yet.
+        r = self.run_harness("expect ^login: $\nexpect ^login: $\n", "prompt", "boot")
+        self.assertEqual(r.returncode, 1, r.stdout)
+
     def test_bad_script_is_a_setup_error(self):
         r = self.run_harness("expext typo\n", "hang")
         self.assertEqual(r.returncode, 2)
