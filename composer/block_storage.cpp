@@ -7,26 +7,38 @@ namespace kaal::composer {
 
 namespace {
 
-constexpr Word queue_bytes = 0x1000; // kaal::dddk::block_queue_bytes
-// The driver's descriptor rings first, then the sectors the partition table is read from
+constexpr Word queue_bytes = 0x1000; // kaal::dddk::block_queue_bytes, block_driver_queue.hpp's too
+// The driver's virtqueue, request headers and status bytes (VirtioBlkDriver::dma_bytes).
+constexpr Word driver_dma_bytes = 0x4000;
+// The sectors the virtualiser reads the partition table from: 34 at the start, 33 at the end
 // (services/block/block_virtualiser_pd.cpp).
-constexpr Word driver_dma_bytes = 0x1'0000;
+constexpr Word table_dma_bytes = 0x1'0000;
 
 } // namespace
 
 BlockStorage::BlockStorage(System& s, BlockStorageOptions options, std::source_location at)
     : system_(s), state_(std::make_shared<State>()) {
-    // The driver's Result-built objects and the partition table's sectors need more than 4 KiB.
+    // The driver's and the virtualiser's Result-built objects, and the partition table's
+    // sectors, need more than 4 KiB of stack.
+    Pd& driver = s.pd("blk-driver", "virtio_blk_driver", at).priority(options.driver_priority, at);
+    driver.stack_size(0x4000, at);
     Pd& virt = s.pd("blk-virt", "block_virtualiser", at).priority(options.priority, at);
     virt.stack_size(0x4000, at);
     state_->virtualiser = &virt;
+    state_->driver = &driver;
     if (s.board() != Board::qemu_virt_aarch64) {
         s.problem(Place::of(at), "block storage needs a virtio-mmio disk",
                   "BlockStorage runs on QEMU virt (aarch64) only for now");
         return;
     }
-    virt.device(boards::qemu_virt_aarch64::virtio_mmio(options.transport), "blk", at);
-    virt.map(s.dma_region("blk_dma", driver_dma_bytes, at), "blk_dma", Perms::rw, at);
+    // Only the driver maps the device; only the virtualiser parses what is on it.
+    driver.device(boards::qemu_virt_aarch64::virtio_mmio(options.transport), "blk", at);
+    driver.map(s.dma_region("blk_driver_dma", driver_dma_bytes, at), "blk_dma", Perms::rw, at);
+    Region& queue = s.region("blk_driver_queue", queue_bytes, at);
+    driver.map(queue, "virt_queue", Perms::rw, at);
+    virt.map(queue, "driver_queue", Perms::rw, at);
+    s.channel(driver, "virt", virt, "driver", at);
+    virt.map(s.dma_region("blk_table_dma", table_dma_bytes, at), "blk_dma", Perms::rw, at);
     s.on_compose([state = state_](System&) { write_table(*state); });
 }
 

@@ -3,7 +3,7 @@
 //
 //   serial console <- shell -> VFS: "/" on fs-root (partition 0), "/data" on fs-data (partition 1)
 //                     fs-probe -> fs-root, as a second (hostile) client
-//   fs-root, fs-data -> blk-virt (virtualiser + virtio-blk driver) -> the disk
+//   fs-root, fs-data -> blk-virt (virtualiser) -> blk-driver (virtio-blk) -> the disk
 //
 // The filesystems stamp files with the time service's clock (the PL031 RTC). A disk with one
 // partition leaves fs-data without one: it says so, and /data answers "not found".

@@ -1,46 +1,44 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// The block virtualiser as a protection domain, with the virtio-blk driver in the same PD: its
-// client table is the composer's (the BlockStorage building block writes config::BlockClients
-// into this PD's kaal_config.hpp). At start it reads the disk's first 34 and last 33 sectors
-// (where an MBR or a GPT, with its backup, lies), parses the partition table from them, tells
-// each client its partition's size (dddk::BlockQueueInfo), and from then on serves them, each
-// through its own queue into its own data region.
+// The block virtualiser as a protection domain, between its clients and the driver's PD
+// (drivers/block/virtio/virtio_blk_pd.cpp): its client table is the composer's (the
+// BlockStorage building block writes config::BlockClients into this PD's kaal_config.hpp). Once
+// the driver has published the disk's size, it reads the disk's first 34 and last 33 sectors
+// (where an MBR or a GPT, with its backup, lies) into its own DMA region, parses the partition
+// table from them, tells each client its partition's size (dddk::BlockQueueInfo), and from
+// then on serves them, each through its own queue into its own data region. It maps no device:
+// a partition table crafted to break the parser can break this PD, never the driver's.
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <optional>
 #include <utility>
 
-#include <kaal/broker/boards/qemu_virt_aarch64.hpp>
+#include <kaal/dddk/block_driver_queue.hpp>
 #include <kaal/dddk/block_queue.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/services/block/block_virtualiser.hpp>
 #include <kaal/services/block/partition_table.hpp>
+#include <kaal/services/block/queued_block_driver.hpp>
 
 #include "kaal_config.hpp"
-#include "virtio_blk_driver.hpp"
 
 namespace {
 
-namespace board = kaal::boards::qemu_virt_aarch64;
 using kaal::Word;
 using kaal::dddk::BlockStatus;
 using kaal::debug::print;
 using namespace kaal::services::block;
-using Driver = kaal::drivers::block::VirtioBlkDriver<kaal::dddk::MmioBus>;
 constexpr auto& wiring = config::BlockClients::clients;
 constexpr std::size_t client_count = wiring.size();
 static_assert(client_count > 0, "a block virtualiser without clients");
 using Virtualiser = BlockVirtualiser<client_count>;
 
-constexpr const kaal::DeviceDesc& transport = *board::table.find(board::virtio_mmio(31));
-// The driver's DMA pool first, then the sectors the partition table is read from.
-constexpr Word head_offset = 0x4000;
+// The sectors the partition table is read from.
+constexpr Word head_offset = 0;
 constexpr std::uint32_t head_sectors = 34; // the MBR, the GPT header and 32 sectors of entries
 constexpr std::uint32_t tail_sectors = 33; // the backup entries and the backup header
 constexpr Word tail_offset = head_offset + head_sectors * sector_bytes;
-static_assert(Driver::dma_bytes <= head_offset);
 static_assert(tail_offset + tail_sectors * sector_bytes <= config::blk_dma_size);
 // Cookies of the virtualiser's own reads, above every in-flight slot it hands the driver.
 constexpr Word head_cookie = 1000;
@@ -49,13 +47,47 @@ constexpr Word tail_cookie = 1001;
 class BlockVirtualiserPd {
 public:
     void init() {
-        auto driver = kaal::drivers::block::make_virtio_blk_driver(
-            transport, config::blk_regs, config::blk_irq, config::blk_dma, config::blk_dma_paddr);
-        if (!driver) {
-            print("blk-virt: FAILED: no virtio-blk device: ", driver.error(), "\n");
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the queue there
+        void* region = reinterpret_cast<void*>(config::driver_queue);
+        auto queue = kaal::dddk::BlockDriverQueue::attach(region);
+        if (!queue) {
+            print("blk-virt: FAILED: cannot attach the driver's queue: ", queue.error(), "\n");
             return;
         }
-        driver_.emplace(*driver);
+        driver_.emplace(*queue);
+        // The driver may have published the disk's size before this PD ran, and it signals
+        // completions only once asked to (collect() asks): both are looked at here.
+        from_driver();
+    }
+
+    void notified(kaal::Channel ch) {
+        if (!driver_) {
+            return;
+        }
+        if (ch == config::driver) {
+            from_driver();
+        }
+        serve();
+    }
+
+private:
+    void from_driver() {
+        if (!started_) {
+            start();
+        }
+        const bool room = driver_->collect(
+            [this](Word cookie, BlockStatus status) { completed(cookie, status); });
+        if (room) {
+            static_cast<void>(kaal::notify(config::driver));
+        }
+    }
+
+    // Once the driver has published the disk's size: the partition table's sectors.
+    void start() {
+        if (!driver_->ready()) {
+            return;
+        }
+        started_ = true;
         sectors_ = driver_->capacity_sectors();
         if (sectors_ < head_sectors + tail_sectors) {
             print("blk-virt: FAILED: a disk of ", sectors_, " sectors has no room for a GPT\n");
@@ -63,27 +95,21 @@ public:
         }
         submit_read(0, head_sectors, head_offset, head_cookie);
         submit_read(sectors_ - tail_sectors, tail_sectors, tail_offset, tail_cookie);
+        kick();
     }
 
-    void notified(kaal::Channel ch) {
-        if (!driver_) {
-            return;
-        }
-        if (ch == config::blk_irq) {
-            static_cast<void>(driver_->handle_irq(
-                [this](Word cookie, BlockStatus status) { completed(cookie, status); }));
-            static_cast<void>(kaal::irq_ack(config::blk_irq));
-        }
-        serve();
-    }
-
-private:
     void submit_read(std::uint64_t lba, std::uint32_t count, Word offset, Word cookie) {
         const auto sent = driver_->submit(
             {kaal::dddk::BlockRequest::Op::read, lba, config::blk_dma_paddr + offset,
              count * static_cast<std::uint32_t>(sector_bytes), cookie});
         if (!sent) {
             print("blk-virt: FAILED: cannot read the partition table: ", sent.error(), "\n");
+        }
+    }
+
+    void kick() {
+        if (driver_->kick()) {
+            static_cast<void>(kaal::notify(config::driver));
         }
     }
 
@@ -162,11 +188,7 @@ private:
     void serve() {
         if (virtualiser_) {
             static_cast<void>(virtualiser_->serve(*driver_, notify_client));
-            // A flush on a device without FLUSH completes in the driver, with no interrupt to
-            // report it: collect those here, or the client would wait for the next one.
-            driver_->deliver_early([this](Word cookie, BlockStatus status) {
-                virtualiser_->completed(cookie, status, notify_client);
-            });
+            kick();
         }
     }
 
@@ -189,11 +211,12 @@ private:
         static_cast<void>(kaal::notify(wiring[client].channel));
     };
 
-    std::optional<Driver> driver_;
+    std::optional<QueuedBlockDriver> driver_;
     std::optional<Virtualiser> virtualiser_;
     std::uint64_t sectors_ = 0;
     unsigned startup_reads_ = 0;
     bool startup_ok_ = true;
+    bool started_ = false;
 };
 
 } // namespace

@@ -9,8 +9,9 @@
 
 #include <kaal/composer/system.hpp>
 
-// A virtio-blk disk as one building block: the block virtualiser PD (services/block), which
-// drives the device and gives each client one partition of it, and per client one line:
+// A virtio-blk disk as one building block: the driver PD (drivers/block/virtio), which alone
+// maps the device, and the block virtualiser PD (services/block), which gives each client one
+// partition of the disk through the driver; and per client one line:
 //
 //   kaal::composer::BlockStorage disk{s};
 //   disk.add_client(fs, 0);             // partition 0 (the first in the MBR or GPT)
@@ -24,6 +25,8 @@ namespace kaal::composer {
 
 struct BlockStorageOptions {
     unsigned priority = 150; // above its clients: a request costs it little and unblocks them
+    // Above the virtualiser, as sDDF has it: completions reach the virtualiser at once.
+    unsigned driver_priority = 160;
     unsigned transport = 31; // QEMU virt's virtio-mmio transport the disk is on
 };
 
@@ -38,6 +41,7 @@ public:
                              std::source_location at = std::source_location::current());
 
     [[nodiscard]] Pd& virtualiser() { return *state_->virtualiser; }
+    [[nodiscard]] Pd& driver() { return *state_->driver; }
 
 private:
     struct Client {
@@ -46,6 +50,7 @@ private:
     };
     struct State {
         Pd* virtualiser = nullptr;
+        Pd* driver = nullptr;
         std::vector<Client> clients;
     };
     static void write_table(const State& state);

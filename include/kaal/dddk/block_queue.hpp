@@ -61,44 +61,50 @@ inline constexpr std::size_t block_responses_offset = block_queue_bytes / 2;
 struct BlockQueueInfo {
     std::uint32_t ready;
     std::uint32_t read_only; // the device refuses writes
-    std::uint64_t sectors;   // of 512 bytes: the partition's size; 0 if the client has none
+    std::uint64_t
+        sectors; // of 512 bytes: the partition's size (0: the client has none), or the disk's
 
-    // Virtualiser only.
+    // The virtualiser (or, on a driver's queue, the driver) only.
     void publish(std::uint64_t partition_sectors, bool device_read_only) {
         sectors = partition_sectors;
         read_only = device_read_only ? 1 : 0;
         std::atomic_ref<std::uint32_t>{ready}.store(1, std::memory_order_release);
     }
-    // Client only.
+    // The client (or, on a driver's queue, the virtualiser) only.
     [[nodiscard]] bool published() {
         return std::atomic_ref<std::uint32_t>{ready}.load(std::memory_order_acquire) == 1;
     }
 };
 inline constexpr std::size_t block_info_offset = block_responses_offset - 64;
-static_assert(BlockRequestRing::region_size(block_queue_capacity) <= block_info_offset);
-static_assert(BlockResponseRing::region_size(block_queue_capacity) <=
-              block_queue_bytes - block_responses_offset);
 
-// Both ends attach to the same zero-filled region.
-struct BlockQueue {
-    BlockRequestRing requests;
-    BlockResponseRing responses;
+// Two rings and an info line in one 4 KiB region: the layout of the client's queue here and of
+// the driver's (block_driver_queue.hpp). Both ends attach to the same zero-filled region.
+template <typename Request, typename Response>
+struct BlockRingPair {
+    ipc::RingBuffer<Request> requests;
+    ipc::RingBuffer<Response> responses;
     BlockQueueInfo* info;
 
-    static Result<BlockQueue> attach(void* region) {
+    static constexpr ipc::RingIndex capacity = block_queue_capacity;
+    static_assert(ipc::RingBuffer<Request>::region_size(capacity) <= block_info_offset);
+    static_assert(ipc::RingBuffer<Response>::region_size(capacity) <=
+                  block_queue_bytes - block_responses_offset);
+
+    static Result<BlockRingPair> attach(void* region) {
         if (region == nullptr) {
             return Error::invalid_argument;
         }
         KAAL_TRY(auto requests,
-                 BlockRequestRing::attach(region, block_responses_offset, block_queue_capacity));
-        KAAL_TRY(auto responses,
-                 BlockResponseRing::attach(static_cast<std::byte*>(region) + block_responses_offset,
-                                           block_queue_bytes - block_responses_offset,
-                                           block_queue_capacity));
+                 ipc::RingBuffer<Request>::attach(region, block_responses_offset, capacity));
+        KAAL_TRY(auto responses, ipc::RingBuffer<Response>::attach(
+                                     static_cast<std::byte*>(region) + block_responses_offset,
+                                     block_queue_bytes - block_responses_offset, capacity));
         // The ring's attach checked the region is cache-line aligned, so the info line is too.
         void* info = static_cast<std::byte*>(region) + block_info_offset;
-        return BlockQueue{requests, responses, static_cast<BlockQueueInfo*>(info)};
+        return BlockRingPair{requests, responses, static_cast<BlockQueueInfo*>(info)};
     }
 };
+
+using BlockQueue = BlockRingPair<BlockRequestMessage, BlockResponseMessage>;
 
 } // namespace kaal::dddk

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// virtio_blk_driver: the virtio-blk driver as a protection domain. It alone maps the device (its
+// virtio-mmio transport and IRQ) and serves one client, the block virtualiser, through one
+// queue (kaal/dddk/block_driver_queue.hpp). Its DMA pool holds only the virtqueue, the request
+// headers and the status bytes: the data is wherever the virtualiser's physical addresses say.
+// The BlockStorage building block (kaal/composer/block_storage.hpp) writes its configuration.
+#include <optional>
+
+#include <kaal/broker/boards/qemu_virt_aarch64.hpp>
+#include <kaal/dddk/block_driver_server.hpp>
+#include <kaal/platform/component.hpp>
+#include <kaal/platform/debug.hpp>
+
+#include "kaal_config.hpp"
+#include "virtio_blk_driver.hpp"
+
+namespace {
+
+namespace board = kaal::boards::qemu_virt_aarch64;
+using kaal::Word;
+using kaal::debug::print;
+using Driver = kaal::drivers::block::VirtioBlkDriver<kaal::dddk::MmioBus>;
+using Server = kaal::dddk::BlockDriverServer<Driver>;
+
+constexpr const kaal::DeviceDesc& transport = *board::table.find(board::virtio_mmio(31));
+static_assert(Driver::dma_bytes <= config::blk_dma_size);
+
+class VirtioBlkPd {
+public:
+    void init() {
+        auto driver = kaal::drivers::block::make_virtio_blk_driver(
+            transport, config::blk_regs, config::blk_irq, config::blk_dma, config::blk_dma_paddr);
+        if (!driver) {
+            print("blk-driver: FAILED: no virtio-blk device: ", driver.error(), "\n");
+            return;
+        }
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the queue there
+        void* region = reinterpret_cast<void*>(config::virt_queue);
+        auto queue = kaal::dddk::BlockDriverQueue::attach(region);
+        if (!queue) {
+            print("blk-driver: FAILED: cannot attach the virtualiser's queue: ", queue.error(),
+                  "\n");
+            return;
+        }
+        driver_.emplace(*driver);
+        server_.emplace(*driver_, *queue);
+        print("blk-driver: virtio-blk, ", driver_->capacity_sectors(), " sectors",
+              driver_->read_only() ? ", read-only" : "",
+              driver_->has_flush() ? ", FLUSH" : ", no volatile cache (no FLUSH)", "\n");
+        server_->publish_info();
+        // Requests the virtualiser queued before this PD ran are taken now; with none, the
+        // server asks for a signal, which the virtualiser's first push then sends.
+        static_cast<void>(server_->serve());
+        static_cast<void>(kaal::notify(config::virt));
+    }
+
+    void notified(kaal::Channel ch) {
+        if (!server_) {
+            return;
+        }
+        bool notify = false;
+        if (ch == config::blk_irq) {
+            notify = server_->complete([this](auto&& on_complete) {
+                if (!driver_->handle_irq(on_complete)) {
+                    print("blk-driver: FAILED: the device needs a reset\n");
+                }
+            });
+            static_cast<void>(kaal::irq_ack(config::blk_irq));
+        }
+        // The IRQ freed descriptors, or the virtualiser queued requests: take what fits.
+        notify = server_->serve() || notify;
+        // A flush on a device without FLUSH completes in the driver, with no interrupt to
+        // report it: collect those here, or the virtualiser would wait for the next one.
+        notify = server_->complete([this](auto&& on_complete) {
+            driver_->deliver_early(on_complete);
+        }) || notify;
+        if (notify) {
+            static_cast<void>(kaal::notify(config::virt));
+        }
+    }
+
+private:
+    std::optional<Driver> driver_;
+    std::optional<Server> server_;
+};
+
+} // namespace
+
+KAAL_COMPONENT(VirtioBlkPd);
