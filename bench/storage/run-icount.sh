@@ -7,6 +7,7 @@
 # The disk: a sparse 320 MiB image, an MBR, partition 1 a 272 MiB FAT32 volume with 4 KiB
 # clusters (mkfs.fat -s 8), partition 2 32 MiB of scratch for the raw passes.
 # usage: MICROKIT_SDK=... bench/storage/run-icount.sh [--no-icount]
+# KAAL_ICOUNT replaces -icount's argument (shift=0), e.g. KAAL_ICOUNT=shift=0,sleep=off.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
 [[ -n "${MICROKIT_SDK:-}" ]] || kaal_die "MICROKIT_SDK is not set"
@@ -18,7 +19,7 @@ sfdisk "$image" >/dev/null <<<$'label: dos\nstart=2048, size=557056, type=c\nsta
 mkfs.fat -C -F 32 -s 8 "$work/p1.img" 278528 >/dev/null
 dd if="$work/p1.img" of="$image" bs=512 seek=2048 conv=notrunc,sparse status=none
 kaal_build_microkit "$kaal_root/build/microkit" >/dev/null
-icount=(--qemu-arg=-icount --qemu-arg=shift=0)
+icount=(--qemu-arg=-icount --qemu-arg="${KAAL_ICOUNT:-shift=0}")
 [[ "${1:-}" == --no-icount ]] && icount=()
 python3 "$kaal_root/tests/harness/qemu_harness.py" --arch aarch64 \
   --image "$kaal_root/build/microkit/examples/storage-bench/loader.img" \
