@@ -46,7 +46,7 @@ BlockStorage& BlockStorage::add_client(Pd& client, std::size_t partition, Word d
                                        std::source_location at) {
     System& s = system_;
     const std::string ident = identifier(client.name());
-    state_->clients.push_back({ident, partition});
+    state_->clients.push_back({&client, ident, partition, data_bytes, {}});
     Region& queue = s.region("blk_" + ident + "_queue", queue_bytes, at);
     Region& data = s.dma_region("blk_" + ident + "_data", data_bytes, at);
     client.map(queue, "blk_queue", Perms::rw, at).map(data, "blk_data", Perms::rw, at);
@@ -57,6 +57,31 @@ BlockStorage& BlockStorage::add_client(Pd& client, std::size_t partition, Word d
     return *this;
 }
 
+Word BlockStorage::add_window(Pd& client, Region& region, std::source_location at) {
+    for (Client& c : state_->clients) {
+        if (c.pd != &client) {
+            continue;
+        }
+        if (!region.dma) {
+            system_.problem(Place::of(at), "a block window must be DMA memory",
+                            "'" + region.name + "' is not a System::dma_region");
+            return 0;
+        }
+        // Windows start on a page: every offset the client computes in one stays sector-aligned
+        // where its offset into the region is.
+        constexpr Word page = 0x1000;
+        const Word offset = (c.next_offset + page - 1) & ~(page - 1);
+        const std::string name = "client_" + c.ident + "_w" + std::to_string(c.windows.size());
+        c.windows.push_back({name, offset, region.size});
+        c.next_offset = offset + region.size;
+        state_->virtualiser->map(region, name, Perms::r, at);
+        return offset;
+    }
+    system_.problem(Place::of(at), "a block window for a PD that is not a client of the disk",
+                    "'" + client.name() + "': add_client it first");
+    return 0;
+}
+
 void BlockStorage::write_table(const State& state) {
     std::string code = "struct BlockClients {\n"
                        "    static constexpr std::array clients{\n";
@@ -65,11 +90,25 @@ void BlockStorage::write_table(const State& state) {
                 "_queue, &kaal_cfg_client_" + c.ident + "_data_paddr, client_" + c.ident +
                 "_data_size, client_" + c.ident + ", " + std::to_string(c.partition) + "},\n";
     }
-    code += "    };\n};\n";
+    code += "    };\n";
+    std::string windows;
+    for (std::size_t i = 0; i < state.clients.size(); ++i) {
+        for (const Window& w : state.clients[i].windows) {
+            windows += "        kaal::services::block::BlockWindowWiring{" + std::to_string(i) +
+                       ", " + std::to_string(w.offset) + ", &kaal_cfg_" + w.name + "_paddr, " +
+                       std::to_string(w.size) + "},\n";
+        }
+    }
+    code += windows.empty()
+                ? "    static constexpr std::array<kaal::services::block::"
+                  "BlockWindowWiring, 0> windows{};\n};\n"
+                : "    static constexpr std::array windows{\n" + windows + "    };\n};\n";
     if (state.clients.empty()) {
         code = "struct BlockClients {\n"
                "    static constexpr std::array<kaal::services::block::BlockClientWiring, 0> "
-               "clients{};\n};\n";
+               "clients{};\n"
+               "    static constexpr std::array<kaal::services::block::BlockWindowWiring, 0> "
+               "windows{};\n};\n";
     }
     state.virtualiser->section(
         {{"array", "kaal/services/block/block_client_wiring.hpp"}, std::move(code)});

@@ -53,6 +53,7 @@ FileSystem::FileSystem(System& s, BlockStorage& disk, std::string name, std::siz
     Pd& service = s.pd(std::move(name), "fat_fs_service", at).priority(options.priority, at);
     service.stack_size(0x8000, at);
     state_->service = &service;
+    state_->disk = &disk;
     disk.add_client(service, partition, options.block_data_bytes, at);
     if (options.clock != nullptr) {
         options.clock->add_client(service, at);
@@ -77,10 +78,10 @@ FileSystem& FileSystem::add_client(Pd& client, std::string mount_point, Word dat
         s.problem(Place::of(at), "a mount point is an absolute path without a trailing '/'",
                   "'" + mount_point + "'");
     }
-    state_->clients.push_back(ident);
     mounts_of(s)->of[&client].push_back({mount_point, service.name(), service_ident});
     Region& queue = s.region("fs_" + service_ident + "_" + ident + "_queue", queue_bytes, at);
-    Region& data = s.region("fs_" + service_ident + "_" + ident + "_data", data_bytes, at);
+    Region& data = s.dma_region("fs_" + service_ident + "_" + ident + "_data", data_bytes, at);
+    state_->clients.push_back({ident, state_->disk->add_window(service, data, at)});
     client.map(queue, "fs_" + service_ident + "_queue", Perms::rw, at)
         .map(data, "fs_" + service_ident + "_data", Perms::rw, at);
     service.map(queue, "client_" + ident + "_queue", Perms::rw, at)
@@ -109,10 +110,11 @@ void FileSystem::write_table(const State& state) {
                 "clients{};\n};\n";
     } else {
         code += "    static constexpr std::array clients{\n";
-        for (const std::string& c : state.clients) {
+        for (const Client& client : state.clients) {
+            const std::string& c = client.ident;
             code += "        kaal::services::fs::FsClientWiring{&kaal_cfg_client_" + c +
                     "_queue, &kaal_cfg_client_" + c + "_data, client_" + c + "_data_size, client_" +
-                    c + "},\n";
+                    c + ", " + std::to_string(client.block_offset) + "},\n";
         }
         code += "    };\n};\n";
     }

@@ -36,6 +36,7 @@ constexpr std::uint64_t total = 16u << 20;        // bytes each sequential pass 
 constexpr std::uint32_t raw_request = 128u << 10; // bytes per raw request
 constexpr unsigned raw_depth = 4;
 constexpr std::uint32_t fs_command = 256u << 10; // bytes per filesystem command
+constexpr std::uint32_t fs_large_command = 1u << 20; // the client's whole data region
 constexpr unsigned random_reads = 2000;
 constexpr auto& mount = config::VfsMounts::mounts[0];
 
@@ -230,6 +231,15 @@ private:
             }
         }
         report("file sequential read", total, ns() - t);
+        t = ns();
+        for (std::uint64_t at = 0; at < total; at += fs_large_command) {
+            auto r = command(fs::FsOp::read, h, at, fs_large_command);
+            if (!r || r->value != fs_large_command) {
+                say("storage-bench: FAILED: a file read of 1 MiB\n");
+                return;
+            }
+        }
+        report("file sequential read, 1 MiB commands", total, ns() - t);
         std::uint32_t lcg = 12345;
         t = ns();
         for (unsigned i = 0; i < random_reads; ++i) {

@@ -167,9 +167,26 @@ private:
             print("blk-virt: FAILED: cannot attach the clients' queues\n");
             return;
         }
+        // The composer orders the windows by client, so each client's are one run of them.
+        for (std::size_t k = 0; k < windows_.size(); ++k) {
+            const auto& w = config::BlockClients::windows[k];
+            windows_[k] = {w.offset, *w.paddr, w.size};
+        }
         std::array<BlockClientConfig, client_count> clients{};
+        std::size_t first_window = 0;
         for (std::size_t i = 0; i < client_count; ++i) {
-            clients[i] = {wiring[i].partition, *wiring[i].data_paddr, wiring[i].data_size};
+            std::size_t n = 0;
+            while (first_window + n < windows_.size() &&
+                   config::BlockClients::windows[first_window + n].client == i) {
+                ++n;
+            }
+            clients[i] = {wiring[i].partition, *wiring[i].data_paddr, wiring[i].data_size,
+                          std::span{windows_}.subspan(first_window, n)};
+            first_window += n;
+        }
+        if (first_window != windows_.size()) {
+            print("blk-virt: FAILED: the composer's windows are not in client order\n");
+            return;
         }
         auto made = Virtualiser::create(*queues, clients, *table);
         if (!made) {
@@ -212,6 +229,7 @@ private:
     };
 
     std::optional<QueuedBlockDriver> driver_;
+    std::array<BlockWindow, config::BlockClients::windows.size()> windows_{};
     std::optional<Virtualiser> virtualiser_;
     std::uint64_t sectors_ = 0;
     unsigned startup_reads_ = 0;

@@ -94,6 +94,13 @@ public:
                 print(config::pd_name, ": FAILED: cannot attach a client's queue\n");
                 return;
             }
+            // The device reaches the client's region too: its file data needs no copy.
+            if (auto w = disk_->add_window(data, c.block_offset); !w) {
+                print(config::pd_name,
+                      ": FAILED: a client's region as a block window: ", kaal::to_string(w.error()),
+                      "\n");
+                return;
+            }
         }
         attach_console<config::FsClients>();
         attached_ = true;

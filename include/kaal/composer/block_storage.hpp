@@ -40,13 +40,29 @@ public:
     BlockStorage& add_client(Pd& client, std::size_t partition, Word data_bytes = 0x1'0000,
                              std::source_location at = std::source_location::current());
 
+    // Lets the device reach `region` (a System::dma_region) for `client`, which add_client
+    // added: returns where the window starts among the client's offsets into its data region,
+    // past that region and past the client's earlier windows. For a service that moves its own
+    // clients' data (a filesystem): the disk then reads into and writes from their regions
+    // without a copy. The virtualiser maps the region read-only, for its physical address.
+    Word add_window(Pd& client, Region& region,
+                    std::source_location at = std::source_location::current());
+
     [[nodiscard]] Pd& virtualiser() { return *state_->virtualiser; }
     [[nodiscard]] Pd& driver() { return *state_->driver; }
 
 private:
+    struct Window {
+        std::string name; // the virtualiser's for its mapping
+        Word offset;
+        Word size;
+    };
     struct Client {
+        Pd* pd;
         std::string ident;
         std::size_t partition;
+        Word next_offset; // where its next window goes
+        std::vector<Window> windows;
     };
     struct State {
         Pd* virtualiser = nullptr;

@@ -39,16 +39,23 @@ public:
                FileSystemOptions options = {},
                std::source_location at = std::source_location::current());
 
-    // `data_bytes`: the client's data region, which bounds one read or write.
+    // `data_bytes`: the client's data region (DMA memory, at most 1 MiB), which bounds one read
+    // or write. The disk reaches it too, through the block virtualiser, so whole sectors of a
+    // file move between the disk and it without a copy.
     FileSystem& add_client(Pd& client, std::string mount_point, Word data_bytes = 0x1'0000,
                            std::source_location at = std::source_location::current());
 
     [[nodiscard]] Pd& service() { return *state_->service; }
 
 private:
+    struct Client {
+        std::string ident;
+        Word block_offset; // BlockStorage::add_window's
+    };
     struct State {
         Pd* service = nullptr;
-        std::vector<std::string> clients; // identifiers, in the order they were added
+        BlockStorage* disk = nullptr;
+        std::vector<Client> clients; // in the order they were added
         bool clock = false;
         bool console = false;
     };

@@ -121,6 +121,47 @@ TEST_F(BlockVirtualiserTest, EachClientsSectorsAndBuffersAreTranslatedIntoItsOwn
     EXPECT_EQ(notified_[1], 1U) << "one signal for the two responses that came before it drained";
 }
 
+TEST_F(BlockVirtualiserTest, WindowsPastTheDataRegionAreReachedAndNothingBetweenOrAcrossThem) {
+    // A filesystem service's clients' regions, laid out past its own data region.
+    const std::array windows{BlockWindow{0x2'0000, 0x50'0000, 0x1000},
+                             BlockWindow{0x3'0000, 0x60'0000, 0x1'0000}};
+    auto v = make({{0, 0x10'0000, 0x1'0000, windows}});
+    using M = BlockResponseMessage;
+    send(0, {BlockRequestMessage::read, 8, 0, 0x2'0000, 1});  // all of the first window
+    send(0, {BlockRequestMessage::write, 2, 0, 0x3'fc00, 2}); // the second's last 1 KiB
+    send(0, {BlockRequestMessage::read, 1, 0, 0x1'8000, 3});  // between the region and a window
+    send(0, {BlockRequestMessage::read, 9, 0, 0x2'0000, 4});  // one sector past the first's end
+    send(0, {BlockRequestMessage::read, 2, 0, 0xfe00, 5});    // across the data region's end
+    send(0, {BlockRequestMessage::read, 1, 0, 0x4'0000, 6});  // past the last window
+    EXPECT_EQ(serve(v), 2U);
+    ASSERT_EQ(driver_.submitted.size(), 2U);
+    EXPECT_EQ(driver_.submitted[0].data_paddr, 0x50'0000U);
+    EXPECT_EQ(driver_.submitted[0].bytes, 4096U);
+    EXPECT_EQ(driver_.submitted[1].data_paddr, 0x60'fc00U);
+    const auto r = responses(0);
+    ASSERT_EQ(r.size(), 4U);
+    for (const auto& refused : r) {
+        EXPECT_EQ(refused.status, M::out_of_range) << refused.id;
+    }
+    EXPECT_EQ(v.rejected(0), 4U);
+}
+
+TEST_F(BlockVirtualiserTest, WindowsThatOverlapOrAreNotSectorAlignedAreRefusedAtCreation) {
+    const std::array overlaps_region{BlockWindow{0x8000, 0x50'0000, 0x1000}};
+    const std::array overlap_each_other{BlockWindow{0x2'0000, 0x50'0000, 0x2000},
+                                        BlockWindow{0x2'1000, 0x60'0000, 0x1000}};
+    const std::array unaligned{BlockWindow{0x2'0100, 0x50'0000, 0x1000}};
+    const std::array wraps{BlockWindow{~Word{0} - 0x1ff, 0x50'0000, 0x1000}};
+    for (const auto windows :
+         {std::span<const BlockWindow>{overlaps_region},
+          std::span<const BlockWindow>{overlap_each_other}, std::span<const BlockWindow>{unaligned},
+          std::span<const BlockWindow>{wraps}}) {
+        const std::array configs{BlockClientConfig{0, 0x10'0000, 0x1'0000, windows}};
+        EXPECT_EQ(Virtualiser::create(std::span{servers_.data(), 1}, configs, table_).error(),
+                  Error::invalid_argument);
+    }
+}
+
 TEST_F(BlockVirtualiserTest, EveryBadRequestIsAnsweredWithItsReasonAndNeverReachesTheDriver) {
     driver_.ro = true;
     auto v = make({first});

@@ -19,4 +19,13 @@ struct BlockClientWiring {
     std::size_t partition; // its index in the disk's partition table
 };
 
+// A window of a client's (services/block/block_virtualiser.hpp, BlockWindow), in
+// config::BlockClients::windows, ordered by client and then by offset.
+struct BlockWindowWiring {
+    std::size_t client; // its index in config::BlockClients::clients
+    Word offset;        // where the window starts among the client's offsets
+    const Word* paddr;  // the region, as the device sees it
+    std::size_t size;
+};
+
 } // namespace kaal::services::block

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include <kaal/core/result.hpp>
 #include <kaal/dddk/block_queue.hpp>
@@ -38,10 +39,21 @@ concept BlockDriver = requires(D& d, const dddk::BlockRequest& r) {
     { d.read_only() } -> std::convertible_to<bool>;
 };
 
+// More memory the device may reach for a client, beyond its data region: a filesystem service's
+// own clients' data regions, so that file data moves between the disk and the region of the
+// client that asked without a copy. A window takes `size` bytes of the client's offsets from
+// `offset` on (past the data region, and past each other); the composer lays them out.
+struct BlockWindow {
+    Word offset;
+    Word paddr;
+    Word size;
+};
+
 struct BlockClientConfig {
     std::size_t partition; // index in the disk's partition table
     Word data_paddr;       // the client's data region, as the device sees it
     Word data_size;
+    std::span<const BlockWindow> windows = {}; // in the order of their offsets
 };
 
 template <std::size_t MaxClients, std::size_t MaxInFlight = 32>
@@ -54,6 +66,11 @@ public:
                                            const PartitionTable& table) {
         if (queues.size() != clients.size() || clients.size() > MaxClients) {
             return Error::invalid_argument;
+        }
+        for (const BlockClientConfig& c : clients) {
+            if (!windows_are_laid_out(c)) {
+                return Error::invalid_argument;
+            }
         }
         BlockVirtualiser v;
         v.count_ = clients.size();
@@ -206,7 +223,7 @@ private:
         const dddk::BlockRequest translated{
             op,
             op == Op::flush ? 0 : c.partition.first_lba + r.sector,
-            op == Op::flush ? 0 : c.config.data_paddr + r.offset,
+            op == Op::flush ? 0 : paddr_of(c.config, r.offset),
             static_cast<std::uint32_t>(std::uint64_t{r.count} * sector_bytes),
             slot,
         };
@@ -240,13 +257,51 @@ private:
             return M::out_of_range;
         }
         const std::uint64_t bytes = std::uint64_t{r.count} * sector_bytes;
-        if (r.offset >= c.config.data_size || bytes > c.config.data_size - r.offset) {
+        if (!reachable(c.config, r.offset, bytes)) {
             return M::out_of_range;
         }
         if (r.op == dddk::BlockRequestMessage::write && read_only) {
             return M::read_only;
         }
         return M::ok;
+    }
+
+    // The bytes lie wholly in the data region or wholly in one window: never across an edge,
+    // where the next byte's physical address is another region's or none.
+    static bool reachable(const BlockClientConfig& c, std::uint64_t offset, std::uint64_t bytes) {
+        if (offset < c.data_size) {
+            return bytes <= c.data_size - offset;
+        }
+        for (const BlockWindow& w : c.windows) {
+            if (offset >= w.offset && offset - w.offset < w.size) {
+                return bytes <= w.size - (offset - w.offset);
+            }
+        }
+        return false;
+    }
+    // Only for an offset reachable() passed.
+    static Word paddr_of(const BlockClientConfig& c, std::uint64_t offset) {
+        if (offset < c.data_size) {
+            return c.data_paddr + offset;
+        }
+        for (const BlockWindow& w : c.windows) {
+            if (offset >= w.offset && offset - w.offset < w.size) {
+                return w.paddr + (offset - w.offset);
+            }
+        }
+        return 0;
+    }
+    // Sector-aligned, past the data region and past each other, without wrapping.
+    static bool windows_are_laid_out(const BlockClientConfig& c) {
+        Word end = c.data_size;
+        for (const BlockWindow& w : c.windows) {
+            if (w.offset < end || w.offset % sector_bytes != 0 || w.size == 0 ||
+                w.size > ~Word{0} - w.offset) {
+                return false;
+            }
+            end = w.offset + w.size;
+        }
+        return true;
     }
 
     void respond(std::size_t i, std::uint64_t id, std::uint32_t status, std::uint32_t count) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 
 #include <kaal/core/copy_bytes.hpp>
@@ -16,6 +17,9 @@
 // service sees of its partition. Requests go out in pieces of `bounce` (the service's DMA data
 // region, which the device reads and writes), several in flight at once so the device works on
 // one while the next is queued; the caller's bytes are copied to or from the bounce region.
+// Unless they lie in a window: memory the virtualiser also lets the device reach for this
+// service (its clients' data regions, kaal::composer::BlockStorage::add_window). Whole sectors
+// there go straight between the disk and the caller's bytes, with no copy and no bounce.
 //
 // The library is synchronous, so each call waits for its responses: `wait()` returns once the
 // queue's channel may have been notified (kaal::wait_for on seL4, which keeps the PD answering
@@ -29,10 +33,37 @@ class BlockQueueDevice {
 public:
     static constexpr std::size_t sector = 512;
     static constexpr std::size_t max_in_flight = 8;
+    static constexpr std::size_t max_windows = 16;
+    // A request into a window: as large as the raw benchmark's (docs/performance.md), so that
+    // several are in flight for one large transfer.
+    static constexpr std::size_t window_piece_bytes = 0x2'0000;
 
     BlockQueueDevice(dddk::BlockQueue queue, std::span<std::uint8_t> bounce, Wait wait,
                      Notify notify)
         : queue_(queue), bounce_(bounce), wait_(wait), notify_(notify) {}
+
+    // `region`, as mapped here, which the device reaches at `block_offset` among this queue's
+    // offsets. Errors: no_space (max_windows already), invalid_argument (an offset that is not
+    // sector-aligned, or a region that overlaps the bounce region or another window).
+    Status add_window(std::span<std::uint8_t> region, Word block_offset) {
+        if (windows_count_ == max_windows) {
+            return Error::no_space;
+        }
+        const auto overlaps = [&region](std::span<const std::uint8_t> other) {
+            return region.data() < other.data() + other.size() &&
+                   other.data() < region.data() + region.size();
+        };
+        if (block_offset % sector != 0 || region.empty() || overlaps(bounce_)) {
+            return Error::invalid_argument;
+        }
+        for (std::size_t i = 0; i < windows_count_; ++i) {
+            if (overlaps(windows_[i].region)) {
+                return Error::invalid_argument;
+            }
+        }
+        windows_[windows_count_++] = {region, block_offset};
+        return {};
+    }
 
     // The partition's size, once the virtualiser has published it (dddk::BlockQueueInfo).
     [[nodiscard]] bool ready() { return queue_.info->published(); }
@@ -75,11 +106,65 @@ private:
         Error status = Error::ok;
     };
 
-    // One round: as many pieces as the bounce region holds, all in flight, then copied.
+    struct Window {
+        std::span<std::uint8_t> region;
+        Word block_offset = 0;
+    };
+
+    // The block offset of `bytes` at `data` if they lie wholly in one window, sector-aligned in
+    // it (the protocol's offsets are whole sectors).
+    [[nodiscard]] std::optional<Word> window_offset(const std::uint8_t* data,
+                                                    std::size_t bytes) const {
+        for (std::size_t i = 0; i < windows_count_; ++i) {
+            const Window& w = windows_[i];
+            const auto at = reinterpret_cast<std::uintptr_t>(data);
+            const auto base = reinterpret_cast<std::uintptr_t>(w.region.data());
+            if (at >= base && at - base < w.region.size()) {
+                const std::uintptr_t in = at - base;
+                if (bytes > w.region.size() - in || in % sector != 0) {
+                    return std::nullopt;
+                }
+                return w.block_offset + in;
+            }
+        }
+        return std::nullopt;
+    }
+
     Status transfer(std::uint32_t op, std::uint64_t lba, std::uint8_t* data, std::size_t bytes) {
         if (bytes % sector != 0) {
             return Error::invalid_argument;
         }
+        if (const auto offset = window_offset(data, bytes)) {
+            return transfer_direct(op, lba, *offset, bytes);
+        }
+        return transfer_bounced(op, lba, data, bytes);
+    }
+
+    // Rounds of up to max_in_flight pieces, straight between the disk and the window.
+    Status transfer_direct(std::uint32_t op, std::uint64_t lba, Word offset, std::size_t bytes) {
+        while (bytes > 0) {
+            std::array<Piece, max_in_flight> pieces{};
+            std::size_t n = 0;
+            std::size_t round = 0;
+            while (n < max_in_flight && round < bytes) {
+                const std::size_t len = std::min(window_piece_bytes, bytes - round);
+                KAAL_CHECK(submit({op, static_cast<std::uint32_t>(len / sector),
+                                   lba + round / sector, offset + round, 0},
+                                  pieces[n]));
+                ++n;
+                round += len;
+            }
+            KAAL_CHECK(await(std::span{pieces.data(), n}));
+            offset += round;
+            lba += round / sector;
+            bytes -= round;
+        }
+        return {};
+    }
+
+    // One round: as many pieces as the bounce region holds, all in flight, then copied.
+    Status transfer_bounced(std::uint32_t op, std::uint64_t lba, std::uint8_t* data,
+                            std::size_t bytes) {
         const std::size_t piece_bytes =
             std::max<std::size_t>(sector, bounce_.size() / max_in_flight / sector * sector);
         while (bytes > 0) {
@@ -168,6 +253,8 @@ private:
 
     dddk::BlockQueue queue_;
     std::span<std::uint8_t> bounce_;
+    std::array<Window, max_windows> windows_{};
+    std::size_t windows_count_ = 0;
     Wait wait_;
     Notify notify_;
     std::uint64_t sectors_ = 0;

@@ -16,6 +16,10 @@ struct FsClientWiring {
     const Word* data;  // and its data region
     std::size_t data_size;
     Channel channel;
+    // Where the block virtualiser lets the device reach that region, among the service's offsets
+    // into its block data region (BlockStorage::add_window): file data then moves between the
+    // disk and the client's region without a copy.
+    Word block_offset;
 };
 
 struct MountWiring {
