@@ -35,7 +35,7 @@ namespace fs = kaal::services::fs;
 constexpr std::uint64_t total = 16u << 20;        // bytes each sequential pass moves
 constexpr std::uint32_t raw_request = 128u << 10; // bytes per raw request
 constexpr unsigned raw_depth = 4;
-constexpr std::uint32_t fs_command = 256u << 10; // bytes per filesystem command
+constexpr std::uint32_t fs_command = 256u << 10;     // bytes per filesystem command
 constexpr std::uint32_t fs_large_command = 1u << 20; // the client's whole data region
 constexpr unsigned random_reads = 2000;
 constexpr auto& mount = config::VfsMounts::mounts[0];
@@ -195,6 +195,19 @@ private:
         return fs_->call(c, path);
     }
 
+    // The file read back from its start in commands of `bytes`, timed.
+    bool read_pass(const char* what, std::uint32_t handle, std::uint32_t bytes) {
+        const std::uint64_t t = ns();
+        for (std::uint64_t at = 0; at < total; at += bytes) {
+            auto r = command(fs::FsOp::read, handle, at, bytes);
+            if (!r || r->value != bytes) {
+                return false;
+            }
+        }
+        report(what, total, ns() - t);
+        return true;
+    }
+
     void files() {
         auto opened = command(fs::FsOp::open, 0, 0, 0, "/bench.bin",
                               fs::open_flag::create | fs::open_flag::truncate);
@@ -222,24 +235,11 @@ private:
             return;
         }
         report("file sequential write + fsync", total, ns() - t);
-        t = ns();
-        for (std::uint64_t at = 0; at < total; at += fs_command) {
-            auto r = command(fs::FsOp::read, h, at, fs_command);
-            if (!r || r->value != fs_command) {
-                say("storage-bench: FAILED: a file read\n");
-                return;
-            }
+        if (!read_pass("file sequential read", h, fs_command) ||
+            !read_pass("file sequential read, 1 MiB commands", h, fs_large_command)) {
+            say("storage-bench: FAILED: a file read\n");
+            return;
         }
-        report("file sequential read", total, ns() - t);
-        t = ns();
-        for (std::uint64_t at = 0; at < total; at += fs_large_command) {
-            auto r = command(fs::FsOp::read, h, at, fs_large_command);
-            if (!r || r->value != fs_large_command) {
-                say("storage-bench: FAILED: a file read of 1 MiB\n");
-                return;
-            }
-        }
-        report("file sequential read, 1 MiB commands", total, ns() - t);
         std::uint32_t lcg = 12345;
         t = ns();
         for (unsigned i = 0; i < random_reads; ++i) {

@@ -123,12 +123,27 @@ private:
         return {};
     }
 
+    void remember(const Slot& s) {
+        recent_[1] = recent_[0];
+        recent_[0] = static_cast<std::size_t>(&s - slots_.data());
+    }
+
     Result<Slot*> lookup(std::uint32_t lba, bool fill) {
         ++clock_;
+        // The two sectors asked for last are the ones most often asked for next (a FAT entry
+        // and its mirror in the second FAT while a file grows, the entries of one directory
+        // sector), so they are looked at before the scan, which touches every slot.
+        for (const std::size_t i : recent_) {
+            if (i < Slots && slots_[i].valid && slots_[i].lba == lba) {
+                slots_[i].used = clock_;
+                return &slots_[i];
+            }
+        }
         Slot* victim = &slots_[0];
         for (Slot& s : slots_) {
             if (s.valid && s.lba == lba) {
                 s.used = clock_;
+                remember(s);
                 return &s;
             }
             if (!s.valid || (victim->valid && s.used < victim->used)) {
@@ -148,12 +163,15 @@ private:
         victim->used = clock_;
         victim->valid = true;
         victim->dirty = false;
+        remember(*victim);
         return victim;
     }
 
     Device* device_;
     std::array<Slot, Slots> slots_{};
     std::uint32_t clock_ = 0;
+    // The slots the scan found or filled last, newest first; Slots: none.
+    std::array<std::size_t, 2> recent_{Slots, Slots};
 };
 
 } // namespace kaal::services::fs::fat
