@@ -8,6 +8,8 @@
 
 #include <kaal/broker/boards/pc99_x86_64.hpp>
 #include <kaal/broker/boards/qemu_virt_aarch64.hpp>
+#include <kaal/composer/block_storage.hpp>
+#include <kaal/composer/file_system.hpp>
 #include <kaal/composer/serial_console.hpp>
 #include <kaal/composer/system.hpp>
 
@@ -359,6 +361,67 @@ TEST(ComposerSerialConsole, ItsMuxesOutrankTheirCallers) {
     const unsigned line = line_here() + 1;
     serial.add_client(greedy);
     EXPECT_TRUE(fails_at(s, line, "a PPC callee has a higher priority than its caller"));
+}
+
+TEST(ComposerBlockStorage, TheDriverAndTheVirtualiserAreTwoPdsWithAQueueBetweenThem) {
+    System s = virt_system();
+    BlockStorage disk{s};
+    auto& client = s.pd("client", "x").priority(100);
+    disk.add_client(client, 1);
+    ASSERT_TRUE(composes(s));
+    EXPECT_EQ(s.pds().size(), 3U);
+    EXPECT_EQ(disk.driver().name(), "blk-driver");
+    EXPECT_GT(disk.driver().prio, disk.virtualiser().prio);
+    ASSERT_FALSE(disk.virtualiser().sections.empty());
+    const std::string& table = disk.virtualiser().sections[0].code;
+    EXPECT_NE(table.find("BlockClientWiring{&kaal_cfg_client_client_queue, "
+                         "&kaal_cfg_client_client_data_paddr, client_client_data_size, "
+                         "client_client, 1}"),
+              std::string::npos)
+        << table;
+    EXPECT_NE(table.find("BlockWindowWiring, 0> windows{}"), std::string::npos) << table;
+}
+
+TEST(ComposerFileSystem, EachClientsRegionIsAWindowPastTheServicesDataRegion) {
+    System s = virt_system();
+    BlockStorage disk{s};
+    FileSystem fs{s, disk, "fs", 0};
+    auto& a = s.pd("a", "x").priority(100);
+    auto& b = s.pd("b", "x").priority(100);
+    fs.add_client(a, "/");
+    fs.add_client(b, "/b", 0x2'0000);
+    ASSERT_TRUE(composes(s));
+    const std::string& windows = disk.virtualiser().sections[0].code;
+    // The service's own DMA region is 1 MiB: the windows follow it, each where the last ended.
+    EXPECT_NE(windows.find("BlockWindowWiring{0, 1048576, &kaal_cfg_client_fs_w0_paddr, 65536}"),
+              std::string::npos)
+        << windows;
+    EXPECT_NE(windows.find("BlockWindowWiring{0, 1114112, &kaal_cfg_client_fs_w1_paddr, 131072}"),
+              std::string::npos)
+        << windows;
+    const std::string& clients = fs.service().sections.back().code;
+    EXPECT_NE(clients.find("client_a, 1048576}"), std::string::npos) << clients;
+    EXPECT_NE(clients.find("client_b, 1114112}"), std::string::npos) << clients;
+}
+
+TEST(ComposerBlockStorage, AWindowIsDmaMemoryOfAClientOfTheDisk) {
+    System plain = virt_system();
+    BlockStorage disk{plain};
+    auto& client = plain.pd("client", "x").priority(100);
+    disk.add_client(client, 0);
+    Region& cached = plain.region("cached", 0x1000);
+    unsigned line = line_here() + 1;
+    disk.add_window(client, cached);
+    EXPECT_TRUE(fails_at(plain, line, "a block window must be DMA memory"));
+
+    System stranger = virt_system();
+    BlockStorage disk2{stranger};
+    auto& other = stranger.pd("other", "x").priority(100);
+    Region& dma = stranger.dma_region("dma", 0x1000);
+    line = line_here() + 1;
+    disk2.add_window(other, dma);
+    EXPECT_TRUE(
+        fails_at(stranger, line, "a block window for a PD that is not a client of the disk"));
 }
 
 } // namespace
