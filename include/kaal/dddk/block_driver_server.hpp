@@ -32,8 +32,8 @@ class BlockDriverServer {
 public:
     BlockDriverServer(Driver& driver, BlockDriverQueue queue) : driver_(&driver), queue_(queue) {}
 
-    // Once, when the device is up: the disk's size for the virtualiser, which then notifies
-    // nothing until it has seen it; the caller notifies the virtualiser afterwards.
+    // Once, when the device is up: the disk's size and whether it is read-only, which the
+    // virtualiser waits for before it sends anything; the caller then notifies it.
     void publish_info() { queue_.info->publish(driver_->capacity_sectors(), driver_->read_only()); }
 
     // A notification from the virtualiser: takes requests while the device and the responses'
