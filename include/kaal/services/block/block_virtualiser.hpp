@@ -223,7 +223,7 @@ private:
         const dddk::BlockRequest translated{
             op,
             op == Op::flush ? 0 : c.partition.first_lba + r.sector,
-            op == Op::flush ? 0 : paddr_of(c.config, r.offset),
+            op == Op::flush ? 0 : *reach(c.config, r.offset, std::uint64_t{r.count} * sector_bytes),
             static_cast<std::uint32_t>(std::uint64_t{r.count} * sector_bytes),
             slot,
         };
@@ -257,7 +257,7 @@ private:
             return M::out_of_range;
         }
         const std::uint64_t bytes = std::uint64_t{r.count} * sector_bytes;
-        if (!reachable(c.config, r.offset, bytes)) {
+        if (!reach(c.config, r.offset, bytes)) {
             return M::out_of_range;
         }
         if (r.op == dddk::BlockRequestMessage::write && read_only) {
@@ -266,30 +266,23 @@ private:
         return M::ok;
     }
 
-    // The bytes lie wholly in the data region or wholly in one window: never across an edge,
-    // where the next byte's physical address is another region's or none.
-    static bool reachable(const BlockClientConfig& c, std::uint64_t offset, std::uint64_t bytes) {
+    // Where the device finds `bytes` at `offset`, if they lie wholly in the data region or
+    // wholly in one window: never across an edge, where the next byte's physical address is
+    // another region's or none.
+    static std::optional<Word> reach(const BlockClientConfig& c, std::uint64_t offset,
+                                     std::uint64_t bytes) {
         if (offset < c.data_size) {
-            return bytes <= c.data_size - offset;
+            return bytes <= c.data_size - offset ? std::optional<Word>{c.data_paddr + offset}
+                                                 : std::nullopt;
         }
         for (const BlockWindow& w : c.windows) {
             if (offset >= w.offset && offset - w.offset < w.size) {
-                return bytes <= w.size - (offset - w.offset);
+                return bytes <= w.size - (offset - w.offset)
+                           ? std::optional<Word>{w.paddr + (offset - w.offset)}
+                           : std::nullopt;
             }
         }
-        return false;
-    }
-    // Only for an offset reachable() passed.
-    static Word paddr_of(const BlockClientConfig& c, std::uint64_t offset) {
-        if (offset < c.data_size) {
-            return c.data_paddr + offset;
-        }
-        for (const BlockWindow& w : c.windows) {
-            if (offset >= w.offset && offset - w.offset < w.size) {
-                return w.paddr + (offset - w.offset);
-            }
-        }
-        return 0;
+        return std::nullopt;
     }
     // Sector-aligned, past the data region and past each other, without wrapping.
     static bool windows_are_laid_out(const BlockClientConfig& c) {
