@@ -13,7 +13,7 @@ void kaal_describe(System& s) {
     SerialConsole serial{s};
     TimeService time{s};
     BlockStorage disk{s};
-    // Its raw requests use 4 x 128 KiB of a 1 MiB DMA region; a TimeClient is 5 KiB.
+    // Its raw requests use 8 x 128 KiB, the whole of its 1 MiB DMA region; a TimeClient is 5 KiB.
     auto& bench = s.pd("storage-bench", "storage_bench").priority(100).stack_size(0x4000);
     serial.add_client(bench, {.input = false});
     time.add_client(bench);

@@ -66,8 +66,8 @@ struct NotifyDisk {
     void operator()() const { static_cast<void>(kaal::notify(config::blk)); }
 };
 using Disk = fs::BlockQueueDevice<WaitForDisk, NotifyDisk>;
-// 32 open files shared by all clients; 32 cached sectors (16 KiB) of FAT and directories.
-using Volume = fat::Volume<Disk, 32, 32>;
+// 32 open files shared by all clients; 64 cached sectors (32 KiB) of FAT and directories.
+using Volume = fat::Volume<Disk, 32, 64>;
 using Server = fs::FsServer<Volume, client_count>;
 
 class FatFsService {

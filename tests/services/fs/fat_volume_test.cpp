@@ -130,7 +130,7 @@ TEST(FatFull, AWriteThatDoesNotFitChangesNothing) {
     ASSERT_TRUE(write_file(v, "/keep.txt", keep).ok());
     auto h = v.open("/fill.bin", {.create = true});
     ASSERT_TRUE(h.ok());
-    const std::string chunk = pattern(64 * 1024, 10);
+    const std::string chunk = pattern(std::size_t{64} * 1024, 10);
     std::uint64_t size = 0;
     kaal::Result<std::size_t> w{std::size_t{0}};
     for (int i = 0; i < 64; ++i) {
@@ -263,6 +263,53 @@ TEST(FatDeep, FortyLevels) {
     check = kaal::test::fsck(image.path());
     EXPECT_EQ(check.status, 0) << check.out;
     EXPECT_EQ(run("mdir -i " + image.path() + " -b ::/").out, "::/top.txt\n");
+}
+
+} // namespace
+
+namespace {
+
+// A file grown by 16 MiB in 1 MiB writes on FAT32 with 4 KiB clusters (the benchmark's volume,
+// docs/performance.md): 4096 clusters, 32 FAT sectors, with the service's 64-sector cache. The
+// device is synchronous, so each call is a round trip; the metadata must cost a few calls in
+// all, not one or more per FAT sector: the FAT is read ahead in runs, written back in runs, and
+// its second copy written from the first rather than changed beside it. Then the host's tools
+// must find the file whole and the volume (both FATs alike) clean.
+TEST(FatGrowth, MetadataMovesInRuns) {
+    REQUIRE_FAT_TOOLS();
+    TempFile image;
+    ASSERT_FALSE(kaal::test::make_volume(image.path(), 272 * 1024, "-F 32 -s 8").empty());
+    MemoryDisk disk{kaal::test::load(image.path())};
+    Volume<MemoryDisk, 32, 64> v{disk};
+    ASSERT_TRUE(v.mount().ok()) << v.problem();
+    auto h = v.open("/big.bin", {.create = true});
+    ASSERT_TRUE(h.ok());
+    constexpr std::size_t mib = 1 << 20;
+    const std::string chunk = pattern(mib, 5);
+    const std::uint64_t reads = disk.reads;
+    const std::uint64_t writes = disk.writes;
+    for (std::size_t i = 0; i < 16; ++i) {
+        ASSERT_TRUE(v.write(*h, i * mib, bytes_of(chunk)).ok());
+    }
+    // Data: one call per MiB, a whole run of clusters. Metadata: the 32 FAT sectors read 16 at
+    // a time (a third call where the file's first cluster is not the first of a sector), and
+    // nothing written back before the sync.
+    EXPECT_EQ(disk.writes - writes, 16u);
+    EXPECT_LE(disk.reads - reads, 3u);
+    ASSERT_TRUE(v.close(*h).ok());
+    const std::uint64_t before_sync = disk.writes;
+    ASSERT_TRUE(v.sync().ok());
+    // FSInfo; the FAT's changed sectors in runs of 16, each to both copies; the directory.
+    EXPECT_LE(disk.writes - before_sync, 8u);
+
+    kaal::test::save(image.path(), disk.bytes);
+    const auto check = kaal::test::fsck(image.path());
+    EXPECT_EQ(check.status, 0) << check.out;
+    std::string expected;
+    for (int i = 0; i < 16; ++i) {
+        expected += chunk;
+    }
+    EXPECT_TRUE(run("mtype -i " + image.path() + " ::/big.bin").out == expected);
 }
 
 } // namespace

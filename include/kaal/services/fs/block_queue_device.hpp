@@ -194,22 +194,31 @@ private:
         return {};
     }
 
+    // Queues a request without signalling: a round's requests reach the virtualiser with one
+    // signal (kick, from await), so it takes them all in one wake-up instead of preempting
+    // this PD after each (it runs at a higher priority, include/kaal/composer/file_system.hpp).
     Status submit(dddk::BlockRequestMessage m, Piece& p) {
         m.id = ++last_id_;
         p = Piece{m.id, m.count, false, Error::ok};
         while (!queue_.requests.push(m).ok()) {
-            // Full: the virtualiser drains it; wait for its signal, then look again.
+            // Full: the virtualiser drains it, once it knows there is something to drain; wait
+            // for its signal, then look again.
+            kick();
             if (queue_.requests.producer_may_sleep()) {
                 KAAL_CHECK(wait_());
             }
         }
-        if (queue_.requests.consumer_needs_signal()) {
-            notify_();
-        }
         return {};
     }
 
+    void kick() {
+        if (queue_.requests.consumer_needs_signal()) {
+            notify_();
+        }
+    }
+
     Status await(std::span<Piece> pieces) {
+        kick();
         std::size_t left = pieces.size();
         while (left > 0) {
             while (auto r = queue_.responses.pop()) {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <span>
 
+#include <kaal/core/copy_bytes.hpp>
 #include <kaal/core/result.hpp>
 #include <kaal/services/fs/fat/boot_sector.hpp>
 
@@ -32,6 +33,14 @@ concept BlockDevice = requires(D& d, std::uint64_t lba, std::span<std::uint8_t> 
 // partial sectors at either end of a data transfer; whole data sectors bypass it (see `forget`
 // and `overlay`, which keep the two paths coherent). Least recently used goes first.
 //
+// The device is synchronous, so every call on it is a round trip; a growing file would pay
+// several per MiB for its FAT sectors alone. So the cache moves sectors in runs: a miss in the
+// read-ahead region (the FAT) reads up to `run_sectors` sectors at once, and writing back (at
+// `write_back`, or when a changed sector must leave) writes every changed sector, consecutive
+// ones in one call, in sector order. A mirrored region (FAT's copies, fatgen103 3.1) is changed
+// and read in its first copy only; each of its runs is written to every copy, as Linux's FAT
+// driver does.
+//
 // A pointer the cache returns is valid until the next call on the cache: a FAT12 entry that
 // straddles two sectors is read one byte per call for that reason.
 template <BlockDevice Device, std::size_t Slots>
@@ -39,7 +48,22 @@ class SectorCache {
     static_assert(Slots >= 2, "a FAT12 entry may straddle two sectors");
 
 public:
+    static constexpr std::size_t run_sectors = 16;
+    // At most a quarter of the cache: more pushes out the sectors in use (a small cache read
+    // ahead 16 and evicted the very sectors it went on to need).
+    static constexpr std::uint32_t read_ahead_sectors =
+        std::max<std::uint32_t>(1, static_cast<std::uint32_t>(std::min(run_sectors, Slots / 4)));
+
     explicit SectorCache(Device& device) : device_(&device) {}
+
+    // Sectors [first, first + count) are kept in `copies` copies, one after the other; only the
+    // first is read or changed through the cache.
+    void mirror(std::uint32_t first, std::uint32_t count, std::uint32_t copies) {
+        mirror_ = {first, count};
+        copies_ = copies;
+    }
+    // Misses in [first, first + count) read the sectors after the one asked for too.
+    void read_ahead(std::uint32_t first, std::uint32_t count) { read_ahead_ = {first, count}; }
 
     // The sector's bytes, to read.
     Result<const std::uint8_t*> read(std::uint32_t lba) {
@@ -61,8 +85,9 @@ public:
         return slot->bytes.data();
     }
 
-    // Writes every changed sector to the device, in sector order (metadata sectors written
-    // together, FAT before directory by their place on the volume).
+    // Writes every changed sector to the device, in sector order: FAT (every copy) before
+    // directories by their place on the volume, which is the order the volume's crash safety
+    // needs (volume.hpp). Consecutive sectors go in one call.
     Status write_back() {
         std::array<Slot*, Slots> dirty{};
         std::size_t n = 0;
@@ -73,8 +98,23 @@ public:
         }
         std::sort(dirty.begin(), dirty.begin() + static_cast<std::ptrdiff_t>(n),
                   [](const Slot* a, const Slot* b) { return a->lba < b->lba; });
-        for (std::size_t i = 0; i < n; ++i) {
-            KAAL_CHECK(store(*dirty[i]));
+        for (std::size_t i = 0; i < n;) {
+            const std::uint32_t lba = dirty[i]->lba;
+            const bool mirrored = mirror_.holds(lba);
+            std::size_t run = 0;
+            while (i + run < n && run < run_sectors && dirty[i + run]->lba == lba + run &&
+                   mirror_.holds(lba + static_cast<std::uint32_t>(run)) == mirrored) {
+                copy_bytes(&stage_[run * sector_bytes], dirty[i + run]->bytes.data(), sector_bytes);
+                ++run;
+            }
+            const std::span<const std::uint8_t> bytes{stage_.data(), run * sector_bytes};
+            for (std::uint32_t copy = 0; copy < (mirrored ? copies_ : 1); ++copy) {
+                KAAL_CHECK(device_->write(lba + copy * mirror_.count, bytes));
+            }
+            for (std::size_t k = 0; k < run; ++k) {
+                dirty[i + k]->dirty = false;
+            }
+            i += run;
         }
         return {};
     }
@@ -95,7 +135,7 @@ public:
         const std::uint64_t count = data.size() / sector_bytes;
         for (const Slot& s : slots_) {
             if (s.valid && s.dirty && s.lba >= lba && s.lba < lba + count) {
-                std::memcpy(&data[(s.lba - lba) * sector_bytes], s.bytes.data(), sector_bytes);
+                copy_bytes(&data[(s.lba - lba) * sector_bytes], s.bytes.data(), sector_bytes);
             }
         }
     }
@@ -106,20 +146,80 @@ public:
         for (Slot& s : slots_) {
             s = Slot{};
         }
+        recent_ = {Slots, Slots};
+        mirror_ = {};
+        copies_ = 1;
+        read_ahead_ = {};
     }
 
 private:
+    struct Range {
+        std::uint32_t first = 0;
+        std::uint32_t count = 0;
+        [[nodiscard]] bool holds(std::uint32_t lba) const {
+            return lba >= first && lba - first < count;
+        }
+    };
+
     struct Slot {
-        std::array<std::uint8_t, sector_bytes> bytes{};
+        // Aligned, so that the volume reads and writes a FAT entry with one access.
+        alignas(8) std::array<std::uint8_t, sector_bytes> bytes{};
         std::uint32_t lba = 0;
         std::uint32_t used = 0; // the clock value of the last use
         bool valid = false;
         bool dirty = false;
     };
 
-    Status store(Slot& s) {
-        KAAL_CHECK(device_->write(s.lba, std::span<const std::uint8_t>{s.bytes}));
-        s.dirty = false;
+    // The slot to fill next: a free one, else the least recently used; with `clean_only`, none
+    // rather than a changed one.
+    Slot* victim(bool clean_only) {
+        Slot* v = nullptr;
+        for (Slot& s : slots_) {
+            if (clean_only && s.valid && s.dirty) {
+                continue;
+            }
+            if (!s.valid) {
+                return &s;
+            }
+            v = v == nullptr || s.used < v->used ? &s : v;
+        }
+        return v;
+    }
+
+    [[nodiscard]] bool holds(std::uint32_t lba) const {
+        return std::any_of(slots_.begin(), slots_.end(),
+                           [lba](const Slot& s) { return s.valid && s.lba == lba; });
+    }
+
+    // Sector `lba`, missed, into `into`; in the read-ahead region the ones after it come too,
+    // into clean slots, unless the cache has them already (a changed copy is newer).
+    Status fill(Slot& into, std::uint32_t lba) {
+        if (!read_ahead_.holds(lba)) {
+            return device_->read(lba, std::span<std::uint8_t>{into.bytes});
+        }
+        const std::uint32_t count = std::min<std::uint32_t>(
+            read_ahead_sectors, read_ahead_.first + read_ahead_.count - lba);
+        KAAL_CHECK(device_->read(
+            lba, std::span<std::uint8_t>{stage_.data(), std::size_t{count} * sector_bytes}));
+        copy_bytes(into.bytes.data(), stage_.data(), sector_bytes);
+        into.lba = lba;
+        into.used = clock_;
+        into.valid = true; // so that it is neither taken below nor read ahead into another slot
+        into.dirty = false;
+        for (std::uint32_t k = 1; k < count; ++k) {
+            if (holds(lba + k)) {
+                continue;
+            }
+            Slot* s = victim(true);
+            if (s == nullptr || s == &into) {
+                break;
+            }
+            copy_bytes(s->bytes.data(), &stage_[std::size_t{k} * sector_bytes], sector_bytes);
+            s->lba = lba + k;
+            s->used = clock_;
+            s->valid = true;
+            s->dirty = false;
+        }
         return {};
     }
 
@@ -139,36 +239,41 @@ private:
                 return &slots_[i];
             }
         }
-        Slot* victim = &slots_[0];
         for (Slot& s : slots_) {
             if (s.valid && s.lba == lba) {
                 s.used = clock_;
                 remember(s);
                 return &s;
             }
-            if (!s.valid || (victim->valid && s.used < victim->used)) {
-                victim = &s;
-            }
         }
-        if (victim->valid && victim->dirty) {
-            KAAL_CHECK(store(*victim));
+        Slot* v = victim(false);
+        if (v->valid && v->dirty) {
+            // Everything changed goes, in order, rather than this one sector: one round trip
+            // per run instead of one per sector, and never a directory sector before the FAT
+            // sectors it depends on.
+            KAAL_CHECK(write_back());
         }
-        victim->valid = false;
+        v->valid = false;
         if (fill) {
-            KAAL_CHECK(device_->read(lba, std::span<std::uint8_t>{victim->bytes}));
+            KAAL_CHECK(this->fill(*v, lba));
         } else {
-            victim->bytes.fill(0);
+            v->bytes.fill(0);
         }
-        victim->lba = lba;
-        victim->used = clock_;
-        victim->valid = true;
-        victim->dirty = false;
-        remember(*victim);
-        return victim;
+        v->lba = lba;
+        v->used = clock_;
+        v->valid = true;
+        v->dirty = false;
+        remember(*v);
+        return v;
     }
 
     Device* device_;
     std::array<Slot, Slots> slots_{};
+    Range mirror_{};
+    std::uint32_t copies_ = 1;
+    Range read_ahead_{};
+    // Runs on their way to and from the device.
+    alignas(8) std::array<std::uint8_t, run_sectors * sector_bytes> stage_{};
     std::uint32_t clock_ = 0;
     // The slots the scan found or filled last, newest first; Slots: none.
     std::array<std::size_t, 2> recent_{Slots, Slots};

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -93,6 +94,13 @@ public:
             return geometry.error();
         }
         g_ = *geometry;
+        // The active FAT is the only copy read or changed; the cache writes it to the others
+        // when they are in use (BPB_ExtFlags, 3.1), and reads it ahead: a growing file or a
+        // chain walk goes through it in order.
+        if (g_.mirrored && g_.fat_count > 1) {
+            cache_.mirror(g_.reserved_sectors, g_.fat_sectors, g_.fat_count);
+        }
+        cache_.read_ahead(active_fat_sector(), g_.fat_sectors);
         free_known_ = false;
         next_free_ = 2;
         if (g_.fsinfo_sector != 0) {
@@ -590,8 +598,12 @@ private:
 
     // ---- the FAT ----------------------------------------------------------------------------
 
+    [[nodiscard]] std::uint32_t active_fat_sector() const {
+        return g_.reserved_sectors + g_.active_fat * g_.fat_sectors;
+    }
+
     Result<std::uint32_t> fat_get(std::uint32_t c) {
-        const std::uint32_t first = g_.reserved_sectors + g_.active_fat * g_.fat_sectors;
+        const std::uint32_t first = active_fat_sector();
         if (g_.type == FatType::fat12) {
             // 4: entry n occupies the 12 bits at byte n + n/2, low nibble first when n is odd.
             const std::uint32_t at = c + c / 2;
@@ -601,40 +613,121 @@ private:
             const std::uint32_t v = lo | std::uint32_t{b[(at + 1) % sector_bytes]} << 8;
             return (c & 1) != 0 ? v >> 4 : v & 0xfff;
         }
-        const std::uint32_t width = g_.type == FatType::fat16 ? 2 : 4;
-        const std::uint32_t at = c * width;
+        const std::uint32_t at = c * entry_width();
         KAAL_TRY(const std::uint8_t* s, cache_.read(first + at / sector_bytes));
-        const std::uint8_t* p = &s[at % sector_bytes];
-        // FAT32 entries are 28 bits; the top four are reserved and kept as found (4).
-        return width == 2 ? detail::le16(p) : detail::le32(p) & 0x0fffffff;
+        return get_entry(&s[at % sector_bytes]);
     }
 
+    // FAT16 and FAT32 entries, which never straddle a sector (FAT12's are read above), at `p` in
+    // a sector of the cache. The cache's sectors are aligned, so an entry is one load or store:
+    // the components are built with -mstrict-align, under which detail::le32 is four of each,
+    // and a growing file reads and writes its entries by the hundred.
+    [[nodiscard]] std::uint32_t entry_width() const { return g_.type == FatType::fat16 ? 2 : 4; }
+    [[nodiscard]] std::uint32_t get_entry(const std::uint8_t* p) const {
+        // FAT32 entries are 28 bits; the top four are reserved and kept as found (4).
+        return g_.type == FatType::fat16 ? load<std::uint16_t>(p)
+                                         : load<std::uint32_t>(p) & 0x0fffffff;
+    }
+    void put_entry(std::uint8_t* p, std::uint32_t v) const {
+        if (g_.type == FatType::fat16) {
+            store(p, static_cast<std::uint16_t>(v));
+        } else {
+            store(p, (load<std::uint32_t>(p) & 0xf0000000) | (v & 0x0fffffff));
+        }
+    }
+    static_assert(std::endian::native == std::endian::little, "FAT is little-endian (4)");
+    template <typename T>
+    static T load(const std::uint8_t* p) {
+        T v{};
+        // The builtin, which is one load: -ffreestanding makes std::memcpy a call.
+        __builtin_memcpy(&v, __builtin_assume_aligned(p, sizeof(T)), sizeof(T));
+        return v;
+    }
+    template <typename T>
+    static void store(std::uint8_t* p, T v) {
+        __builtin_memcpy(__builtin_assume_aligned(p, sizeof(T)), &v, sizeof(T));
+    }
+
+    // Only the active FAT: the cache writes it to the mirrors (mount).
     Status fat_set(std::uint32_t c, std::uint32_t v) {
-        for (std::uint32_t f = 0; f < g_.fat_count; ++f) {
-            if (!g_.mirrored && f != g_.active_fat) {
-                continue;
+        const std::uint32_t first = active_fat_sector();
+        if (g_.type == FatType::fat12) {
+            const std::uint32_t at = c + c / 2;
+            KAAL_TRY(std::uint8_t * a, cache_.modify(first + at / sector_bytes));
+            std::uint8_t& lo = a[at % sector_bytes];
+            lo = (c & 1) != 0 ? static_cast<std::uint8_t>((lo & 0x0f) | (v << 4 & 0xf0))
+                              : static_cast<std::uint8_t>(v);
+            KAAL_TRY(std::uint8_t * b, cache_.modify(first + (at + 1) / sector_bytes));
+            std::uint8_t& hi = b[(at + 1) % sector_bytes];
+            hi = (c & 1) != 0 ? static_cast<std::uint8_t>(v >> 4)
+                              : static_cast<std::uint8_t>((hi & 0xf0) | (v >> 8 & 0x0f));
+            return {};
+        }
+        const std::uint32_t at = c * entry_width();
+        KAAL_TRY(std::uint8_t * s, cache_.modify(first + at / sector_bytes));
+        put_entry(&s[at % sector_bytes], v);
+        return {};
+    }
+
+    // How many free clusters there are from `c` (free itself) on, up to `want`. FAT16 and FAT32
+    // are read a sector at a time: a growing file takes clusters by the hundred, and an entry
+    // at a time cost a cache lookup each.
+    Result<std::uint32_t> free_run(std::uint32_t c, std::uint32_t want) {
+        switch (g_.type) {
+        case FatType::fat16: return free_run<std::uint16_t>(c, want);
+        case FatType::fat32: return free_run<std::uint32_t>(c, want);
+        default: return std::uint32_t{1};
+        }
+    }
+    template <typename Entry>
+    Result<std::uint32_t> free_run(std::uint32_t c, std::uint32_t want) {
+        constexpr std::uint32_t per_sector = sector_bytes / sizeof(Entry);
+        // FAT32's top four bits are reserved (4): a free entry may have them set.
+        constexpr auto value_bits = static_cast<Entry>(sizeof(Entry) == 4 ? 0x0fffffff : 0xffff);
+        want = std::min(want, g_.max_cluster() - c + 1);
+        std::uint32_t run = 1;
+        while (run < want) {
+            const std::uint32_t e = c + run;
+            KAAL_TRY(const std::uint8_t* s, cache_.read(active_fat_sector() + e / per_sector));
+            const std::uint32_t end = std::min(per_sector, e % per_sector + (want - run));
+            for (std::uint32_t k = e % per_sector; k < end; ++k, ++run) {
+                if ((load<Entry>(&s[k * sizeof(Entry)]) & value_bits) != 0) {
+                    return run;
+                }
             }
-            const std::uint32_t first = g_.reserved_sectors + f * g_.fat_sectors;
-            if (g_.type == FatType::fat12) {
-                const std::uint32_t at = c + c / 2;
-                KAAL_TRY(std::uint8_t * a, cache_.modify(first + at / sector_bytes));
-                std::uint8_t& lo = a[at % sector_bytes];
-                lo = (c & 1) != 0 ? static_cast<std::uint8_t>((lo & 0x0f) | (v << 4 & 0xf0))
-                                  : static_cast<std::uint8_t>(v);
-                KAAL_TRY(std::uint8_t * b, cache_.modify(first + (at + 1) / sector_bytes));
-                std::uint8_t& hi = b[(at + 1) % sector_bytes];
-                hi = (c & 1) != 0 ? static_cast<std::uint8_t>(v >> 4)
-                                  : static_cast<std::uint8_t>((hi & 0xf0) | (v >> 8 & 0x0f));
-                continue;
+        }
+        return run;
+    }
+
+    // Makes clusters [c, c + count) one chain, ending there: a sector's entries with one cache
+    // lookup.
+    Status link_run(std::uint32_t c, std::uint32_t count) {
+        switch (g_.type) {
+        case FatType::fat16: return link_run<std::uint16_t>(c, count);
+        case FatType::fat32: return link_run<std::uint32_t>(c, count);
+        default:
+            for (std::uint32_t i = 0; i < count; ++i) {
+                KAAL_CHECK(fat_set(c + i, i + 1 < count ? c + i + 1 : eoc()));
             }
-            const std::uint32_t width = g_.type == FatType::fat16 ? 2 : 4;
-            const std::uint32_t at = c * width;
-            KAAL_TRY(std::uint8_t * s, cache_.modify(first + at / sector_bytes));
-            std::uint8_t* p = &s[at % sector_bytes];
-            if (width == 2) {
-                detail::put16(p, v);
-            } else {
-                detail::put32(p, (detail::le32(p) & 0xf0000000) | (v & 0x0fffffff));
+            return {};
+        }
+    }
+    template <typename Entry>
+    Status link_run(std::uint32_t c, std::uint32_t count) {
+        constexpr std::uint32_t per_sector = sector_bytes / sizeof(Entry);
+        const std::uint32_t last = c + count - 1;
+        const std::uint32_t end_of_chain = eoc();
+        for (std::uint32_t e = c; e <= last;) {
+            KAAL_TRY(std::uint8_t * s, cache_.modify(active_fat_sector() + e / per_sector));
+            const std::uint32_t end = std::min(per_sector, e % per_sector + (last - e + 1));
+            for (std::uint32_t k = e % per_sector; k < end; ++k, ++e) {
+                std::uint8_t* p = &s[k * sizeof(Entry)];
+                const std::uint32_t next = e == last ? end_of_chain : e + 1;
+                if constexpr (sizeof(Entry) == 4) {
+                    store(p, (load<std::uint32_t>(p) & 0xf0000000) | next); // reserved bits kept
+                } else {
+                    store(p, static_cast<std::uint16_t>(next));
+                }
             }
         }
         return {};
@@ -707,9 +800,15 @@ private:
         return c;
     }
 
-    // A free cluster, marked end-of-chain; the search starts at `near` so a growing file stays
-    // contiguous.
-    Result<std::uint32_t> allocate(std::uint32_t near) {
+    struct Run {
+        std::uint32_t first = 0;
+        std::uint32_t count = 0;
+    };
+
+    // Up to `want` consecutive free clusters, made one chain that ends there; the search starts
+    // at `near` so a growing file stays contiguous, and a run is cut short by the first cluster
+    // in use after it (the caller asks again for the rest).
+    Result<Run> allocate_run(std::uint32_t near, std::uint32_t want) {
         if (free_known_ && free_clusters_ == 0) {
             return Error::volume_full;
         }
@@ -719,17 +818,25 @@ private:
             const std::uint32_t c = 2 + (start - 2 + i) % span;
             KAAL_TRY(const std::uint32_t v, fat_get(c));
             if (v == 0) {
-                KAAL_CHECK(fat_set(c, eoc()));
-                next_free_ = c + 1 <= g_.max_cluster() ? c + 1 : 2;
+                KAAL_TRY(std::uint32_t count, free_run(c, want));
                 if (free_known_) {
-                    --free_clusters_;
+                    count = std::min(count, free_clusters_);
+                    free_clusters_ -= count;
                 }
-                return c;
+                KAAL_CHECK(link_run(c, count));
+                next_free_ = c + count <= g_.max_cluster() ? c + count : 2;
+                return Run{c, count};
             }
         }
         free_known_ = true;
         free_clusters_ = 0;
         return Error::volume_full;
+    }
+
+    // One free cluster, marked end-of-chain.
+    Result<std::uint32_t> allocate(std::uint32_t near) {
+        KAAL_TRY(const Run r, allocate_run(near, 1));
+        return r.first;
     }
 
     // Frees a chain: its references are already gone from the directory (see the top), so the
@@ -787,8 +894,8 @@ private:
             }
             const std::uint32_t old_tail = tail;
             std::uint32_t first_new = 0;
-            for (std::uint32_t i = have; i < need; ++i) {
-                auto c = allocate(tail != 0 ? tail + 1 : next_free_);
+            for (std::uint32_t i = have; i < need;) {
+                auto c = allocate_run(tail != 0 ? tail + 1 : next_free_, need - i);
                 if (!c) {
                     // Give back what this call took; the old tail ends the chain again.
                     n.contiguous = std::min(n.contiguous, have);
@@ -801,17 +908,18 @@ private:
                     return c.error();
                 }
                 if (tail != 0) {
-                    KAAL_CHECK(fat_set(tail, *c));
+                    KAAL_CHECK(fat_set(tail, c->first));
                 }
                 if (first_new == 0) {
-                    first_new = *c;
+                    first_new = c->first;
                 }
-                tail = *c;
-                // A new cluster extends the consecutive prefix if it follows on from it.
+                tail = c->first + c->count - 1;
+                // A new run extends the consecutive prefix if it follows on from it.
                 const std::uint32_t base = have == 0 ? first_new : n.first;
-                if (n.contiguous == i && *c == base + i) {
-                    ++n.contiguous;
+                if (n.contiguous == i && c->first == base + i) {
+                    n.contiguous += c->count;
                 }
+                i += c->count;
             }
             // A file with no data owns no clusters, even when its entry names one (a size of 0
             // with a start cluster, which fsck.fat reports): the new chain replaces it. Keeping
