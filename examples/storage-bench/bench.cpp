@@ -36,8 +36,9 @@ namespace fs = kaal::services::fs;
 constexpr std::uint64_t total = 16u << 20;        // bytes each sequential pass moves
 constexpr std::uint32_t raw_request = 128u << 10; // bytes per raw request
 constexpr unsigned raw_depth = 8;
-constexpr std::uint32_t fs_command = 256u << 10;     // bytes per filesystem command
-constexpr std::uint32_t fs_large_command = 1u << 20; // the client's whole data region
+constexpr std::uint32_t fs_command = 256u << 10;  // bytes per filesystem command, one at a time
+constexpr std::uint32_t fs_large = 1u << 20;      // the client's whole data region
+constexpr std::uint32_t fs_streamed = 512u << 10; // two in flight: the whole region too
 constexpr unsigned random_reads = 2000;
 constexpr auto& mount = config::VfsMounts::mounts[0];
 
@@ -196,37 +197,62 @@ private:
         return fs_->call(c, path);
     }
 
-    // The file read back from its start in commands of `bytes`, timed.
-    bool read_pass(const char* what, std::uint32_t handle, std::uint32_t bytes) {
-        const std::uint64_t t = ns();
-        for (std::uint64_t at = 0; at < total; at += bytes) {
-            auto r = command(fs::FsOp::read, handle, at, bytes);
-            if (!r || r->value != bytes) {
+    // `total` bytes of `handle` moved from its start in commands of `bytes`, `depth` of them in
+    // flight, each on its own part of the data region (depth 1: one at a time, with `call`).
+    // Two of 512 KiB cover the whole region, the client's scratch area for paths at its end
+    // too (FsClient::buffer): no command with a path is in flight meanwhile.
+    bool stream(fs::FsOp op, std::uint32_t handle, std::uint32_t bytes, unsigned depth) {
+        if (depth == 1) {
+            for (std::uint64_t at = 0; at < total; at += bytes) {
+                auto r = command(op, handle, at, bytes);
+                if (!r || r->value != bytes) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        std::uint64_t sent = 0;
+        for (std::uint64_t done = 0; done < total; done += bytes) {
+            while (sent < total && sent - done < std::uint64_t{depth} * bytes) {
+                fs::FsCommand c{};
+                c.op = op;
+                c.handle = handle;
+                c.offset = sent;
+                c.length = bytes;
+                c.data = (sent / bytes % depth) * bytes;
+                if (!fs_->send(c)) {
+                    return false;
+                }
+                sent += bytes;
+            }
+            auto r = fs_->receive();
+            if (!r || r->status != kaal::Error::ok || r->value != bytes) {
                 return false;
             }
+        }
+        return true;
+    }
+
+    bool timed(const char* what, fs::FsOp op, std::uint32_t handle, std::uint32_t bytes,
+               unsigned depth) {
+        const std::uint64_t t = ns();
+        if (!stream(op, handle, bytes, depth)) {
+            return false;
         }
         report(what, total, ns() - t);
         return true;
     }
 
-    // A new file of `total` bytes written in commands of `bytes`, timed: every cluster is
-    // allocated as it goes, as in the first pass.
-    bool write_pass(const char* what, std::string_view path, std::uint32_t bytes) {
+    // A new file of `total` bytes, every cluster allocated as it goes, as in the first pass.
+    bool write_pass(const char* what, std::string_view path, std::uint32_t bytes, unsigned depth) {
         auto opened =
             command(fs::FsOp::open, 0, 0, 0, path, fs::open_flag::create | fs::open_flag::truncate);
         if (!opened) {
             return false;
         }
         const auto h = static_cast<std::uint32_t>(opened->value);
-        const std::uint64_t t = ns();
-        for (std::uint64_t at = 0; at < total; at += bytes) {
-            auto w = command(fs::FsOp::write, h, at, bytes);
-            if (!w || w->value != bytes) {
-                return false;
-            }
-        }
-        report(what, total, ns() - t);
-        return command(fs::FsOp::close, h, 0, 0).ok();
+        return timed(what, fs::FsOp::write, h, bytes, depth) &&
+               command(fs::FsOp::close, h, 0, 0).ok();
     }
 
     void files() {
@@ -242,27 +268,26 @@ private:
         }
         const auto h = static_cast<std::uint32_t>(opened->value);
         std::uint64_t t = ns();
-        for (std::uint64_t at = 0; at < total; at += fs_command) {
-            auto w = command(fs::FsOp::write, h, at, fs_command);
-            if (!w || w->value != fs_command) {
-                say("storage-bench: FAILED: a file write\n");
-                return;
-            }
+        if (!stream(fs::FsOp::write, h, fs_command, 1)) {
+            say("storage-bench: FAILED: a file write\n");
+            return;
         }
-        const std::uint64_t written = ns() - t;
-        report("file sequential write", total, written);
+        report("file sequential write", total, ns() - t);
         if (!command(fs::FsOp::sync, 0, 0, 0)) {
             say("storage-bench: FAILED: sync\n");
             return;
         }
         report("file sequential write + fsync", total, ns() - t);
-        if (!write_pass("file sequential write, 1 MiB commands", "/bench-1m.bin",
-                        fs_large_command)) {
-            say("storage-bench: FAILED: a file write in 1 MiB commands\n");
+        if (!write_pass("file sequential write, 1 MiB commands", "/large.bin", fs_large, 1) ||
+            !write_pass("file sequential write, 2 x 512 KiB in flight", "/streamed.bin",
+                        fs_streamed, 2)) {
+            say("storage-bench: FAILED: a file write\n");
             return;
         }
-        if (!read_pass("file sequential read", h, fs_command) ||
-            !read_pass("file sequential read, 1 MiB commands", h, fs_large_command)) {
+        if (!timed("file sequential read", fs::FsOp::read, h, fs_command, 1) ||
+            !timed("file sequential read, 1 MiB commands", fs::FsOp::read, h, fs_large, 1) ||
+            !timed("file sequential read, 2 x 512 KiB in flight", fs::FsOp::read, h, fs_streamed,
+                   2)) {
             say("storage-bench: FAILED: a file read\n");
             return;
         }

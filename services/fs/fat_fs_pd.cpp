@@ -69,6 +69,7 @@ using Disk = fs::BlockQueueDevice<WaitForDisk, NotifyDisk>;
 // 32 open files shared by all clients; 64 cached sectors (32 KiB) of FAT and directories.
 using Volume = fat::Volume<Disk, 32, 64>;
 using Server = fs::FsServer<Volume, client_count>;
+static_assert(Server::batching, "file data is left in flight while the next command runs");
 
 class FatFsService {
 public:

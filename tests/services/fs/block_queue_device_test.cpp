@@ -10,6 +10,10 @@
 
 #include <kaal/services/block/block_virtualiser.hpp>
 #include <kaal/services/fs/block_queue_device.hpp>
+#include <kaal/services/fs/fat/volume.hpp>
+#include <kaal/services/fs/fs_server.hpp>
+
+#include "fat_test_support.hpp"
 
 namespace {
 
@@ -23,12 +27,34 @@ using kaal::dddk::BlockStatus;
 constexpr std::size_t disk_sectors = 4096; // 2 MiB
 constexpr Word window_offset = 0x10'0000;  // past the bounce region, as the composer lays it
 
+// A disk in memory. By default it does each request as it is submitted; holding, it keeps them
+// until `finish`, which does them newest first, as a device may (virtio 1.2 2.7.13): what the
+// service must not depend on.
 struct MemoryDriver {
     std::vector<std::uint8_t> disk = std::vector<std::uint8_t>(disk_sectors * 512);
     std::vector<BlockRequest> seen;
     std::vector<Word> done;
+    std::vector<BlockRequest> held;
+    std::vector<BlockRequest> performed; // in the order done
+    bool holding = false;
+    BlockStatus status = BlockStatus::ok; // what every request finished from now on gets
     kaal::Status submit(const BlockRequest& r) {
         seen.push_back(r);
+        if (holding) {
+            held.push_back(r);
+        } else {
+            perform(r);
+        }
+        return {};
+    }
+    void finish() {
+        for (std::size_t i = held.size(); i-- > 0;) {
+            perform(held[i]);
+        }
+        held.clear();
+    }
+    void perform(const BlockRequest& r) {
+        performed.push_back(r);
         // NOLINTNEXTLINE(performance-no-int-to-ptr): "physical" addresses are host addresses
         auto* at = reinterpret_cast<std::uint8_t*>(r.data_paddr);
         if (r.op == BlockRequest::Op::read) {
@@ -37,7 +63,6 @@ struct MemoryDriver {
             std::memcpy(disk.data() + r.sector * 512, at, r.bytes);
         }
         done.push_back(r.cookie);
-        return {};
     }
     [[nodiscard]] bool can_accept() const { return true; }
     [[nodiscard]] bool read_only() const { return false; }
@@ -79,13 +104,34 @@ protected:
         EXPECT_TRUE(device_->start().ok());
     }
 
+    // What the device's wait does: the virtualiser takes the requests, and whatever the driver
+    // has done is answered. A held request is finished only when the device would otherwise
+    // wait for ever.
     kaal::Status play_virtualiser() {
         static_cast<void>(virtualiser_->serve(driver_, [](std::size_t) {}));
+        if (driver_.done.empty()) {
+            driver_.finish();
+        }
+        answer();
+        return {};
+    }
+    void answer() {
         for (const Word cookie : driver_.done) {
-            virtualiser_->completed(cookie, BlockStatus::ok, [](std::size_t) {});
+            virtualiser_->completed(cookie, driver_.status, [](std::size_t) {});
         }
         driver_.done.clear();
-        return {};
+    }
+    // The virtualiser passes on what was queued, and the driver finishes all it holds.
+    void finish_all() {
+        static_cast<void>(virtualiser_->serve(driver_, [](std::size_t) {}));
+        driver_.finish();
+        answer();
+    }
+    // The batches take_finished reports, with their status.
+    std::vector<std::pair<Device::Batch, Error>> finished() {
+        std::vector<std::pair<Device::Batch, Error>> out;
+        device_->take_finished([&](Device::Batch b, Error e) { out.emplace_back(b, e); });
+        return out;
     }
     [[nodiscard]] bool bounce_untouched() const {
         return std::all_of(bounce_.bytes.begin(), bounce_.bytes.end(),
@@ -185,6 +231,265 @@ TEST_F(BlockQueueDeviceTest, TheVirtualiserStillRefusesADeviceOffsetPastTheWindo
     ASSERT_TRUE(device_->add_window(stray.bytes, 0x20'0000).ok());
     EXPECT_EQ(device_->read(0, std::span{stray.bytes.data(), 512}).error(), Error::range_error);
     EXPECT_TRUE(driver_.seen.empty());
+}
+
+// ---- deferred transfers ---------------------------------------------------------------------
+
+TEST_F(BlockQueueDeviceTest, ADeferredReadIsInFlightUntilItsBatchFinishes) {
+    ASSERT_TRUE(device_->add_window(window_.bytes, window_offset).ok());
+    driver_.holding = true;
+    const auto batch = device_->open_batch();
+    ASSERT_TRUE(batch.ok());
+    const std::span out{window_.bytes.data(), 0x4'0000}; // two pieces
+    EXPECT_EQ(device_->start_read(200, out).value(), true);
+    EXPECT_EQ(device_->close_batch(*batch).value(), true);
+    EXPECT_TRUE(device_->busy());
+    static_cast<void>(virtualiser_->serve(driver_, [](std::size_t) {}));
+    EXPECT_EQ(driver_.held.size(), 2U) << "both pieces reached the driver before any finished";
+    EXPECT_TRUE(finished().empty());
+    finish_all();
+    EXPECT_EQ(finished(), (std::vector<std::pair<Device::Batch, Error>>{{*batch, Error::ok}}));
+    EXPECT_FALSE(device_->busy());
+    EXPECT_EQ(std::memcmp(out.data(), driver_.disk.data() + std::size_t{200} * 512, out.size()), 0);
+    EXPECT_TRUE(finished().empty()) << "a finished batch is reported once";
+}
+
+TEST_F(BlockQueueDeviceTest, OnlyWholeSectorsInAWindowAreDeferred) {
+    ASSERT_TRUE(device_->add_window(window_.bytes, window_offset).ok());
+    std::array<std::uint8_t, 1024> elsewhere{};
+    EXPECT_EQ(device_->start_read(0, elsewhere).value(), false) << "no batch is open";
+    const auto batch = device_->open_batch();
+    ASSERT_TRUE(batch.ok());
+    EXPECT_EQ(device_->start_read(0, elsewhere).value(), false);
+    EXPECT_EQ(device_->start_read(0, std::span{window_.bytes.data() + 100, 512}).value(), false);
+    EXPECT_EQ(device_->close_batch(*batch).value(), false) << "nothing of it in flight";
+    EXPECT_TRUE(driver_.seen.empty());
+}
+
+// The driver finishes requests newest first, so anything sent after a write to the same
+// sectors would overtake it. A read of sectors a write in flight covers must see the write.
+TEST_F(BlockQueueDeviceTest, AReadOfSectorsAWriteInFlightCoversWaitsForIt) {
+    ASSERT_TRUE(device_->add_window(window_.bytes, window_offset).ok());
+    driver_.holding = true;
+    std::memset(window_.bytes.data(), 0x5a, 0x2000);
+    const auto batch = device_->open_batch();
+    ASSERT_TRUE(batch.ok());
+    EXPECT_EQ(device_->start_write(300, std::span{window_.bytes.data(), 0x2000}).value(), true);
+    ASSERT_EQ(device_->close_batch(*batch).value(), true);
+    std::array<std::uint8_t, 1024> back{};
+    ASSERT_TRUE(device_->read(304, back).ok()); // overlaps the write's last 4 KiB
+    EXPECT_TRUE(std::all_of(back.begin(), back.end(), [](std::uint8_t b) { return b == 0x5a; }));
+    ASSERT_EQ(driver_.seen.size(), 2U);
+    EXPECT_EQ(driver_.seen[0].op, BlockRequest::Op::write);
+    EXPECT_EQ(finished(), (std::vector<std::pair<Device::Batch, Error>>{{*batch, Error::ok}}));
+}
+
+// And a write must not overtake an earlier read of its sectors, while requests that touch
+// other sectors go out at once.
+TEST_F(BlockQueueDeviceTest, AWriteWaitsForAReadInFlightOfItsSectorsButNotForOthers) {
+    ASSERT_TRUE(device_->add_window(window_.bytes, window_offset).ok());
+    driver_.holding = true;
+    const auto first = device_->open_batch();
+    ASSERT_TRUE(first.ok());
+    const std::span old_bytes{window_.bytes.data(), 0x1000};
+    EXPECT_EQ(device_->start_read(400, old_bytes).value(), true);
+    ASSERT_EQ(device_->close_batch(*first).value(), true);
+    const auto second = device_->open_batch();
+    ASSERT_TRUE(second.ok());
+    EXPECT_EQ(device_->start_read(800, std::span{window_.bytes.data() + 0x1000, 0x1000}).value(),
+              true);
+    ASSERT_EQ(device_->close_batch(*second).value(), true);
+    static_cast<void>(virtualiser_->serve(driver_, [](std::size_t) {}));
+    EXPECT_EQ(driver_.held.size(), 2U) << "reads of different sectors are in flight together";
+
+    const auto sector_at = [this](std::ptrdiff_t lba) { return driver_.disk.begin() + lba * 512; };
+    const std::vector<std::uint8_t> before(sector_at(400), sector_at(408));
+    std::memset(window_.bytes.data() + 0x2000, 0x77, 0x1000);
+    ASSERT_TRUE(device_->write(402, std::span{window_.bytes.data() + 0x2000, 0x1000}).ok());
+    EXPECT_EQ(std::memcmp(old_bytes.data(), before.data(), before.size()), 0)
+        << "the read returned the sectors as they were before the write";
+    EXPECT_EQ(driver_.disk[std::size_t{402} * 512], 0x77);
+    EXPECT_EQ(finished().size(), 2U);
+}
+
+TEST_F(BlockQueueDeviceTest, FlushWaitsForEveryWriteInFlight) {
+    ASSERT_TRUE(device_->add_window(window_.bytes, window_offset).ok());
+    driver_.holding = true;
+    const auto batch = device_->open_batch();
+    ASSERT_TRUE(batch.ok());
+    EXPECT_EQ(device_->start_write(500, std::span{window_.bytes.data(), 0x1000}).value(), true);
+    ASSERT_EQ(device_->close_batch(*batch).value(), true);
+    ASSERT_TRUE(device_->flush().ok());
+    ASSERT_EQ(driver_.seen.size(), 2U);
+    EXPECT_EQ(driver_.seen[0].op, BlockRequest::Op::write);
+    EXPECT_EQ(driver_.seen[1].op, BlockRequest::Op::flush) << "sent once the write was done";
+    EXPECT_FALSE(device_->busy());
+}
+
+TEST_F(BlockQueueDeviceTest, APieceThatFailsFailsItsBatch) {
+    ASSERT_TRUE(device_->add_window(window_.bytes, window_offset).ok());
+    driver_.holding = true;
+    const auto batch = device_->open_batch();
+    ASSERT_TRUE(batch.ok());
+    EXPECT_EQ(device_->start_read(0, std::span{window_.bytes.data(), 0x4'0000}).value(), true);
+    ASSERT_EQ(device_->close_batch(*batch).value(), true);
+    driver_.status = BlockStatus::io_error;
+    finish_all();
+    EXPECT_EQ(finished(),
+              (std::vector<std::pair<Device::Batch, Error>>{{*batch, Error::io_error}}));
+}
+
+TEST_F(BlockQueueDeviceTest, BatchesRunOutAndComeBack) {
+    ASSERT_TRUE(device_->add_window(window_.bytes, window_offset).ok());
+    driver_.holding = true;
+    for (std::size_t i = 0; i < Device::max_batches; ++i) {
+        auto b = device_->open_batch();
+        ASSERT_TRUE(b.ok());
+        ASSERT_EQ(device_->start_read(i, std::span{window_.bytes.data() + i * 512, 512}).value(),
+                  true);
+        ASSERT_EQ(device_->close_batch(*b).value(), true);
+    }
+    EXPECT_EQ(device_->open_batch().error(), Error::out_of_slots);
+    finish_all();
+    EXPECT_EQ(finished().size(), Device::max_batches);
+    EXPECT_TRUE(device_->open_batch().ok()) << "taken, they are free again";
+}
+
+// ---- the service over it: commands that overlap --------------------------------------------
+
+// The filesystem service over this device, on a FAT volume mkfs.fat made on the disk, with the
+// window as its one client's data region: what fat_fs_pd.cpp runs.
+class OverlappingServerTest : public BlockQueueDeviceTest {
+protected:
+    using TestVolume = fs::fat::Volume<Device, 8, 16>;
+    using Server = fs::FsServer<TestVolume, 1>;
+    static_assert(Server::batching);
+
+    void SetUp() override {
+        if (!kaal::test::fat_tools_present()) {
+            GTEST_SKIP() << "SKIPPED: mkfs.fat missing (scripts/setup.sh installs dosfstools)";
+        }
+        kaal::test::TempFile image;
+        const auto bytes = kaal::test::make_volume(image.path(), 2048, "-F 12");
+        ASSERT_EQ(bytes.size(), driver_.disk.size());
+        driver_.disk = bytes;
+        ASSERT_TRUE(device_->add_window(window_.bytes, window_offset).ok());
+        ASSERT_TRUE(volume_.mount().ok()) << volume_.problem();
+        ASSERT_TRUE(server_.add_client(queue_, window_.bytes).ok());
+        const std::string_view path = "/data.bin";
+        std::memcpy(window_.bytes.data() + path_at, path.data(), path.size());
+        fs::FsCommand open{};
+        open.op = fs::FsOp::open;
+        open.flags = fs::open_flag::create;
+        open.path = path_at;
+        open.path_len = static_cast<std::uint32_t>(path.size());
+        send(open);
+        serve();
+        const auto opened = queue_.completions.pop();
+        ASSERT_TRUE(opened.ok());
+        ASSERT_EQ(opened->status, Error::ok);
+        handle_ = static_cast<std::uint32_t>(opened->value);
+    }
+
+    void send(fs::FsCommand cmd) {
+        cmd.id = next_id_++;
+        ASSERT_TRUE(queue_.commands.push(cmd).ok());
+    }
+    void send_io(fs::FsOp op, std::uint64_t offset, std::uint64_t data, std::uint32_t length) {
+        fs::FsCommand cmd{};
+        cmd.op = op;
+        cmd.handle = handle_;
+        cmd.offset = offset;
+        cmd.data = data;
+        cmd.length = length;
+        send(cmd);
+    }
+    void serve() {
+        server_.serve([](std::size_t) {});
+    }
+    std::vector<fs::FsCompletion> completions() {
+        std::vector<fs::FsCompletion> out;
+        while (auto c = queue_.completions.pop()) {
+            out.push_back(*c);
+        }
+        return out;
+    }
+
+    static constexpr std::uint64_t path_at = 0x7'f000;
+    Memory<fs::fs_queue_bytes> fs_queue_;
+    fs::FsQueue queue_ = fs::FsQueue::attach(fs_queue_.bytes.data()).value();
+    TestVolume volume_{*device_};
+    Server server_{volume_};
+    std::uint32_t handle_ = 0;
+    std::uint64_t next_id_ = 1;
+};
+
+TEST_F(OverlappingServerTest, AWriteIsAnsweredOnlyOnceItsDataIsOnTheDisk) {
+    std::memset(window_.bytes.data(), 0x42, 0x1'0000);
+    driver_.holding = true;
+    send_io(fs::FsOp::write, 0, 0, 0x1'0000);
+    serve();
+    EXPECT_TRUE(device_->busy());
+    EXPECT_TRUE(completions().empty()) << "answered while its data was still in flight";
+    finish_all();
+    serve();
+    const auto done = completions();
+    ASSERT_EQ(done.size(), 1U);
+    EXPECT_EQ(done[0].status, Error::ok);
+    EXPECT_EQ(done[0].value, 0x1'0000U);
+}
+
+// A read sent right behind a write of the same bytes, with a driver that finishes the newest
+// request first: the read still returns what was written, and the answers come in order.
+TEST_F(OverlappingServerTest, AReadBehindAWriteSeesItAndTheAnswersComeInOrder) {
+    for (std::size_t i = 0; i < 0x1'0000; ++i) {
+        window_.bytes[i] = static_cast<std::uint8_t>(i * 13 + 1);
+    }
+    driver_.holding = true;
+    send_io(fs::FsOp::write, 0, 0, 0x1'0000);
+    send_io(fs::FsOp::read, 0, 0x2'0000, 0x1'0000);
+    serve();
+    finish_all();
+    serve();
+    const auto done = completions();
+    ASSERT_EQ(done.size(), 2U);
+    EXPECT_EQ(done[0].id, next_id_ - 2);
+    EXPECT_EQ(done[1].id, next_id_ - 1);
+    EXPECT_EQ(done[1].status, Error::ok);
+    EXPECT_EQ(std::memcmp(window_.bytes.data() + 0x2'0000, window_.bytes.data(), 0x1'0000), 0);
+}
+
+// Anything but a read or a write waits until nothing is in flight: here a truncate to nothing,
+// which frees the clusters a read in flight is reading.
+TEST_F(OverlappingServerTest, ATruncateWaitsForTheReadsInFlight) {
+    std::memset(window_.bytes.data(), 0x24, 0x1'0000);
+    send_io(fs::FsOp::write, 0, 0, 0x1'0000);
+    serve();
+    finish_all();
+    serve();
+    ASSERT_EQ(completions().size(), 1U);
+    driver_.holding = true;
+    send_io(fs::FsOp::read, 0, 0x4'0000, 0x1'0000);
+    fs::FsCommand truncate{};
+    truncate.op = fs::FsOp::truncate;
+    truncate.handle = handle_;
+    truncate.offset = 0;
+    send(truncate);
+    const std::size_t before = driver_.performed.size();
+    serve();
+    // The read was done before the truncate sent anything, although the driver would have done
+    // a later request first.
+    ASSERT_GT(driver_.performed.size(), before + 1);
+    EXPECT_EQ(driver_.performed[before].op, BlockRequest::Op::read);
+    EXPECT_EQ(driver_.performed[before + 1].op, BlockRequest::Op::write);
+    finish_all();
+    serve();
+    const auto done = completions();
+    ASSERT_EQ(done.size(), 2U);
+    EXPECT_EQ(done[0].status, Error::ok);
+    EXPECT_EQ(done[1].status, Error::ok);
+    EXPECT_TRUE(std::all_of(window_.bytes.begin() + 0x4'0000, window_.bytes.begin() + 0x5'0000,
+                            [](std::uint8_t b) { return b == 0x24; }));
 }
 
 } // namespace

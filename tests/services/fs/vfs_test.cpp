@@ -604,6 +604,48 @@ TEST(FsClientTest, ARingFullOfAbandonedCallsDrainsAndIdsStayInStep) {
     EXPECT_EQ(done->id, fs_queue_capacity + 2u);
 }
 
+// send and receive: several reads and writes in flight, their completions in the order sent
+// (a failed one's status with it), and nothing else mixed in while they are.
+TEST(FsClientTest, SentCommandsAreReceivedInOrder) {
+    FakeService s;
+    FakeClient client{*FsQueue::attach(s.queue_region.data()), s.data, FakeWait{&s}, NoNotify{}};
+    EXPECT_EQ(client.receive().error(), Error::queue_empty);
+    FsCommand cmd{};
+    cmd.op = FsOp::stat;
+    EXPECT_EQ(client.send(cmd).error(), Error::invalid_argument) << "only reads and writes";
+    cmd.op = FsOp::read;
+    cmd.path_len = 5; // ignored: a sent command has no path
+    const auto first = client.send(cmd);
+    cmd.op = FsOp::write;
+    const auto second = client.send(cmd);
+    ASSERT_TRUE(first.ok() && second.ok());
+    EXPECT_EQ(*second, *first + 1);
+    EXPECT_EQ(s.server.commands.available(), 2u);
+    EXPECT_EQ(client.call(cmd).error(), Error::busy) << "call would eat their completions";
+    // The service answers both; the first one failed.
+    s.echo = false;
+    ASSERT_TRUE(s.server.completions.push({*first, Error::io_error, {}, 0, 0}).ok());
+    ASSERT_TRUE(s.server.completions.push({*second, Error::ok, {}, 7, 0}).ok());
+    const auto a = client.receive();
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a->id, *first);
+    EXPECT_EQ(a->status, Error::io_error);
+    const auto b = client.receive();
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(b->id, *second);
+    EXPECT_EQ(b->value, 7u);
+    EXPECT_EQ(client.receive().error(), Error::queue_empty);
+    for (std::uint32_t i = 0; i < fs_queue_capacity; ++i) {
+        ASSERT_TRUE(client.send(cmd).ok());
+    }
+    EXPECT_EQ(client.send(cmd).error(), Error::queue_full);
+    ASSERT_TRUE(FakeWait{&s}().ok()); // takes them all, unanswered
+    EXPECT_EQ(s.seen.size(), fs_queue_capacity + 2u);
+    for (const FsCommand& c : s.seen) {
+        EXPECT_EQ(c.path_len, 0u);
+    }
+}
+
 TEST(FsClientTest, PathsGoToTheScratchAreaAndLongOnesAreRefused) {
     FakeService s;
     FakeClient client{*FsQueue::attach(s.queue_region.data()), s.data, FakeWait{&s}, NoNotify{}};

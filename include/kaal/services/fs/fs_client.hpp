@@ -11,10 +11,11 @@
 #include <kaal/core/result.hpp>
 #include <kaal/services/fs/fs_protocol.hpp>
 
-// A client's end of one filesystem service queue (fs_protocol.hpp), made synchronous: `call`
-// sends one command and waits for its completion, which is what a POSIX-shaped caller (vfs.hpp)
-// needs. Pipelining several commands would buy little here: the service runs commands one at a
-// time against a synchronous volume.
+// A client's end of one filesystem service queue (fs_protocol.hpp). `call` sends one command and
+// waits for its completion, which is what a POSIX-shaped caller (vfs.hpp) needs. `send` and
+// `receive` keep several reads and writes in flight, each on its own part of the data region:
+// the service overlaps one's disk time with the next (fs_server.hpp), which is what streams a
+// large file at the disk's pace.
 //
 // `wait()` returns once the service's channel may have been notified (kaal::wait_for on seL4,
 // which keeps the PD answering other events meanwhile; a function that runs the server in host
@@ -40,8 +41,13 @@ public:
         return data_.first(data_.size() - scratch_size());
     }
 
+    // Errors: busy while commands sent with `send` are still to be received (this call would
+    // take their completions for stale ones).
     Result<FsCompletion> call(FsCommand cmd, std::string_view path = {},
                               std::string_view path2 = {}) {
+        if (sent_ != 0) {
+            return Error::busy;
+        }
         if (path.size() > fs_max_path || path2.size() > fs_max_path) {
             return Error::bad_name;
         }
@@ -62,6 +68,56 @@ public:
         cmd.path_len = static_cast<std::uint32_t>(path.size());
         cmd.path2 = path2.empty() ? 0 : scratch + path.size();
         cmd.path2_len = static_cast<std::uint32_t>(path2.size());
+        KAAL_CHECK(push(cmd));
+        for (;;) {
+            KAAL_TRY(const FsCompletion done, next_completion());
+            if (done.id != cmd.id) {
+                continue; // the answer to a call whose wait failed: nobody wants it now
+            }
+            if (done.status != Error::ok) {
+                return done.status;
+            }
+            return done;
+        }
+    }
+
+    // A read or a write sent without waiting for it; its completion comes from `receive`, in
+    // the order sent. At most fs_queue_capacity in flight. Returns the command's id. Errors:
+    // invalid_argument for any other command (their paths share one scratch area), queue_full
+    // when fs_queue_capacity are in flight.
+    Result<std::uint64_t> send(FsCommand cmd) {
+        if (cmd.op != FsOp::read && cmd.op != FsOp::write) {
+            return Error::invalid_argument;
+        }
+        if (sent_ == fs_queue_capacity) {
+            return Error::queue_full;
+        }
+        cmd.path = cmd.path_len = 0;
+        cmd.path2 = cmd.path2_len = 0;
+        KAAL_CHECK(push(cmd));
+        ++sent_;
+        return cmd.id;
+    }
+
+    // The completion of the oldest command sent and not yet received, waiting for it. A command
+    // that failed is returned too, with its status. Errors: queue_empty with none in flight.
+    Result<FsCompletion> receive() {
+        if (sent_ == 0) {
+            return Error::queue_empty;
+        }
+        for (;;) {
+            KAAL_TRY(const FsCompletion done, next_completion());
+            if (done.id > last_id_ - sent_) {
+                --sent_;
+                return done;
+            }
+            // older: a call whose wait failed
+        }
+    }
+
+private:
+    // Puts `cmd` in the ring with the next id, waiting for room.
+    Status push(FsCommand& cmd) {
         // The id is spent only once the command is in the ring: a call that fails before then
         // leaves no completion to wait for, and the next call reuses the id.
         cmd.id = last_id_ + 1;
@@ -80,9 +136,13 @@ public:
         if (queue_.commands.consumer_needs_signal()) {
             notify_();
         }
+        return {};
+    }
 
+    // The next completion, waiting for it.
+    Result<FsCompletion> next_completion() {
         for (;;) {
-            while (auto done = queue_.completions.pop()) {
+            if (auto done = queue_.completions.pop()) {
                 // The service may be waiting for this slot before it answers anyone.
                 if (queue_.completions.producer_needs_signal()) {
                     notify_();
@@ -94,12 +154,6 @@ public:
                     return Error::malformed_message;
                 }
                 ++expected_;
-                if (done->id != cmd.id) {
-                    continue; // the answer to a call whose wait failed: nobody wants it now
-                }
-                if (done->status != Error::ok) {
-                    return done->status;
-                }
                 return *done;
             }
             if (queue_.completions.consumer_may_sleep()) {
@@ -109,7 +163,6 @@ public:
         }
     }
 
-private:
     // Takes completions of abandoned calls, all older than `next`, in order.
     Status drain_abandoned(std::uint64_t next) {
         while (auto done = queue_.completions.pop()) {
@@ -132,6 +185,7 @@ private:
     Notify notify_;
     std::uint64_t last_id_ = 0;
     std::uint64_t expected_ = 1; // the id the next completion must carry
+    std::size_t sent_ = 0;       // commands sent and not yet received
 };
 
 } // namespace kaal::services::fs

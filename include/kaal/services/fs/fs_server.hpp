@@ -8,6 +8,8 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include <kaal/core/result.hpp>
 #include <kaal/services/fs/fat/volume.hpp>
@@ -17,13 +19,40 @@
 // tests run it against real volumes and hostile clients. It serves several clients of one volume
 // (LionsOS's file servers serve one each): every client has its own queue, its own data region
 // and its own table of handles, and a handle number means something only in its owner's table.
-// A command is run to completion before the next (the volume below is synchronous); the clients
-// take turns, one command each per round, so a busy client cannot starve the others.
+// The clients take turns, one command each per round, so a busy client cannot starve the others.
+//
+// The volume is synchronous, but over a device that batches (BatchingDevice: the service's
+// BlockQueueDevice) a read or a write need not hold up the next command while its file data
+// moves: its metadata work is done at once, its whole sectors in the client's region are left in
+// flight, and its completion waits for them. So a client that keeps two commands in flight keeps
+// the disk busy through the gap between them. Only reads and writes overlap like that: any other
+// command first waits for everything in flight (a truncate or unlink may free clusters a read in
+// flight still reads, and must not hand them to another file first). Reads and writes that touch
+// the same sectors are ordered by the device (block_queue_device.hpp, "Ordering"). Completions
+// still go out in each client's command order (fs_protocol.hpp), held back behind an earlier
+// command still in flight.
 namespace kaal::services::fs {
+
+// A block device whose deferred transfers (fat::DeferringBlockDevice) are grouped in batches
+// that it reports finished.
+template <typename D>
+concept BatchingDevice = fat::DeferringBlockDevice<D> && requires(D& d, typename D::Batch b) {
+    { d.open_batch() } -> std::same_as<Result<typename D::Batch>>;
+    { d.close_batch(b) } -> std::same_as<Result<bool>>;
+    { d.busy() } -> std::same_as<bool>;
+    { d.may_sleep() } -> std::same_as<bool>;
+    { d.drain() } -> std::same_as<Status>;
+    d.take_finished([](typename D::Batch, Error) {});
+};
 
 template <typename Volume, std::size_t MaxClients, std::size_t HandlesPerClient = 16>
 class FsServer {
+    using Device = std::remove_reference_t<decltype(std::declval<Volume&>().device())>;
+
 public:
+    // Whether reads and writes overlap (see the top).
+    static constexpr bool batching = BatchingDevice<Device>;
+
     explicit FsServer(Volume& volume) : volume_(&volume) {}
 
     // Adds a client: its queue and its data region. Returns its index.
@@ -52,7 +81,7 @@ public:
         for (;;) {
             bool progress = true;
             while (progress) {
-                progress = false;
+                progress = reap();
                 for (std::size_t i = 0; i < count_; ++i) {
                     if (run_one(clients_[i])) {
                         progress = true;
@@ -63,11 +92,19 @@ public:
             bool more = false;
             for (std::size_t i = 0; i < count_; ++i) {
                 Client& c = clients_[i];
-                // A full completion ring: ask the client for a signal when it frees a slot.
-                const bool woken = c.queue->completions.free_slots() == 0
-                                       ? !c.queue->completions.producer_may_sleep()
-                                       : !c.queue->commands.consumer_may_sleep();
+                bool woken = false;
+                if (!has_room(c)) {
+                    // A full completion ring: ask the client for a signal when it frees a slot.
+                    // Unless a command is still in flight: the device's signal comes first.
+                    woken = !in_flight(c) && !c.queue->completions.producer_may_sleep();
+                } else {
+                    woken = !c.queue->commands.consumer_may_sleep();
+                }
                 more = more || woken;
+            }
+            if constexpr (batching) {
+                // Answers that came after the last look: the device's re-check.
+                more = more || !volume_->device().may_sleep();
             }
             if (!more) {
                 break;
@@ -103,17 +140,40 @@ private:
         bool used = false;
         typename Volume::Handle volume_handle{};
     };
+    // A command run, whose completion waits for its batch (finished: it has none, or it is done)
+    // and for the commands before it.
+    struct Pending {
+        FsCompletion done{};
+        std::uint32_t batch = 0;
+        bool finished = true;
+    };
     struct Client {
         std::optional<FsQueue> queue;
         std::span<std::uint8_t> data;
         std::array<Handle, HandlesPerClient> handles{};
+        std::array<Pending, fs_queue_capacity> pending{}; // oldest at `first`
+        std::size_t first = 0;
+        std::size_t pending_count = 0;
         bool answered = false;  // completions pushed since the last serve() ended
         bool room_owed = false; // it slept on a full command ring, and asked to be woken
     };
 
+    // Room in the completion ring for every command run and not yet answered, and one more.
+    [[nodiscard]] static bool has_room(Client& c) {
+        return c.queue->completions.free_slots() > c.pending_count;
+    }
+    [[nodiscard]] static bool in_flight(const Client& c) {
+        for (std::size_t k = 0; k < c.pending_count; ++k) {
+            if (!c.pending[(c.first + k) % c.pending.size()].finished) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // One command of `c`, if it has one and room for its completion.
     bool run_one(Client& c) {
-        if (c.queue->completions.free_slots() == 0) {
+        if (!has_room(c)) {
             return false;
         }
         auto cmd = c.queue->commands.pop();
@@ -123,13 +183,85 @@ private:
         if (c.queue->commands.producer_needs_signal()) {
             c.room_owed = true;
         }
-        FsCompletion done{};
-        done.id = cmd->id;
-        done.status = unavailable_ != Error::ok ? unavailable_ : run(c, *cmd, done).error();
-        // Room was checked above and only this side pushes.
-        static_cast<void>(c.queue->completions.push(done));
-        c.answered = true;
+        // has_room bounds pending_count below the completion ring's capacity, which is this.
+        Pending& p = c.pending[(c.first + c.pending_count++) % c.pending.size()];
+        p = Pending{};
+        p.done.id = cmd->id;
+        if (unavailable_ != Error::ok) {
+            p.done.status = unavailable_;
+        } else if constexpr (batching) {
+            run_batched(c, *cmd, p);
+        } else {
+            p.done.status = run(c, *cmd, p.done, fat::Defer::no).error();
+        }
+        answer(c);
         return true;
+    }
+
+    // A read or a write in a batch of its own, left in flight; anything else once nothing is.
+    void run_batched(Client& c, const FsCommand& cmd, Pending& p) {
+        Device& device = volume_->device();
+        if (cmd.op != FsOp::read && cmd.op != FsOp::write) {
+            if (device.busy()) {
+                if (auto drained = device.drain(); !drained) {
+                    p.done.status = drained.error();
+                    return;
+                }
+                reap();
+            }
+            p.done.status = run(c, cmd, p.done, fat::Defer::no).error();
+            return;
+        }
+        // No batch free: the command runs as it would without batches.
+        auto batch = device.open_batch();
+        p.done.status = run(c, cmd, p.done, batch ? fat::Defer::allowed : fat::Defer::no).error();
+        if (!batch) {
+            return;
+        }
+        auto left = device.close_batch(*batch);
+        if (!left) {
+            p.done.status = p.done.status == Error::ok ? left.error() : p.done.status;
+        } else if (*left) {
+            p.batch = *batch;
+            p.finished = false;
+        }
+    }
+
+    // Batches the device has finished mark their commands finished; whatever can be answered
+    // is. True if a batch finished.
+    bool reap() {
+        if constexpr (batching) {
+            bool finished = false;
+            volume_->device().take_finished([&](std::uint32_t batch, Error status) {
+                finished = true;
+                for (std::size_t i = 0; i < count_; ++i) {
+                    Client& c = clients_[i];
+                    for (std::size_t k = 0; k < c.pending_count; ++k) {
+                        Pending& p = c.pending[(c.first + k) % c.pending.size()];
+                        if (!p.finished && p.batch == batch) {
+                            p.finished = true;
+                            p.done.status = p.done.status == Error::ok ? status : p.done.status;
+                        }
+                    }
+                }
+            });
+            for (std::size_t i = 0; finished && i < count_; ++i) {
+                answer(clients_[i]);
+            }
+            return finished;
+        }
+        return false;
+    }
+
+    // The client's finished commands at the front, in order.
+    static void answer(Client& c) {
+        while (c.pending_count > 0 && c.pending[c.first].finished) {
+            // has_room saw room for every command pending, and only this side pushes.
+            static_cast<void>(c.queue->completions.push(c.pending[c.first].done));
+            c.first = (c.first + 1) % c.pending.size();
+            --c.pending_count;
+            c.answered = true;
+        }
     }
 
     [[nodiscard]] static bool in_region(const Client& c, std::uint64_t offset, std::uint64_t len) {
@@ -177,7 +309,7 @@ private:
         return {};
     }
 
-    Status run(Client& c, const FsCommand& cmd, FsCompletion& done) {
+    Status run(Client& c, const FsCommand& cmd, FsCompletion& done, fat::Defer defer) {
         switch (cmd.op) {
         case FsOp::open: {
             if ((cmd.flags & ~open_flag::all) != 0) {
@@ -213,11 +345,11 @@ private:
             std::uint8_t* buf = c.data.data() + cmd.data;
             if (cmd.op == FsOp::read) {
                 KAAL_TRY(const std::size_t n,
-                         volume_->read(h->volume_handle, cmd.offset, {buf, cmd.length}));
+                         volume_->read(h->volume_handle, cmd.offset, {buf, cmd.length}, defer));
                 done.value = n;
             } else {
                 KAAL_TRY(const std::size_t n,
-                         volume_->write(h->volume_handle, cmd.offset, {buf, cmd.length}));
+                         volume_->write(h->volume_handle, cmd.offset, {buf, cmd.length}, defer));
                 done.value = n;
             }
             return {};

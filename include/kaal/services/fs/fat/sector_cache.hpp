@@ -29,6 +29,18 @@ concept BlockDevice = requires(D& d, std::uint64_t lba, std::span<std::uint8_t> 
     { d.flush() } -> std::same_as<Status>;
 };
 
+// A device that can leave a transfer in flight when it returns (the filesystem service's,
+// BlockQueueDevice, between its open_batch and close_batch): start_read and start_write say true
+// when they did, and the caller must then not touch the bytes until the device says the batch
+// has finished; false when the caller must move the bytes itself.
+template <typename D>
+concept DeferringBlockDevice = BlockDevice<D> &&
+    requires(D& d, std::uint64_t lba, std::span<std::uint8_t> in,
+             std::span<const std::uint8_t> out) {
+    { d.start_read(lba, in) } -> std::same_as<Result<bool>>;
+    { d.start_write(lba, out) } -> std::same_as<Result<bool>>;
+};
+
 // A write-back cache of `Slots` sectors for metadata (FAT sectors, directory sectors) and for the
 // partial sectors at either end of a data transfer; whole data sectors bypass it (see `forget`
 // and `overlay`, which keep the two paths coherent). Least recently used goes first.
@@ -127,6 +139,13 @@ public:
                 s.dirty = false;
             }
         }
+    }
+
+    // Does the cache hold a changed copy of any of [lba, lba + count), newer than the disk's?
+    [[nodiscard]] bool changed_in(std::uint64_t lba, std::uint64_t count) const {
+        return std::any_of(slots_.begin(), slots_.end(), [&](const Slot& s) {
+            return s.valid && s.dirty && s.lba >= lba && s.lba < lba + count;
+        });
     }
 
     // Sectors [lba, lba + count) were just read directly into `data`: a changed sector the

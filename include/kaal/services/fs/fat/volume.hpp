@@ -32,10 +32,12 @@
 //     writes the entries that stop referring to them, then the FAT, then flushes the device, and
 //     no freed cluster is handed out again before that flush: a crash can leave lost clusters
 //     (fsck.fat reclaims them) but never a live file whose clusters another file overwrote;
-//   * growth writes the FAT (lower on the volume, written first by the cache) before the entry
-//     that reaches the new clusters;
+//   * growth writes the FAT (lower on the volume, written first by the cache, which writes back
+//     in sector order even when it evicts) before the entry that reaches the new clusters;
 //   * data sectors of whole sectors go straight to the device (no copy through the cache, for
-//     throughput), partial ones through the cache.
+//     throughput), partial ones through the cache; with Defer::allowed they may still be in
+//     flight when the entry is written, so a crash can leave a grown file ending in the old
+//     bytes of its new clusters (Linux's FAT driver has the same window).
 // `sync` (fsync) writes everything back and flushes the device: once it returns, a kill or a
 // power cut leaves what was written.
 namespace kaal::services::fs::fat {
@@ -69,6 +71,9 @@ struct OpenMode {
 };
 
 using Clock = FatTimestamp (*)(void* context);
+
+// Whether a file's data may still be in flight when a read or write returns (Volume::read).
+enum class Defer : std::uint8_t { no, allowed };
 
 template <BlockDevice Device, std::size_t MaxOpen = 32, std::size_t CacheSlots = 16>
 class Volume {
@@ -125,6 +130,8 @@ public:
     }
 
     [[nodiscard]] const Geometry& geometry() const { return g_; }
+    // The device below, for a caller that defers transfers and must hear when they are done.
+    [[nodiscard]] Device& device() { return *device_; }
     // Why the last corrupt_data (or a refused mount) happened.
     [[nodiscard]] const char* problem() const { return problem_; }
     void set_clock(Clock clock, void* context) {
@@ -194,7 +201,13 @@ public:
         return {};
     }
 
-    Result<std::size_t> read(Handle h, std::uint64_t offset, std::span<std::uint8_t> out) {
+    // With Defer::allowed, whole sectors of the file that lie in one of the device's windows may
+    // still be in flight when these return (DeferringBlockDevice): the caller learns from the
+    // device when they are done, and must not touch those bytes before. Everything else (the
+    // FAT, directories, the partial sectors at either end) is done before they return, so the
+    // next call sees the file as if the transfer were complete.
+    Result<std::size_t> read(Handle h, std::uint64_t offset, std::span<std::uint8_t> out,
+                             Defer defer = Defer::no) {
         KAAL_TRY(Node * n, node(h));
         if (n->directory) {
             return Error::is_directory;
@@ -204,11 +217,12 @@ public:
         }
         const auto len =
             static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), n->size - offset));
-        KAAL_CHECK(transfer<true>(*n, static_cast<std::uint32_t>(offset), out.data(), len));
+        KAAL_CHECK(transfer<true>(*n, static_cast<std::uint32_t>(offset), out.data(), len, defer));
         return len;
     }
 
-    Result<std::size_t> write(Handle h, std::uint64_t offset, std::span<const std::uint8_t> in) {
+    Result<std::size_t> write(Handle h, std::uint64_t offset, std::span<const std::uint8_t> in,
+                              Defer defer = Defer::no) {
         KAAL_TRY(Node * n, node(h));
         if (n->directory) {
             return Error::is_directory;
@@ -225,7 +239,8 @@ public:
         const auto end = static_cast<std::uint32_t>(offset + in.size());
         KAAL_CHECK(grow(*n, start, end));
         // transfer<false> writes only: the pointer is never written through
-        KAAL_CHECK(transfer<false>(*n, start, const_cast<std::uint8_t*>(in.data()), in.size()));
+        KAAL_CHECK(
+            transfer<false>(*n, start, const_cast<std::uint8_t*>(in.data()), in.size(), defer));
         n->size = std::max(n->size, end);
         KAAL_CHECK(store_entry(*n, true));
         return in.size();
@@ -952,7 +967,8 @@ private:
     // Moves `len` bytes between `data` and the file from `offset`; a null `data` writes zeroes.
     // Runs of physically contiguous clusters become one device request.
     template <bool Read>
-    Status transfer(Node& n, std::uint32_t offset, std::uint8_t* data, std::size_t len) {
+    Status transfer(Node& n, std::uint32_t offset, std::uint8_t* data, std::size_t len,
+                    Defer defer = Defer::no) {
         static constexpr std::array<std::uint8_t, 4096> zeroes{};
         while (len > 0) {
             KAAL_TRY(const std::uint32_t c, cluster_at(n, offset / g_.cluster_bytes));
@@ -997,13 +1013,26 @@ private:
                 step = whole;
                 if constexpr (Read) {
                     const std::span<std::uint8_t> out{data, whole};
-                    KAAL_CHECK(device_->read(lba, out));
-                    cache_.overlay(lba, out);
+                    // A changed sector in the cache must be laid over what the disk returns,
+                    // which cannot wait for a deferred read.
+                    KAAL_TRY(const bool started,
+                             defer == Defer::allowed &&
+                                     !cache_.changed_in(lba, whole / sector_bytes)
+                                 ? start_read(lba, out)
+                                 : Result<bool>{false});
+                    if (!started) {
+                        KAAL_CHECK(device_->read(lba, out));
+                        cache_.overlay(lba, out);
+                    }
                 } else {
                     cache_.forget(lba, whole / sector_bytes);
-                    KAAL_CHECK(
-                        device_->write(lba, std::span<const std::uint8_t>{
-                                                data != nullptr ? data : zeroes.data(), whole}));
+                    const std::span<const std::uint8_t> in{data != nullptr ? data : zeroes.data(),
+                                                           whole};
+                    KAAL_TRY(const bool started,
+                             defer == Defer::allowed ? start_write(lba, in) : Result<bool>{false});
+                    if (!started) {
+                        KAAL_CHECK(device_->write(lba, in));
+                    }
                 }
             }
             offset += static_cast<std::uint32_t>(step);
@@ -1013,6 +1042,19 @@ private:
             len -= step;
         }
         return {};
+    }
+
+    Result<bool> start_read(std::uint64_t lba, std::span<std::uint8_t> out) {
+        if constexpr (DeferringBlockDevice<Device>) {
+            return device_->start_read(lba, out);
+        }
+        return false;
+    }
+    Result<bool> start_write(std::uint64_t lba, std::span<const std::uint8_t> in) {
+        if constexpr (DeferringBlockDevice<Device>) {
+            return device_->start_write(lba, in);
+        }
+        return false;
     }
 
     // ---- directories ------------------------------------------------------------------------
