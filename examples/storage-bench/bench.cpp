@@ -188,12 +188,8 @@ private:
     kaal::Result<fs::FsCompletion> command(fs::FsOp op, std::uint32_t handle, std::uint64_t offset,
                                            std::uint32_t length, std::string_view path = {},
                                            std::uint32_t flags = 0) {
-        fs::FsCommand c{};
-        c.op = op;
+        fs::FsCommand c = fs::io_command(op, handle, offset, 0, length);
         c.flags = flags;
-        c.handle = handle;
-        c.offset = offset;
-        c.length = length;
         return fs_->call(c, path);
     }
 
@@ -214,13 +210,8 @@ private:
         std::uint64_t sent = 0;
         for (std::uint64_t done = 0; done < total; done += bytes) {
             while (sent < total && sent - done < std::uint64_t{depth} * bytes) {
-                fs::FsCommand c{};
-                c.op = op;
-                c.handle = handle;
-                c.offset = sent;
-                c.length = bytes;
-                c.data = (sent / bytes % depth) * bytes;
-                if (!fs_->send(c)) {
+                if (!fs_->send(
+                        fs::io_command(op, handle, sent, (sent / bytes % depth) * bytes, bytes))) {
                     return false;
                 }
                 sent += bytes;

@@ -75,13 +75,7 @@ protected:
 
     FsCompletion io(TestClient& c, FsOp op, std::uint64_t handle, std::uint64_t offset,
                     std::uint64_t data, std::uint32_t length) {
-        FsCommand cmd{};
-        cmd.op = op;
-        cmd.handle = static_cast<std::uint32_t>(handle);
-        cmd.offset = offset;
-        cmd.data = data;
-        cmd.length = length;
-        return call(c, cmd);
+        return call(c, io_command(op, static_cast<std::uint32_t>(handle), offset, data, length));
     }
 
     MemoryDisk disk_;

@@ -132,8 +132,12 @@ public:
     }
 
     // Ends the batch: true when some of it is still in flight (take_finished reports it
-    // later), false when all of it is done, with the error of any piece that failed.
+    // later), false when all of it is done, with the error of any piece that failed. Error:
+    // invalid_argument for a batch that is not the open one.
     Result<bool> close_batch(Batch b) {
+        if (b != open_) {
+            return Error::invalid_argument;
+        }
         open_ = no_batch;
         BatchState& s = batches_[b];
         s.open = false;

@@ -66,6 +66,19 @@ struct FsCommand {
     std::uint64_t path2; // rename's second path
 };
 
+// A read or a write: `length` bytes of the file at `offset`, to or from `data` in the client's
+// region.
+constexpr FsCommand io_command(FsOp op, std::uint32_t handle, std::uint64_t offset,
+                               std::uint64_t data, std::uint32_t length) {
+    FsCommand c{};
+    c.op = op;
+    c.handle = handle;
+    c.offset = offset;
+    c.data = data;
+    c.length = length;
+    return c;
+}
+
 struct FsCompletion {
     std::uint64_t id;
     Error status; // Error::ok, or why the command failed

@@ -140,12 +140,13 @@ private:
         bool used = false;
         typename Volume::Handle volume_handle{};
     };
-    // A command run, whose completion waits for its batch (finished: it has none, or it is done)
-    // and for the commands before it.
+    // A command taken, whose completion waits until it has run and its batch (if it left one
+    // in flight) is done, and for the commands before it.
     struct Pending {
         FsCompletion done{};
         std::uint32_t batch = 0;
-        bool finished = true;
+        bool finished = false;
+        bool in_batch = false;
     };
     struct Client {
         std::optional<FsQueue> queue;
@@ -164,7 +165,7 @@ private:
     }
     [[nodiscard]] static bool in_flight(const Client& c) {
         for (std::size_t k = 0; k < c.pending_count; ++k) {
-            if (!c.pending[(c.first + k) % c.pending.size()].finished) {
+            if (c.pending[(c.first + k) % c.pending.size()].in_batch) {
                 return true;
             }
         }
@@ -184,6 +185,8 @@ private:
             c.room_owed = true;
         }
         // has_room bounds pending_count below the completion ring's capacity, which is this.
+        // Not finished while it runs: a wait in it may answer the commands before it, and must
+        // not answer this one too.
         Pending& p = c.pending[(c.first + c.pending_count++) % c.pending.size()];
         p = Pending{};
         p.done.id = cmd->id;
@@ -194,6 +197,7 @@ private:
         } else {
             p.done.status = run(c, *cmd, p.done, fat::Defer::no).error();
         }
+        p.finished = !p.in_batch;
         answer(c);
         return true;
     }
@@ -223,7 +227,7 @@ private:
             p.done.status = p.done.status == Error::ok ? left.error() : p.done.status;
         } else if (*left) {
             p.batch = *batch;
-            p.finished = false;
+            p.in_batch = true;
         }
     }
 
@@ -238,7 +242,8 @@ private:
                     Client& c = clients_[i];
                     for (std::size_t k = 0; k < c.pending_count; ++k) {
                         Pending& p = c.pending[(c.first + k) % c.pending.size()];
-                        if (!p.finished && p.batch == batch) {
+                        if (p.in_batch && p.batch == batch) {
+                            p.in_batch = false;
                             p.finished = true;
                             p.done.status = p.done.status == Error::ok ? status : p.done.status;
                         }

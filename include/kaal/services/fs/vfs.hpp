@@ -447,13 +447,9 @@ private:
     // One read or write of `n` bytes at the start of the client's buffer; the bytes moved. A
     // service that claims more than was asked for breaks the protocol.
     Result<std::size_t> io(Fd& f, FsOp op, std::uint64_t offset, std::size_t n) {
-        FsCommand cmd{};
-        cmd.op = op;
-        cmd.handle = f.handle;
-        cmd.offset = offset;
-        cmd.data = 0;
-        cmd.length = static_cast<std::uint32_t>(n);
-        KAAL_TRY(const FsCompletion done, f.client->call(cmd));
+        KAAL_TRY(
+            const FsCompletion done,
+            f.client->call(io_command(op, f.handle, offset, 0, static_cast<std::uint32_t>(n))));
         if (done.value > n) {
             return Error::malformed_message;
         }
