@@ -71,10 +71,12 @@ public:
     void set_unavailable(Error why) { unavailable_ = why; }
     void set_available() { unavailable_ = Error::ok; }
 
-    // Runs the clients' commands, round-robin, until every command ring is empty (re-checked
-    // after asking for a signal: the lost wake-up) or every client with commands has a full
-    // completion ring. `notify(i)` is called for each client whose completion ring asks for a
-    // signal. Returns the number of commands run.
+    // Answers what the device has finished and runs the clients' commands, round-robin, until
+    // every command ring is empty or every client with commands has a full completion ring,
+    // and no answer from the device is waiting (each re-checked after asking for a signal: the
+    // lost wake-up). Call it again when the device's channel or a client's is notified.
+    // `notify(i)` is called for each client whose completion ring asks for a signal. Returns
+    // the number of commands run.
     template <typename Notify>
     std::size_t serve(Notify&& notify) {
         std::size_t ran = 0;
