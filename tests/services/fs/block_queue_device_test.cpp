@@ -426,19 +426,34 @@ protected:
     std::uint64_t next_id_ = 1;
 };
 
+// Two writes: the first is left in flight because the second waits, the second because the
+// first is in flight. Neither is answered before its data is on the disk.
 TEST_F(OverlappingServerTest, AWriteIsAnsweredOnlyOnceItsDataIsOnTheDisk) {
-    std::memset(window_.bytes.data(), 0x42, 0x1'0000);
+    std::memset(window_.bytes.data(), 0x42, 0x2'0000);
     driver_.holding = true;
     send_io(fs::FsOp::write, 0, 0, 0x1'0000);
+    send_io(fs::FsOp::write, 0x1'0000, 0x1'0000, 0x1'0000);
     serve();
     EXPECT_TRUE(device_->busy());
     EXPECT_TRUE(completions().empty()) << "answered while its data was still in flight";
     finish_all();
     serve();
     const auto done = completions();
-    ASSERT_EQ(done.size(), 1U);
+    ASSERT_EQ(done.size(), 2U);
     EXPECT_EQ(done[0].status, Error::ok);
     EXPECT_EQ(done[0].value, 0x1'0000U);
+    EXPECT_EQ(done[1].status, Error::ok);
+}
+
+// With nothing to overlap it with, a command is not left in flight: it is answered at once.
+TEST_F(OverlappingServerTest, ALoneCommandIsDoneBeforeServeReturns) {
+    driver_.holding = true;
+    send_io(fs::FsOp::write, 0, 0, 0x1'0000);
+    serve();
+    EXPECT_FALSE(device_->busy());
+    const auto done = completions();
+    ASSERT_EQ(done.size(), 1U);
+    EXPECT_EQ(done[0].status, Error::ok);
 }
 
 // A read sent right behind a write of the same bytes, with a driver that finishes the newest

@@ -334,8 +334,12 @@ private:
         return {};
     }
 
-    // Does a request for [lba, lba + count) have to wait for one in flight? See the top.
+    // Does a request for [lba, lba + count) have to wait for one in flight? See the top. The
+    // counts spare a read the scan while no write is in flight, the common case.
     [[nodiscard]] bool conflicts(std::uint64_t lba, std::uint32_t count, bool write) const {
+        if (write ? in_flight_ == 0 : writes_in_flight_ == 0) {
+            return false;
+        }
         return std::any_of(pieces_.begin(), pieces_.end(), [&](const Piece& p) {
             return p.used && !p.done && (write || p.write) && lba < p.lba + p.count &&
                    p.lba < lba + count;
@@ -352,8 +356,13 @@ private:
             const auto free = std::find_if(pieces_.begin(), pieces_.end(),
                                            [](const Piece& p) { return !p.used; });
             if (free != pieces_.end() && !conflicts(m.sector, m.count, write)) {
-                m.id = ++last_id_;
+                const auto slot = static_cast<std::size_t>(free - pieces_.begin());
+                // The slot is in the id, so an answer finds its piece without a search (and a
+                // forged one finds a piece with another id).
+                m.id = ++last_id_ * max_in_flight + slot;
                 *free = Piece{true, false, false, write, batch, m.id, m.sector, m.count};
+                ++in_flight_;
+                writes_in_flight_ += write ? 1 : 0;
                 if (batch != no_batch) {
                     ++batches_[batch].left;
                     ++deferred_in_flight_;
@@ -361,7 +370,7 @@ private:
                 // Room is certain: every request in flight holds a slot here, and there are
                 // no more of those than the ring has.
                 KAAL_CHECK(queue_.requests.push(m));
-                return static_cast<std::size_t>(free - pieces_.begin());
+                return slot;
             }
             KAAL_CHECK(wait_for_response());
         }
@@ -389,14 +398,14 @@ private:
         std::size_t taken = 0;
         while (auto r = queue_.responses.pop()) {
             ++taken;
-            const auto p = std::find_if(pieces_.begin(), pieces_.end(), [&](const Piece& q) {
-                return q.used && !q.done && q.id == r->id;
-            });
-            if (p == pieces_.end()) {
+            Piece* p = &pieces_[r->id % max_in_flight];
+            if (!p->used || p->done || p->id != r->id) {
                 ++bogus_;
                 continue;
             }
             p->done = true;
+            --in_flight_;
+            writes_in_flight_ -= p->write ? 1 : 0;
             p->status = to_error(r->status, r->count == p->count);
             if (p->abandoned) {
                 *p = Piece{};
@@ -468,6 +477,8 @@ private:
     std::uint64_t last_id_ = 0;
     std::uint64_t bogus_ = 0;
     std::array<Piece, max_in_flight> pieces_{};
+    std::size_t in_flight_ = 0; // pieces sent and not yet answered
+    std::size_t writes_in_flight_ = 0;
     std::array<BatchState, max_batches> batches_{};
     Batch open_ = no_batch;
     std::size_t deferred_in_flight_ = 0;
