@@ -406,6 +406,17 @@ protected:
     void serve() {
         server_.serve([](std::size_t) {});
     }
+    // The file's first 64 KiB, all `fill`, written from the start of the region and on the disk.
+    void put_file(std::uint8_t fill) {
+        std::memset(window_.bytes.data(), fill, 0x1'0000);
+        send_io(fs::FsOp::write, 0, 0, 0x1'0000);
+        serve();
+        finish_all();
+        serve();
+        const auto done = completions();
+        ASSERT_EQ(done.size(), 1U);
+        ASSERT_EQ(done[0].status, Error::ok);
+    }
     std::vector<fs::FsCompletion> completions() {
         std::vector<fs::FsCompletion> out;
         while (auto c = queue_.completions.pop()) {
@@ -479,12 +490,7 @@ TEST_F(OverlappingServerTest, AReadBehindAWriteSeesItAndTheAnswersComeInOrder) {
 // Anything but a read or a write waits until nothing is in flight: here a truncate to nothing,
 // which frees the clusters a read in flight is reading.
 TEST_F(OverlappingServerTest, ATruncateWaitsForTheReadsInFlight) {
-    std::memset(window_.bytes.data(), 0x24, 0x1'0000);
-    send_io(fs::FsOp::write, 0, 0, 0x1'0000);
-    serve();
-    finish_all();
-    serve();
-    ASSERT_EQ(completions().size(), 1U);
+    ASSERT_NO_FATAL_FAILURE(put_file(0x24));
     driver_.holding = true;
     send_io(fs::FsOp::read, 0, 0x4'0000, 0x1'0000);
     fs::FsCommand truncate{};
@@ -512,11 +518,7 @@ TEST_F(OverlappingServerTest, ATruncateWaitsForTheReadsInFlight) {
 // Waiting for the read in flight answers it; the command that waited is answered only once it
 // has run, with its own result.
 TEST_F(OverlappingServerTest, ACommandThatWaitedIsAnsweredWithItsOwnResult) {
-    send_io(fs::FsOp::write, 0, 0, 0x1'0000);
-    serve();
-    finish_all();
-    serve();
-    ASSERT_EQ(completions().size(), 1U);
+    ASSERT_NO_FATAL_FAILURE(put_file(0));
     driver_.holding = true;
     send_io(fs::FsOp::read, 0, 0x4'0000, 0x1'0000);
     const std::string_view missing = "/missing.txt";
@@ -539,12 +541,7 @@ TEST_F(OverlappingServerTest, ACommandThatWaitedIsAnsweredWithItsOwnResult) {
 // One client's read in flight does not hold up another client's: both reach the driver before
 // either is done, and each client gets its own answer.
 TEST_F(OverlappingServerTest, AnotherClientsReadGoesOutBesideIt) {
-    std::memset(window_.bytes.data(), 0x61, 0x1'0000);
-    send_io(fs::FsOp::write, 0, 0, 0x1'0000);
-    serve();
-    finish_all();
-    serve();
-    ASSERT_EQ(completions().size(), 1U);
+    ASSERT_NO_FATAL_FAILURE(put_file(0x61));
     // The other client opens the same file.
     const std::string_view path = "/data.bin";
     std::memcpy(window_.bytes.data() + other_at + 0x8000, path.data(), path.size());

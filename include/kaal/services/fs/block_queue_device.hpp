@@ -278,15 +278,9 @@ private:
             std::size_t round = 0;
             while (n < round_pieces && round < bytes) {
                 const std::size_t len = std::min(window_piece_bytes, bytes - round);
-                auto slot = submit({op, static_cast<std::uint32_t>(len / sector),
-                                    lba + round / sector, offset + round, 0},
-                                   no_batch);
-                if (!slot) {
-                    abandon(std::span{slots.data(), n});
-                    return slot.error();
-                }
-                slots[n] = *slot;
-                ++n;
+                KAAL_CHECK(add_to_round({op, static_cast<std::uint32_t>(len / sector),
+                                         lba + round / sector, offset + round, 0},
+                                        slots, n));
                 round += len;
             }
             KAAL_CHECK(await(std::span{slots.data(), n}));
@@ -312,15 +306,9 @@ private:
                 if (op == dddk::BlockRequestMessage::write) {
                     copy_bytes(bounce_.data() + round, data + round, len);
                 }
-                auto slot = submit(
+                KAAL_CHECK(add_to_round(
                     {op, static_cast<std::uint32_t>(len / sector), lba + round / sector, round, 0},
-                    no_batch);
-                if (!slot) {
-                    abandon(std::span{slots.data(), n});
-                    return slot.error();
-                }
-                slots[n] = *slot;
-                ++n;
+                    slots, n));
                 round += len;
             }
             KAAL_CHECK(await(std::span{slots.data(), n}));
@@ -374,6 +362,18 @@ private:
             }
             KAAL_CHECK(wait_for_response());
         }
+    }
+
+    // Queues a piece of a synchronous round as slots[n++]; when it cannot be, the round's
+    // earlier pieces are abandoned, for nobody will wait for them.
+    Status add_to_round(dddk::BlockRequestMessage m, std::span<std::size_t> slots, std::size_t& n) {
+        auto slot = submit(m, no_batch);
+        if (!slot) {
+            abandon(slots.first(n));
+            return slot.error();
+        }
+        slots[n++] = *slot;
+        return {};
     }
 
     void kick() {

@@ -205,6 +205,14 @@ private:
         return v;
     }
 
+    // `s` now holds sector `lba` as the disk has it, used just now.
+    void install(Slot& s, std::uint32_t lba) const {
+        s.lba = lba;
+        s.used = clock_;
+        s.valid = true;
+        s.dirty = false;
+    }
+
     [[nodiscard]] bool holds(std::uint32_t lba) const {
         return std::any_of(slots_.begin(), slots_.end(),
                            [lba](const Slot& s) { return s.valid && s.lba == lba; });
@@ -221,10 +229,7 @@ private:
         KAAL_CHECK(device_->read(
             lba, std::span<std::uint8_t>{stage_.data(), std::size_t{count} * sector_bytes}));
         copy_bytes(into.bytes.data(), stage_.data(), sector_bytes);
-        into.lba = lba;
-        into.used = clock_;
-        into.valid = true; // so that it is neither taken below nor read ahead into another slot
-        into.dirty = false;
+        install(into, lba); // so that it is neither taken below nor read ahead into another slot
         for (std::uint32_t k = 1; k < count; ++k) {
             if (holds(lba + k)) {
                 continue;
@@ -234,10 +239,7 @@ private:
                 break;
             }
             copy_bytes(s->bytes.data(), &stage_[std::size_t{k} * sector_bytes], sector_bytes);
-            s->lba = lba + k;
-            s->used = clock_;
-            s->valid = true;
-            s->dirty = false;
+            install(*s, lba + k);
         }
         return {};
     }
@@ -278,10 +280,7 @@ private:
         } else {
             v->bytes.fill(0);
         }
-        v->lba = lba;
-        v->used = clock_;
-        v->valid = true;
-        v->dirty = false;
+        install(*v, lba);
         remember(*v);
         return v;
     }

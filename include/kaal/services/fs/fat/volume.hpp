@@ -639,15 +639,30 @@ private:
     // and a growing file reads and writes its entries by the hundred.
     [[nodiscard]] std::uint32_t entry_width() const { return g_.type == FatType::fat16 ? 2 : 4; }
     [[nodiscard]] std::uint32_t get_entry(const std::uint8_t* p) const {
-        // FAT32 entries are 28 bits; the top four are reserved and kept as found (4).
-        return g_.type == FatType::fat16 ? load<std::uint16_t>(p)
-                                         : load<std::uint32_t>(p) & 0x0fffffff;
+        return g_.type == FatType::fat16 ? entry<std::uint16_t>(p) : entry<std::uint32_t>(p);
     }
     void put_entry(std::uint8_t* p, std::uint32_t v) const {
         if (g_.type == FatType::fat16) {
-            store(p, static_cast<std::uint16_t>(v));
+            set_entry<std::uint16_t>(p, v);
         } else {
+            set_entry<std::uint32_t>(p, v);
+        }
+    }
+    // An entry of FAT16 (Entry = std::uint16_t) or FAT32 (std::uint32_t). FAT32 entries are 28
+    // bits; the top four are reserved and kept as found (4).
+    template <typename Entry>
+    static std::uint32_t entry(const std::uint8_t* p) {
+        if constexpr (sizeof(Entry) == 4) {
+            return load<std::uint32_t>(p) & 0x0fffffff;
+        }
+        return load<Entry>(p);
+    }
+    template <typename Entry>
+    static void set_entry(std::uint8_t* p, std::uint32_t v) {
+        if constexpr (sizeof(Entry) == 4) {
             store(p, (load<std::uint32_t>(p) & 0xf0000000) | (v & 0x0fffffff));
+        } else {
+            store(p, static_cast<Entry>(v));
         }
     }
     static_assert(std::endian::native == std::endian::little, "FAT is little-endian (4)");
@@ -697,8 +712,6 @@ private:
     template <typename Entry>
     Result<std::uint32_t> free_run(std::uint32_t c, std::uint32_t want) {
         constexpr std::uint32_t per_sector = sector_bytes / sizeof(Entry);
-        // FAT32's top four bits are reserved (4): a free entry may have them set.
-        constexpr auto value_bits = static_cast<Entry>(sizeof(Entry) == 4 ? 0x0fffffff : 0xffff);
         want = std::min(want, g_.max_cluster() - c + 1);
         std::uint32_t run = 1;
         while (run < want) {
@@ -706,7 +719,7 @@ private:
             KAAL_TRY(const std::uint8_t* s, cache_.read(active_fat_sector() + e / per_sector));
             const std::uint32_t end = std::min(per_sector, e % per_sector + (want - run));
             for (std::uint32_t k = e % per_sector; k < end; ++k, ++run) {
-                if ((load<Entry>(&s[k * sizeof(Entry)]) & value_bits) != 0) {
+                if (entry<Entry>(&s[k * sizeof(Entry)]) != 0) { // free, whatever its top bits
                     return run;
                 }
             }
@@ -736,13 +749,7 @@ private:
             KAAL_TRY(std::uint8_t * s, cache_.modify(active_fat_sector() + e / per_sector));
             const std::uint32_t end = std::min(per_sector, e % per_sector + (last - e + 1));
             for (std::uint32_t k = e % per_sector; k < end; ++k, ++e) {
-                std::uint8_t* p = &s[k * sizeof(Entry)];
-                const std::uint32_t next = e == last ? end_of_chain : e + 1;
-                if constexpr (sizeof(Entry) == 4) {
-                    store(p, (load<std::uint32_t>(p) & 0xf0000000) | next); // reserved bits kept
-                } else {
-                    store(p, static_cast<std::uint16_t>(next));
-                }
+                set_entry<Entry>(&s[k * sizeof(Entry)], e == last ? end_of_chain : e + 1);
             }
         }
         return {};
@@ -1016,10 +1023,9 @@ private:
                     // A changed sector in the cache must be laid over what the disk returns,
                     // which cannot wait for a deferred read.
                     KAAL_TRY(const bool started,
-                             defer == Defer::allowed &&
-                                     !cache_.changed_in(lba, whole / sector_bytes)
-                                 ? start_read(lba, out)
-                                 : Result<bool>{false});
+                             start_read(lba, out,
+                                        cache_.changed_in(lba, whole / sector_bytes) ? Defer::no
+                                                                                     : defer));
                     if (!started) {
                         KAAL_CHECK(device_->read(lba, out));
                         cache_.overlay(lba, out);
@@ -1028,8 +1034,7 @@ private:
                     cache_.forget(lba, whole / sector_bytes);
                     const std::span<const std::uint8_t> in{data != nullptr ? data : zeroes.data(),
                                                            whole};
-                    KAAL_TRY(const bool started,
-                             defer == Defer::allowed ? start_write(lba, in) : Result<bool>{false});
+                    KAAL_TRY(const bool started, start_write(lba, in, defer));
                     if (!started) {
                         KAAL_CHECK(device_->write(lba, in));
                     }
@@ -1044,15 +1049,20 @@ private:
         return {};
     }
 
-    Result<bool> start_read(std::uint64_t lba, std::span<std::uint8_t> out) {
+    // Whole sectors left in flight, if `defer` allows and the device can: true if they were.
+    Result<bool> start_read(std::uint64_t lba, std::span<std::uint8_t> out, Defer defer) {
         if constexpr (DeferringBlockDevice<Device>) {
-            return device_->start_read(lba, out);
+            if (defer == Defer::allowed) {
+                return device_->start_read(lba, out);
+            }
         }
         return false;
     }
-    Result<bool> start_write(std::uint64_t lba, std::span<const std::uint8_t> in) {
+    Result<bool> start_write(std::uint64_t lba, std::span<const std::uint8_t> in, Defer defer) {
         if constexpr (DeferringBlockDevice<Device>) {
-            return device_->start_write(lba, in);
+            if (defer == Defer::allowed) {
+                return device_->start_write(lba, in);
+            }
         }
         return false;
     }
