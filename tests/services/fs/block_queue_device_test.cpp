@@ -467,6 +467,42 @@ TEST_F(OverlappingServerTest, ALoneCommandIsDoneBeforeServeReturns) {
     EXPECT_EQ(done[0].status, Error::ok);
 }
 
+// A large command is left in flight even alone: a streaming client sends its next one only
+// once the service waits (it runs below the service), and that one then goes out beside it
+// instead of after it.
+TEST_F(OverlappingServerTest, ALargeCommandIsLeftInFlightForTheNextToJoinIt) {
+    constexpr std::uint32_t large = Server::overlap_bytes;
+    std::memset(window_.bytes.data(), 0x5a, 2 * std::size_t{large});
+    send_io(fs::FsOp::write, 0, 0, 2 * large);
+    serve();
+    finish_all();
+    serve();
+    ASSERT_EQ(completions().size(), 1U);
+    std::memset(window_.bytes.data(), 0, 2 * std::size_t{large});
+    // Reads, which need no metadata from the disk: a wait for that would finish them too.
+    driver_.holding = true;
+    const std::size_t performed = driver_.performed.size();
+    send_io(fs::FsOp::read, 0, 0, large);
+    serve();
+    EXPECT_TRUE(device_->busy());
+    EXPECT_TRUE(completions().empty()) << "waited for alone";
+    send_io(fs::FsOp::read, large, large, large);
+    serve();
+    // Any wait for the disk would have had the driver finish what it holds.
+    EXPECT_EQ(driver_.performed.size(), performed) << "the next command waited for the first";
+    EXPECT_TRUE(completions().empty());
+    finish_all();
+    serve();
+    const auto done = completions();
+    ASSERT_EQ(done.size(), 2U);
+    EXPECT_EQ(done[0].status, Error::ok);
+    EXPECT_EQ(done[0].value, large);
+    EXPECT_EQ(done[1].status, Error::ok);
+    EXPECT_EQ(done[1].value, large);
+    EXPECT_TRUE(std::all_of(window_.bytes.begin(), window_.bytes.begin() + 2 * std::size_t{large},
+                            [](std::uint8_t b) { return b == 0x5a; }));
+}
+
 // A read sent right behind a write of the same bytes, with a driver that finishes the newest
 // request first: the read still returns what was written, and the answers come in order.
 TEST_F(OverlappingServerTest, AReadBehindAWriteSeesItAndTheAnswersComeInOrder) {

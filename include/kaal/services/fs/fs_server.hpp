@@ -25,13 +25,13 @@
 // BlockQueueDevice) a read or a write need not hold up the next command while its file data
 // moves: its metadata work is done at once, its whole sectors in the client's region are left in
 // flight, and its completion waits for them. That is done when there is a next command to run
-// meanwhile (waiting, or itself in flight): one client's large transfer does not hold up the
-// others. Only reads and writes overlap like that: any other
-// command first waits for everything in flight (a truncate or unlink may free clusters a read in
-// flight still reads, and must not hand them to another file first). Reads and writes that touch
-// the same sectors are ordered by the device (block_queue_device.hpp, "Ordering"). Completions
-// still go out in each client's command order (fs_protocol.hpp), held back behind an earlier
-// command still in flight.
+// meanwhile (waiting, or itself in flight), so one client's large transfer does not hold up the
+// others, and for every large transfer, so a client streaming a file keeps the disk busy. Only
+// reads and writes overlap like that: any other command first waits for everything in flight (a
+// truncate or unlink may free clusters a read in flight still reads, and must not hand them to
+// another file first). Reads and writes that touch the same sectors are ordered by the device
+// (block_queue_device.hpp, "Ordering"). Completions still go out in each client's command order
+// (fs_protocol.hpp), held back behind an earlier command still in flight.
 namespace kaal::services::fs {
 
 // A block device whose deferred transfers (fat::DeferringBlockDevice) are grouped in batches
@@ -53,6 +53,8 @@ class FsServer {
 public:
     // Whether reads and writes overlap (see the top).
     static constexpr bool batching = BatchingDevice<Device>;
+    // A read or a write this large is left in flight even with nothing yet to overlap it with.
+    static constexpr std::uint32_t overlap_bytes = 0x2'0000;
 
     explicit FsServer(Volume& volume) : volume_(&volume) {}
 
@@ -220,9 +222,12 @@ private:
             return;
         }
         // Leaving a command in flight costs a turn of this loop and a wake-up more than waiting
-        // for it here (about 1.3 us under -icount, docs/performance.md), so it is done only when
-        // there is something to overlap it with: another command waiting, or one in flight.
-        if (!device.busy() && !commands_waiting()) {
+        // for it here (about 1.3 us under -icount, docs/performance.md), so a small one is left
+        // only when there is something to overlap it with: another command waiting, or one in
+        // flight. A large one always is: its client may be streaming, and runs below this
+        // service, so its next command arrives only once this one waits for the disk; waiting
+        // here would keep it from starting until this one is done.
+        if (cmd.length < overlap_bytes && !device.busy() && !commands_waiting()) {
             p.done.status = run(c, cmd, p.done, fat::Defer::no).error();
             return;
         }
