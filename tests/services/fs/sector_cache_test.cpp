@@ -68,6 +68,30 @@ TEST(SectorCache, ReadAheadNeverReplacesAChangedSector) {
     EXPECT_EQ(disk.calls.back(), (Call{'R', 40, 1}));
 }
 
+// The sectors read ahead take the least recently used slots, never the ones in use.
+TEST(SectorCache, ReadAheadTakesTheLeastRecentlyUsedSlots) {
+    LoggingDisk disk = disk_of(64);
+    SectorCache<LoggingDisk, 16> cache{disk};
+    cache.read_ahead(8, 16);
+    for (std::uint32_t lba = 40; lba < 56; ++lba) { // every slot full, 40 the oldest
+        ASSERT_TRUE(cache.read(lba).ok());
+    }
+    for (std::uint32_t lba = 40; lba < 48; ++lba) { // 48..55 now the oldest, 48 first
+        ASSERT_TRUE(cache.read(lba).ok());
+    }
+    disk.calls.clear();
+    ASSERT_TRUE(cache.read(10).ok()); // 10 into 48's slot, 11..13 into 49..51's
+    EXPECT_EQ(disk.calls, (std::vector<Call>{{'R', 10, 4}}));
+    for (const std::uint32_t lba : {11u, 12u, 13u, 40u, 47u, 52u, 55u}) {
+        auto s = cache.read(lba);
+        ASSERT_TRUE(s.ok());
+        EXPECT_EQ((*s)[0], static_cast<std::uint8_t>(lba));
+    }
+    EXPECT_EQ(disk.calls.size(), 1u) << "a sector in use was pushed out";
+    ASSERT_TRUE(cache.read(49).ok());
+    EXPECT_EQ(disk.calls.back(), (Call{'R', 49, 1}));
+}
+
 TEST(SectorCache, WritesBackInRunsToEveryMirror) {
     LoggingDisk disk = disk_of(64);
     SectorCache<LoggingDisk, 16> cache{disk};

@@ -170,11 +170,12 @@ public:
     template <typename Done>
     void take_finished(Done&& done) {
         take_responses();
-        for (std::size_t b = 0; b < max_batches; ++b) {
+        for (std::size_t b = 0; finished_ != 0 && b < max_batches; ++b) {
             BatchState& s = batches_[b];
             if (s.used && !s.open && s.left == 0) {
                 const Error status = s.status;
                 s = BatchState{};
+                --finished_;
                 done(static_cast<Batch>(b), status);
             }
         }
@@ -328,6 +329,11 @@ private:
         if (write ? in_flight_ == 0 : writes_in_flight_ == 0) {
             return false;
         }
+        // Nor the scan when it lies outside every piece in flight: a large transfer's pieces
+        // follow one another.
+        if (lba >= span_end_ || lba + count <= span_first_) {
+            return false;
+        }
         return std::any_of(pieces_.begin(), pieces_.end(), [&](const Piece& p) {
             return p.used && !p.done && (write || p.write) && lba < p.lba + p.count &&
                    p.lba < lba + count;
@@ -349,6 +355,9 @@ private:
                 // forged one finds a piece with another id).
                 m.id = ++last_id_ * max_in_flight + slot;
                 *free = Piece{true, false, false, write, batch, m.id, m.sector, m.count};
+                span_first_ = in_flight_ == 0 ? m.sector : std::min(span_first_, m.sector);
+                span_end_ =
+                    in_flight_ == 0 ? m.sector + m.count : std::max(span_end_, m.sector + m.count);
                 ++in_flight_;
                 writes_in_flight_ += write ? 1 : 0;
                 if (batch != no_batch) {
@@ -413,6 +422,7 @@ private:
                 BatchState& b = batches_[p->batch];
                 b.status = b.status == Error::ok ? p->status : b.status;
                 --b.left;
+                finished_ += b.left == 0 && !b.open ? 1 : 0;
                 --deferred_in_flight_;
                 *p = Piece{};
             }
@@ -479,9 +489,13 @@ private:
     std::array<Piece, max_in_flight> pieces_{};
     std::size_t in_flight_ = 0; // pieces sent and not yet answered
     std::size_t writes_in_flight_ = 0;
+    // Every piece in flight lies in [span_first_, span_end_): it only grows while any is.
+    std::uint64_t span_first_ = 0;
+    std::uint64_t span_end_ = 0;
     std::array<BatchState, max_batches> batches_{};
     Batch open_ = no_batch;
     std::size_t deferred_in_flight_ = 0;
+    std::size_t finished_ = 0; // batches closed, all answered, not yet taken
 };
 
 } // namespace kaal::services::fs

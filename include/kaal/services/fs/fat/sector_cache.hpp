@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -79,44 +80,45 @@ public:
 
     // The sector's bytes, to read.
     Result<const std::uint8_t*> read(std::uint32_t lba) {
-        KAAL_TRY(Slot * slot, lookup(lba, true));
-        return static_cast<const std::uint8_t*>(slot->bytes.data());
+        KAAL_TRY(const std::size_t i, lookup(lba, true));
+        return static_cast<const std::uint8_t*>(bytes_[i].data());
     }
 
     // The sector's bytes, to change: the sector is written back by `write_back` or on eviction.
     Result<std::uint8_t*> modify(std::uint32_t lba) {
-        KAAL_TRY(Slot * slot, lookup(lba, true));
-        slot->dirty = true;
-        return slot->bytes.data();
+        KAAL_TRY(const std::size_t i, lookup(lba, true));
+        set_dirty(i, true);
+        return bytes_[i].data();
     }
 
     // A sector the caller fills entirely: it is not read first, and starts zeroed.
     Result<std::uint8_t*> overwrite(std::uint32_t lba) {
-        KAAL_TRY(Slot * slot, lookup(lba, false));
-        slot->dirty = true;
-        return slot->bytes.data();
+        KAAL_TRY(const std::size_t i, lookup(lba, false));
+        set_dirty(i, true);
+        return bytes_[i].data();
     }
 
     // Writes every changed sector to the device, in sector order: FAT (every copy) before
     // directories by their place on the volume, which is the order the volume's crash safety
     // needs (volume.hpp). Consecutive sectors go in one call.
     Status write_back() {
-        std::array<Slot*, Slots> dirty{};
+        std::array<std::size_t, Slots> dirty{};
         std::size_t n = 0;
-        for (Slot& s : slots_) {
-            if (s.valid && s.dirty) {
-                dirty[n++] = &s;
+        for (std::size_t i = 0; i < Slots; ++i) {
+            if (dirty_[i]) {
+                dirty[n++] = i;
             }
         }
         std::sort(dirty.begin(), dirty.begin() + static_cast<std::ptrdiff_t>(n),
-                  [](const Slot* a, const Slot* b) { return a->lba < b->lba; });
+                  [this](std::size_t a, std::size_t b) { return lba_[a] < lba_[b]; });
         for (std::size_t i = 0; i < n;) {
-            const std::uint32_t lba = dirty[i]->lba;
+            const std::uint32_t lba = lba_[dirty[i]];
             const bool mirrored = mirror_.holds(lba);
             std::size_t run = 0;
-            while (i + run < n && run < run_sectors && dirty[i + run]->lba == lba + run &&
+            while (i + run < n && run < run_sectors && lba_[dirty[i + run]] == lba + run &&
                    mirror_.holds(lba + static_cast<std::uint32_t>(run)) == mirrored) {
-                copy_bytes(&stage_[run * sector_bytes], dirty[i + run]->bytes.data(), sector_bytes);
+                copy_bytes(&stage_[run * sector_bytes], bytes_[dirty[i + run]].data(),
+                           sector_bytes);
                 ++run;
             }
             const std::span<const std::uint8_t> bytes{stage_.data(), run * sector_bytes};
@@ -124,7 +126,7 @@ public:
                 KAAL_CHECK(device_->write(lba + copy * mirror_.count, bytes));
             }
             for (std::size_t k = 0; k < run; ++k) {
-                dirty[i + k]->dirty = false;
+                set_dirty(dirty[i + k], false);
             }
             i += run;
         }
@@ -133,28 +135,31 @@ public:
 
     // Sectors [lba, lba + count) are about to be written directly: cached copies are stale.
     void forget(std::uint64_t lba, std::uint64_t count) {
-        for (Slot& s : slots_) {
-            if (s.valid && s.lba >= lba && s.lba < lba + count) {
-                s.valid = false;
-                s.dirty = false;
+        for (std::size_t i = 0; i < Slots; ++i) {
+            if (in(i, lba, count)) {
+                lba_[i] = no_sector;
+                set_dirty(i, false);
             }
         }
     }
 
     // Does the cache hold a changed copy of any of [lba, lba + count), newer than the disk's?
     [[nodiscard]] bool changed_in(std::uint64_t lba, std::uint64_t count) const {
-        return std::any_of(slots_.begin(), slots_.end(), [&](const Slot& s) {
-            return s.valid && s.dirty && s.lba >= lba && s.lba < lba + count;
-        });
+        for (std::size_t i = 0; dirty_count_ != 0 && i < Slots; ++i) {
+            if (dirty_[i] && in(i, lba, count)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // Sectors [lba, lba + count) were just read directly into `data`: a changed sector the
     // cache holds is newer than the disk's.
     void overlay(std::uint64_t lba, std::span<std::uint8_t> data) const {
         const std::uint64_t count = data.size() / sector_bytes;
-        for (const Slot& s : slots_) {
-            if (s.valid && s.dirty && s.lba >= lba && s.lba < lba + count) {
-                copy_bytes(&data[(s.lba - lba) * sector_bytes], s.bytes.data(), sector_bytes);
+        for (std::size_t i = 0; dirty_count_ != 0 && i < Slots; ++i) {
+            if (dirty_[i] && in(i, lba, count)) {
+                copy_bytes(&data[(lba_[i] - lba) * sector_bytes], bytes_[i].data(), sector_bytes);
             }
         }
     }
@@ -162,9 +167,10 @@ public:
     // After a device error the cache's contents may no longer match any state of the disk the
     // library can reason about; a remount starts clean.
     void discard() {
-        for (Slot& s : slots_) {
-            s = Slot{};
-        }
+        lba_.fill(no_sector);
+        used_.fill(0);
+        dirty_.fill(false);
+        dirty_count_ = 0;
         recent_ = {Slots, Slots};
         mirror_ = {};
         copies_ = 1;
@@ -180,113 +186,148 @@ private:
         }
     };
 
-    struct Slot {
-        // Aligned, so that the volume reads and writes a FAT entry with one access.
-        alignas(8) std::array<std::uint8_t, sector_bytes> bytes{};
-        std::uint32_t lba = 0;
-        std::uint32_t used = 0; // the clock value of the last use
-        bool valid = false;
-        bool dirty = false;
-    };
+    // A slot's sector number, or this for an empty slot: a FAT volume's sector numbers are 32
+    // bits, and its last sector is at most 0xfffffffe (its size is a 32-bit count, 3.1).
+    static constexpr std::uint32_t no_sector = 0xffff'ffff;
 
-    // The slot to fill next: a free one, else the least recently used; with `clean_only`, none
-    // rather than a changed one.
-    Slot* victim(bool clean_only) {
-        Slot* v = nullptr;
-        for (Slot& s : slots_) {
-            if (clean_only && s.valid && s.dirty) {
-                continue;
+    // A slot's bytes, aligned so that the volume reads and writes a FAT entry with one access.
+    struct alignas(8) Sector : std::array<std::uint8_t, sector_bytes> {};
+
+    // Is slot i's sector in [lba, lba + count)? An empty slot's never is.
+    [[nodiscard]] bool in(std::size_t i, std::uint64_t lba, std::uint64_t count) const {
+        return lba_[i] != no_sector && lba_[i] >= lba && lba_[i] - lba < count;
+    }
+
+    // The slot to fill next: an empty one, else the least recently used; with `clean_only`,
+    // none (Slots) rather than a changed one.
+    [[nodiscard]] std::size_t victim(bool clean_only) const {
+        std::size_t v = Slots;
+        for (std::size_t i = 0; i < Slots; ++i) {
+            if (lba_[i] == no_sector) {
+                return i;
             }
-            if (!s.valid) {
-                return &s;
+            if (!(clean_only && dirty_[i]) && (v == Slots || used_[i] < used_[v])) {
+                v = i;
             }
-            v = v == nullptr || s.used < v->used ? &s : v;
         }
         return v;
     }
 
-    // `s` now holds sector `lba` as the disk has it, used just now.
-    void install(Slot& s, std::uint32_t lba) const {
-        s.lba = lba;
-        s.used = clock_;
-        s.valid = true;
-        s.dirty = false;
+    // Slot i now holds sector `lba` as the disk has it, used just now.
+    void install(std::size_t i, std::uint32_t lba) {
+        lba_[i] = lba;
+        used_[i] = clock_;
+        set_dirty(i, false);
     }
 
-    [[nodiscard]] bool holds(std::uint32_t lba) const {
-        return std::any_of(slots_.begin(), slots_.end(),
-                           [lba](const Slot& s) { return s.valid && s.lba == lba; });
+    // Every change of a slot's dirty flag, so that the count of changed slots lets a read with
+    // nothing changed in the cache skip the scans (changed_in, overlay).
+    void set_dirty(std::size_t i, bool dirty) {
+        if (dirty_[i] != dirty) {
+            dirty_count_ = dirty ? dirty_count_ + 1 : dirty_count_ - 1;
+            dirty_[i] = dirty;
+        }
     }
 
-    // Sector `lba`, missed, into `into`; in the read-ahead region the ones after it come too,
-    // into clean slots, unless the cache has them already (a changed copy is newer).
-    Status fill(Slot& into, std::uint32_t lba) {
+    // Sector `lba`, missed, into slot `into`; in the read-ahead region the ones after it come
+    // too, into clean slots (empty ones first, then the least recently used), unless the cache
+    // has them already (a changed copy is newer). The slots are chosen in one pass over the
+    // cache, not one per sector: a FAT read ahead is 16 sectors, and the cache 64 slots.
+    Status fill(std::size_t into, std::uint32_t lba) {
         if (!read_ahead_.holds(lba)) {
-            return device_->read(lba, std::span<std::uint8_t>{into.bytes});
+            return device_->read(lba, std::span<std::uint8_t>{bytes_[into]});
         }
         const std::uint32_t count = std::min<std::uint32_t>(
             read_ahead_sectors, read_ahead_.first + read_ahead_.count - lba);
         KAAL_CHECK(device_->read(
             lba, std::span<std::uint8_t>{stage_.data(), std::size_t{count} * sector_bytes}));
-        copy_bytes(into.bytes.data(), stage_.data(), sector_bytes);
+        copy_bytes(bytes_[into].data(), stage_.data(), sector_bytes);
         install(into, lba); // so that it is neither taken below nor read ahead into another slot
-        for (std::uint32_t k = 1; k < count; ++k) {
-            if (holds(lba + k)) {
+        static_assert(run_sectors <= 32, "the sectors held are a 32-bit mask");
+        std::uint32_t held = 0;
+        std::array<std::size_t, Slots> clean{};
+        std::size_t candidates = 0;
+        for (std::size_t i = 0; i < Slots; ++i) {
+            if (in(i, lba, count)) {
+                held |= 1u << (lba_[i] - lba);
+            } else if (!dirty_[i]) {
+                clean[candidates++] = i;
+            }
+        }
+        const std::size_t wanted = std::min<std::size_t>(
+            candidates, count - 1 - static_cast<std::size_t>(std::popcount(held & ~1u)));
+        const auto first = clean.begin();
+        std::partial_sort(first, first + static_cast<std::ptrdiff_t>(wanted),
+                          first + static_cast<std::ptrdiff_t>(candidates),
+                          [this](std::size_t a, std::size_t b) {
+                              // Empty slots first, then the least recently used.
+                              return (lba_[a] == no_sector) != (lba_[b] == no_sector)
+                                         ? lba_[a] == no_sector
+                                         : used_[a] < used_[b];
+                          });
+        std::size_t taken = 0;
+        for (std::uint32_t k = 1; k < count && taken < wanted; ++k) {
+            if ((held & 1u << k) != 0) {
                 continue;
             }
-            Slot* s = victim(true);
-            if (s == nullptr || s == &into) {
-                break;
-            }
-            copy_bytes(s->bytes.data(), &stage_[std::size_t{k} * sector_bytes], sector_bytes);
-            install(*s, lba + k);
+            const std::size_t s = clean[taken++];
+            copy_bytes(bytes_[s].data(), &stage_[std::size_t{k} * sector_bytes], sector_bytes);
+            install(s, lba + k);
         }
         return {};
     }
 
-    void remember(const Slot& s) {
+    void remember(std::size_t i) {
         recent_[1] = recent_[0];
-        recent_[0] = static_cast<std::size_t>(&s - slots_.data());
+        recent_[0] = i;
     }
 
-    Result<Slot*> lookup(std::uint32_t lba, bool fill) {
+    Result<std::size_t> lookup(std::uint32_t lba, bool fill) {
+        if (lba == no_sector) {
+            return Error::range_error;
+        }
         ++clock_;
         // The two sectors asked for last are the ones most often asked for next (a FAT entry
         // and its mirror in the second FAT while a file grows, the entries of one directory
-        // sector), so they are looked at before the scan, which touches every slot.
+        // sector), so they are looked at before the scan.
         for (const std::size_t i : recent_) {
-            if (i < Slots && slots_[i].valid && slots_[i].lba == lba) {
-                slots_[i].used = clock_;
-                return &slots_[i];
+            if (i < Slots && lba_[i] == lba) {
+                used_[i] = clock_;
+                return i;
             }
         }
-        for (Slot& s : slots_) {
-            if (s.valid && s.lba == lba) {
-                s.used = clock_;
-                remember(s);
-                return &s;
-            }
+        // The scan reads only the sector numbers, which lie together.
+        if (const auto at = std::find(lba_.begin(), lba_.end(), lba); at != lba_.end()) {
+            const auto i = static_cast<std::size_t>(at - lba_.begin());
+            used_[i] = clock_;
+            remember(i);
+            return i;
         }
-        Slot* v = victim(false);
-        if (v->valid && v->dirty) {
+        const std::size_t v = victim(false);
+        if (dirty_[v]) {
             // Everything changed goes, in order, rather than this one sector: one round trip
             // per run instead of one per sector, and never a directory sector before the FAT
             // sectors it depends on.
             KAAL_CHECK(write_back());
         }
-        v->valid = false;
+        lba_[v] = no_sector;
         if (fill) {
-            KAAL_CHECK(this->fill(*v, lba));
+            KAAL_CHECK(this->fill(v, lba));
         } else {
-            v->bytes.fill(0);
+            bytes_[v].fill(0);
         }
-        install(*v, lba);
-        remember(*v);
+        install(v, lba);
+        remember(v);
         return v;
     }
 
     Device* device_;
-    std::array<Slot, Slots> slots_{};
+    // The slots, as arrays of their parts: a lookup scans only the sector numbers.
+    std::array<std::uint32_t, Slots> lba_ = filled(no_sector);
+    std::array<std::uint32_t, Slots> used_{}; // the clock value of the last use
+    std::array<bool, Slots> dirty_{};
+    std::size_t dirty_count_ = 0;
+    std::array<Sector, Slots> bytes_{};
     Range mirror_{};
     std::uint32_t copies_ = 1;
     Range read_ahead_{};
@@ -295,6 +336,12 @@ private:
     std::uint32_t clock_ = 0;
     // The slots the scan found or filled last, newest first; Slots: none.
     std::array<std::size_t, 2> recent_{Slots, Slots};
+
+    static constexpr std::array<std::uint32_t, Slots> filled(std::uint32_t v) {
+        std::array<std::uint32_t, Slots> a{};
+        a.fill(v);
+        return a;
+    }
 };
 
 } // namespace kaal::services::fs::fat

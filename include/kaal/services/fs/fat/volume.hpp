@@ -744,12 +744,32 @@ private:
     Status link_run(std::uint32_t c, std::uint32_t count) {
         constexpr std::uint32_t per_sector = sector_bytes / sizeof(Entry);
         const std::uint32_t last = c + count - 1;
-        const std::uint32_t end_of_chain = eoc();
         for (std::uint32_t e = c; e <= last;) {
             KAAL_TRY(std::uint8_t * s, cache_.modify(active_fat_sector() + e / per_sector));
-            const std::uint32_t end = std::min(per_sector, e % per_sector + (last - e + 1));
-            for (std::uint32_t k = e % per_sector; k < end; ++k, ++e) {
-                set_entry<Entry>(&s[k * sizeof(Entry)], e == last ? end_of_chain : e + 1);
+            std::uint8_t* p = &s[e % per_sector * sizeof(Entry)];
+            const std::uint32_t n = std::min(per_sector - e % per_sector, last - e + 1);
+            // Each entry names the next cluster; the run's last is fixed up below, which keeps
+            // the test for it out of the loop.
+            std::uint32_t k = 0;
+            if constexpr (sizeof(Entry) == 4) {
+                // Two FAT32 entries per 8-byte access where they are 8-byte aligned (the cache's
+                // sectors are): a growing file links its clusters by the hundred.
+                if (n != 0 && e % 2 != 0) {
+                    set_entry<Entry>(p, e + 1);
+                    k = 1;
+                }
+                std::uint64_t next = std::uint64_t{e + k + 2} << 32 | (e + k + 1);
+                for (; k + 1 < n; k += 2, next += 0x2'0000'0002) {
+                    std::uint8_t* q = p + k * sizeof(Entry);
+                    store(q, (load<std::uint64_t>(q) & 0xf0000000'f0000000) | next);
+                }
+            }
+            for (; k < n; ++k) {
+                set_entry<Entry>(p + k * sizeof(Entry), e + k + 1);
+            }
+            e += n;
+            if (e > last) {
+                set_entry<Entry>(p + (n - 1) * sizeof(Entry), eoc());
             }
         }
         return {};
