@@ -360,6 +360,10 @@ private:
                 oldest = &slot;
             }
         }
+        if (oldest == nullptr) {
+            waiting_reports_ = 0; // a count that disagrees with the slots: they are right
+            return;
+        }
         std::copy_n(oldest->text.data(), oldest->length, self_.line.data());
         self_.length = oldest->length;
         self_.find_newline(0);
