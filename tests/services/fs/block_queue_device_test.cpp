@@ -144,7 +144,7 @@ protected:
 
     Memory<0x1000> queue_;
     Memory<0x1'0000> bounce_;
-    Memory<0x8'0000> window_;
+    Memory<0x10'0000> window_; // 1 MiB, a client's data region at its largest
     std::array<block::BlockWindow, 1> windows_{};
     block::PartitionTable table_{};
     MemoryDriver driver_;
@@ -471,14 +471,15 @@ TEST_F(OverlappingServerTest, ALoneCommandIsDoneBeforeServeReturns) {
 // once the service waits (it runs below the service), and that one then goes out beside it
 // instead of after it.
 TEST_F(OverlappingServerTest, ALargeCommandIsLeftInFlightForTheNextToJoinIt) {
-    constexpr std::uint32_t large = Server::overlap_bytes;
-    std::memset(window_.bytes.data(), 0x5a, 2 * std::size_t{large});
-    send_io(fs::FsOp::write, 0, 0, 2 * large);
+    constexpr std::size_t large = Server::overlap_bytes;
+    constexpr std::size_t next = 0x1'0000; // joins it whatever its size: the disk is busy
+    std::memset(window_.bytes.data(), 0x5a, large + next);
+    send_io(fs::FsOp::write, 0, 0, large + next);
     serve();
     finish_all();
     serve();
     ASSERT_EQ(completions().size(), 1U);
-    std::memset(window_.bytes.data(), 0, 2 * std::size_t{large});
+    std::memset(window_.bytes.data(), 0, large + next);
     // Reads, which need no metadata from the disk: a wait for that would finish them too.
     driver_.holding = true;
     const std::size_t performed = driver_.performed.size();
@@ -486,7 +487,7 @@ TEST_F(OverlappingServerTest, ALargeCommandIsLeftInFlightForTheNextToJoinIt) {
     serve();
     EXPECT_TRUE(device_->busy());
     EXPECT_TRUE(completions().empty()) << "waited for alone";
-    send_io(fs::FsOp::read, large, large, large);
+    send_io(fs::FsOp::read, large, large, next);
     serve();
     // Any wait for the disk would have had the driver finish what it holds.
     EXPECT_EQ(driver_.performed.size(), performed) << "the next command waited for the first";
@@ -498,9 +499,24 @@ TEST_F(OverlappingServerTest, ALargeCommandIsLeftInFlightForTheNextToJoinIt) {
     EXPECT_EQ(done[0].status, Error::ok);
     EXPECT_EQ(done[0].value, large);
     EXPECT_EQ(done[1].status, Error::ok);
-    EXPECT_EQ(done[1].value, large);
-    EXPECT_TRUE(std::all_of(window_.bytes.begin(), window_.bytes.begin() + 2 * std::size_t{large},
+    EXPECT_EQ(done[1].value, next);
+    EXPECT_TRUE(std::all_of(window_.bytes.begin(),
+                            window_.bytes.begin() + static_cast<std::ptrdiff_t>(large + next),
                             [](std::uint8_t b) { return b == 0x5a; }));
+}
+
+// Below that size a lone command is waited for: leaving it in flight costs more than it gains
+// when the client waits for each answer.
+TEST_F(OverlappingServerTest, ACommandBelowTheOverlapSizeIsWaitedForAlone) {
+    constexpr std::size_t bytes = Server::overlap_bytes / 2;
+    send_io(fs::FsOp::write, 0, 0, bytes);
+    driver_.holding = true;
+    serve();
+    EXPECT_FALSE(device_->busy());
+    const auto done = completions();
+    ASSERT_EQ(done.size(), 1U);
+    EXPECT_EQ(done[0].status, Error::ok);
+    EXPECT_EQ(done[0].value, bytes);
 }
 
 // A read sent right behind a write of the same bytes, with a driver that finishes the newest

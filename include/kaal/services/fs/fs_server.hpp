@@ -54,7 +54,10 @@ public:
     // Whether reads and writes overlap (see the top).
     static constexpr bool batching = BatchingDevice<Device>;
     // A read or a write this large is left in flight even with nothing yet to overlap it with.
-    static constexpr std::uint32_t overlap_bytes = 0x2'0000;
+    // Below it, that cost more than it gained on seL4 (256 KiB reads one at a time took 10-100%
+    // longer, docs/performance.md "Storage"): the pipelining pays only when a command's own
+    // disk time is long against the extra wake-up.
+    static constexpr std::uint32_t overlap_bytes = 0x8'0000;
 
     explicit FsServer(Volume& volume) : volume_(&volume) {}
 
