@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include <kaal/platform/mock/host_region.hpp>
 #include <kaal/services/block/block_virtualiser.hpp>
 #include <kaal/services/fs/block_queue_device.hpp>
 #include <kaal/services/fs/fat/volume.hpp>
@@ -50,10 +51,7 @@ struct Disk {
 };
 
 template <std::size_t Bytes>
-struct alignas(4096) Memory {
-    std::array<std::uint8_t, Bytes> bytes{};
-    [[nodiscard]] Word address() { return reinterpret_cast<Word>(bytes.data()); }
-};
+using Memory = kaal::mock::HostRegion<Bytes>;
 
 using Virtualiser = block::BlockVirtualiser<1>;
 
