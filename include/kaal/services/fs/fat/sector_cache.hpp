@@ -198,17 +198,14 @@ private:
         return lba_[i] != no_sector && lba_[i] >= lba && lba_[i] - lba < count;
     }
 
-    // The slot to fill next: an empty one, else the least recently used; with `clean_only`,
-    // none (Slots) rather than a changed one.
-    [[nodiscard]] std::size_t victim(bool clean_only) const {
-        std::size_t v = Slots;
+    // The slot to fill next: an empty one, else the least recently used.
+    [[nodiscard]] std::size_t victim() const {
+        std::size_t v = 0;
         for (std::size_t i = 0; i < Slots; ++i) {
             if (lba_[i] == no_sector) {
                 return i;
             }
-            if (!(clean_only && dirty_[i]) && (v == Slots || used_[i] < used_[v])) {
-                v = i;
-            }
+            v = used_[i] < used_[v] ? i : v;
         }
         return v;
     }
@@ -303,7 +300,7 @@ private:
             remember(i);
             return i;
         }
-        const std::size_t v = victim(false);
+        const std::size_t v = victim();
         if (dirty_[v]) {
             // Everything changed goes, in order, rather than this one sector: one round trip
             // per run instead of one per sector, and never a directory sector before the FAT

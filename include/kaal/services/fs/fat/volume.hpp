@@ -754,7 +754,7 @@ private:
             if constexpr (sizeof(Entry) == 4) {
                 // Two FAT32 entries per 8-byte access where they are 8-byte aligned (the cache's
                 // sectors are): a growing file links its clusters by the hundred.
-                if (n != 0 && e % 2 != 0) {
+                if (e % 2 != 0) {
                     set_entry<Entry>(p, e + 1);
                     k = 1;
                 }
