@@ -31,7 +31,9 @@
 //     is read before the device wrote it (2.7.14 "Receiving Used Buffers From The Device").
 // The lost wake-up does not arise on this side: a driver that collects after it acks the
 // device's interrupt (the transport's InterruptACK) sees every entry the device published
-// before that interrupt, and any later one raises a new interrupt.
+// before that interrupt, and any later one raises a new interrupt. That holds while interrupts
+// are on; a driver that suppresses them (set_interrupts) must collect again after turning them
+// back on, as set_interrupts explains.
 //
 // Who may call: the driver's one thread, for every function. `Size` is the queue size, a power
 // of two (2.7 "Queue Size") no larger than the device's QueueNumMax.
@@ -52,6 +54,7 @@ struct AvailableRing {
     std::uint16_t idx;
     std::array<std::uint16_t, Size> ring;
     std::uint16_t used_event;
+    static constexpr std::uint16_t no_interrupt = 1; // VIRTQ_AVAIL_F_NO_INTERRUPT
 };
 
 struct UsedElement {
@@ -160,6 +163,27 @@ public:
         return (load16(&used().flags) & UsedRing<Size>::no_notify) == 0;
     }
 
+    // Whether the device should interrupt when it uses a chain (2.7.7 "Used Buffer Notification
+    // Suppression"; without VIRTIO_F_EVENT_IDX the flag is advice, and a device may interrupt
+    // anyway). A fresh queue's flags are 0: interrupts on, which a driver that never calls this
+    // keeps. Turning them on before sleeping is the consumer's half of a Dekker pair: the device
+    // stores used.idx and then, after a full barrier, reads the flag (QEMU: virtio_should_notify
+    // in hw/virtio/virtio.c); the driver stores the flag, then io_completion_barrier(), then its
+    // next collect() loads used.idx. So either the device sees the flag clear and interrupts,
+    // or the driver's collect() sees the entry; a caller that arms and does not collect again
+    // can sleep with a finished chain and no interrupt coming.
+    void set_interrupts(bool wanted) {
+        const std::uint16_t flags = wanted ? 0 : AvailableRing<Size>::no_interrupt;
+        if (flags != interrupt_flags_) {
+            interrupt_flags_ = flags;
+            store16(&available().flags, flags);
+        }
+        if (wanted) {
+            io_completion_barrier();
+        }
+    }
+    [[nodiscard]] bool interrupts_wanted() const { return interrupt_flags_ == 0; }
+
     // Hands each chain the device finished to `on_used(head, bytes_written)` and frees its
     // descriptors; returns how many. A used element naming no chain of ours (a device bug, or a
     // device that is not what it claims) is skipped and counted in `bogus`.
@@ -235,9 +259,10 @@ private:
     std::array<std::uint16_t, Size> chain_length_{};
     std::uint16_t free_head_ = 0;
     std::uint16_t free_count_ = Size;
-    std::uint16_t next_avail_ = 0; // avail.idx as published
-    std::uint16_t pending_ = 0;    // added, not yet published
-    std::uint16_t last_used_ = 0;  // used.idx as collected
+    std::uint16_t next_avail_ = 0;      // avail.idx as published
+    std::uint16_t pending_ = 0;         // added, not yet published
+    std::uint16_t last_used_ = 0;       // used.idx as collected
+    std::uint16_t interrupt_flags_ = 0; // avail.flags as stored
     std::size_t bogus_ = 0;
 };
 
