@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Installs every Debian package KaaL needs on Debian 12. Idempotent: installs only what is
-# missing, and does nothing (not even apt-get update) when everything is there.
+# Installs every Debian package KaaL needs on Debian 12, then fetches the third-party C sources
+# KaaL builds (lwIP) from Debian's source packages. Idempotent: installs only what is missing,
+# and does nothing (not even apt-get update) when everything is there; fetches nothing when the
+# unpacked sources are already there.
 # The Microkit SDK and the seL4 kernel are not Debian packages: see README.
 set -euo pipefail
 
 packages=(
   # build
   cmake ninja-build g++ python3 git
+  # third-party sources: apt-get source unpacks a Debian source package with dpkg-source
+  dpkg-dev
   # Microkit components: AArch64 cross toolchain and picolibc (memcpy and friends)
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
   # booting: Microkit on aarch64 virt, runtime mode on x86_64
@@ -22,6 +26,8 @@ packages=(
   clang-format clang-tidy
   # storage: disk images partitioned and checked with Debian's own tools (MBR, GPT, FAT)
   fdisk gdisk dosfstools mtools
+  # network: the boot tests drive the guest's servers from the host
+  curl
 )
 
 missing=()
@@ -30,16 +36,61 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
-if ((${#missing[@]} == 0)); then
-  exit 0
+if ((${#missing[@]} != 0)); then
+  sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || { echo "error: setup needs root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  echo "setup: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi
 
-sudo=()
-if ((EUID != 0)); then
-  command -v sudo >/dev/null || { echo "error: setup needs root or sudo to install: ${missing[*]}" >&2; exit 1; }
-  sudo=(sudo)
+# lwIP, the network clients' IP stack (services/network/lwip/README.md), from Debian 12's source
+# package: Debian's patches applied, nothing of ours. It is unpacked in a cache outside the tree,
+# never committed, and CMake finds it there (KAAL_LWIP_DIR, cmake/KaalLwip.cmake). apt-get runs
+# with a private sources list, package lists and cache under that directory, so the machine's
+# own sources and package lists are neither used nor changed, and no root is needed.
+lwip_version="2.1.3"
+third_party="${KAAL_THIRD_PARTY_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kaal/third-party}"
+lwip_dir="$third_party/lwip-${lwip_version}+dfsg1"
+
+# The version lwIP's own header declares, as MAJOR.MINOR.REVISION; empty if there is no tree.
+lwip_unpacked_version() {
+  local init_h="$1/src/include/lwip/init.h"
+  [[ -f "$init_h" ]] || return 0
+  # lwIP's sources have CRLF line ends.
+  awk '{ sub(/\r$/, "") }
+       $1 == "#define" && $2 ~ /^LWIP_VERSION_(MAJOR|MINOR|REVISION)$/ { v[$2] = $3 }
+       END { print v["LWIP_VERSION_MAJOR"] "." v["LWIP_VERSION_MINOR"] "." v["LWIP_VERSION_REVISION"] }' "$init_h"
+}
+
+if [[ "$(lwip_unpacked_version "$lwip_dir")" != "$lwip_version" ]]; then
+  apt_dir="$third_party/apt"
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$third_party/download"
+  printf 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main\n' \
+    >"$apt_dir/sources.list"
+  apt_private=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+               -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Debug::NoLocking=1)
+  echo "setup: fetching lwIP ${lwip_version} (Debian source package lwip) into $third_party"
+  # A half-unpacked tree from an interrupted run is fetched again from scratch.
+  rm -rf "$lwip_dir" "$third_party/download"/*
+  if ! log=$(apt-get "${apt_private[@]}" -qq update 2>&1 &&
+             cd "$third_party/download" && apt-get "${apt_private[@]}" -qq source lwip 2>&1); then
+    # The first complaint is the cause: a failed index fetch is only a warning to apt-get
+    # update, and apt-get source then finds no deb-src entry at all.
+    echo "error: could not download Debian's lwip source package from deb.debian.org:" \
+         "$(grep -m1 -E '^(E|W|Err):' <<<"$log" || echo "${log##*$'\n'}")" >&2
+    exit 1
+  fi
+  unpacked=("$third_party/download"/lwip-*/)
+  got="$(lwip_unpacked_version "${unpacked[0]%/}")"
+  if [[ "$got" != "$lwip_version" ]]; then
+    echo "error: Debian's lwip source package is lwIP '${got:-unknown}', KaaL needs ${lwip_version}" >&2
+    exit 1
+  fi
+  mv "${unpacked[0]%/}" "$lwip_dir"
+  rm -rf "$third_party/download"
 fi
-echo "setup: installing ${missing[*]}"
-"${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-  "${missing[@]}" >/dev/null
