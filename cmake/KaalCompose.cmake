@@ -25,6 +25,7 @@ set(KAAL_COMPOSER_SOURCES
   "${PROJECT_SOURCE_DIR}/composer/time_service.cpp"
   "${PROJECT_SOURCE_DIR}/composer/block_storage.cpp"
   "${PROJECT_SOURCE_DIR}/composer/file_system.cpp"
+  "${PROJECT_SOURCE_DIR}/composer/network_stack.cpp"
   "${PROJECT_SOURCE_DIR}/composer/main.cpp")
 
 function(kaal_component name)
