@@ -62,13 +62,15 @@ kaal_multiboot_kernel() {
   echo "$dir/kernel32.elf"
 }
 
-# The arguments of run.sh and run-runtime.sh: [example] [--interactive]. Sets `example` (default
-# $1) and `interactive`, and checks that the example exists.
+# The arguments of run.sh and run-runtime.sh: [example] [--interactive] [--graph] [--disk IMAGE]
+# [--hostfwd FORWARD]... Sets `example` (default $1), `interactive`, `graph`, `disk` and the
+# array `hostfwd`, and checks that the example exists.
 kaal_parse_run_args() {
   example=$1
   interactive=0
   graph=0
   disk=""
+  hostfwd=()
   shift
   while (($#)); do
     case $1 in
@@ -77,6 +79,11 @@ kaal_parse_run_args() {
       --disk)
         [[ $# -ge 2 ]] || kaal_die "--disk needs an image file"
         disk=$2
+        shift
+        ;;
+      --hostfwd)
+        [[ $# -ge 2 ]] || kaal_die "--hostfwd needs a forward, e.g. tcp:127.0.0.1:9090-10.0.2.16:80"
+        hostfwd+=("$2")
         shift
         ;;
       -*) kaal_die "unknown option '$1'" ;;

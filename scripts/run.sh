@@ -2,12 +2,19 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Sets up, builds a KaaL system for Microkit and boots it in QEMU, showing its serial console.
 # usage: MICROKIT_SDK=<sdk> scripts/run.sh [example] [--interactive | --graph] [--disk IMAGE]
+#                                          [--hostfwd FORWARD]...
 #   Without --interactive the run ends once the lines in tests/boot/<example>.expect appeared.
 #   With it, QEMU keeps the terminal: type to the serial port, Ctrl-A X quits.
 #   --graph builds the system and prints the path of its picture (an SVG) and its summary.
 #   --disk attaches a raw image as the virtio-blk disk (QEMU's first -device: virtio-mmio
 #   transport 31, modern virtio). examples/storage without --disk gets a fresh one each run,
 #   build/storage-disk.img: an MBR, one FAT32 partition made by mkfs.fat, a few files by mcopy.
+#   examples/network runs until Ctrl-A X, on QEMU's user network with restrict=on (the guest
+#   reaches nothing outside QEMU), forwarding 127.0.0.1:8080 to the HTTP server (10.0.2.16:80)
+#   and 127.0.0.1:7007 to the echo server (10.0.2.15:7, TCP). Each --hostfwd replaces those,
+#   in QEMU's own syntax: --hostfwd tcp:127.0.0.1:9090-10.0.2.16:80. No UDP forward: with
+#   restrict=on QEMU's user network drops every datagram the guest sends, replies included
+#   (tests/services/net/network_boot.py tests UDP on a socket netdev instead).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 kaal_parse_run_args hello "$@"
@@ -39,6 +46,17 @@ if [[ -n "$disk" ]]; then
   harness+=(--qemu-arg=-global --qemu-arg=virtio-mmio.force-legacy=false
     --qemu-arg=-drive --qemu-arg="file=$disk,if=none,format=raw,id=hd0"
     --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0)
+fi
+if [[ $example == network ]]; then
+  ((${#hostfwd[@]})) || hostfwd=(tcp:127.0.0.1:8080-10.0.2.16:80 tcp:127.0.0.1:7007-10.0.2.15:7)
+  netdev=user,id=net0,restrict=on
+  for forward in "${hostfwd[@]}"; do
+    netdev+=",hostfwd=$forward"
+  done
+  harness+=(--qemu-arg=-global --qemu-arg=virtio-mmio.force-legacy=false
+    --qemu-arg=-netdev --qemu-arg="$netdev" --qemu-arg=-device --qemu-arg=virtio-net-device,netdev=net0)
+  echo "run: QEMU's user network, restricted; forwards: ${hostfwd[*]} (Ctrl-A X quits)"
+  interactive=1
 fi
 if ((interactive)); then
   exec "${harness[@]}" --interactive

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// http: an HTTP/1.1 server on port 80, on the component's own lwIP, serving one status page
+// (uptime, frames and bytes through this component's stack, drops, connections), with
+// persistent connections and several at once. Requests are parsed by
+// kaal/services/net/http_request.hpp, which trusts nothing off the wire; a bad one gets 400 and
+// the connection closes (RFC 9112 section 3), a head over 2 KiB gets 431 and closes.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <lwip/pbuf.h>
+#include <lwip/tcp.h>
+#include <string_view>
+
+#include <kaal/platform/component.hpp>
+#include <kaal/platform/debug.hpp>
+#include <kaal/services/net/http_request.hpp>
+
+#include "kaal_config.hpp"
+#include "net_app.hpp"
+#include "text.hpp"
+
+namespace {
+
+using kaal::debug::print;
+using kaal::services::net::HttpRequest;
+using kaal::services::net::parse_http_request;
+
+constexpr std::uint16_t http_port = 80;
+constexpr std::size_t max_connections = 64; // MEMP_NUM_TCP_PCB (services/network/lwip)
+constexpr std::size_t head_limit = 2048;
+constexpr std::uint8_t poll_interval = 4; // 2 s, in TCP coarse timer periods
+constexpr unsigned idle_limit = 15;       // polls: 30 s idle, then closed
+
+network_example::NetApp app;
+
+struct Connection {
+    tcp_pcb* pcb = nullptr;
+    std::array<char, head_limit> head{};
+    std::size_t used = 0;
+    unsigned idle_polls = 0;
+    bool closing = false; // the response said "Connection: close"
+};
+
+std::array<Connection, max_connections> connections;
+struct {
+    std::uint64_t requests = 0;
+    std::uint64_t bad = 0;
+    std::uint64_t accepted = 0;
+    std::uint64_t refused = 0;
+} served;
+
+std::size_t open_connections() {
+    std::size_t n = 0;
+    for (const Connection& c : connections) {
+        n += c.pcb != nullptr ? 1 : 0;
+    }
+    return n;
+}
+
+network_example::Text<2048> status_page() {
+    const auto& counters = app.stack().counters();
+    const std::uint64_t ms = app.uptime_ns() / 1'000'000;
+    network_example::Text<2048> t;
+    t << "<!doctype html>\n<html><head><title>KaaL status</title></head><body>\n"
+      << "<h1>KaaL on seL4</h1>\n<p>uptime " << ms / 1000 << "." << (ms % 1000) / 100 << " s</p>\n"
+      << "<table>\n<tr><th>component</th><th>rx frames</th><th>rx bytes</th><th>tx frames</th>"
+      << "<th>tx bytes</th><th>drops</th></tr>\n<tr><td>" << std::string_view{config::pd_name}
+      << "</td><td>" << counters.rx_frames << "</td><td>" << counters.rx_bytes << "</td><td>"
+      << counters.tx_frames << "</td><td>" << counters.tx_bytes << "</td><td>"
+      << counters.rx_dropped + counters.tx_dropped << "</td></tr>\n</table>\n"
+      << "<p>requests " << served.requests << ", bad " << served.bad << ", connections open "
+      << open_connections() << ", accepted " << served.accepted << ", refused " << served.refused
+      << "</p>\n</body></html>\n";
+    return t;
+}
+
+void release(Connection& c) {
+    c = {};
+}
+
+err_t finish(Connection& c) {
+    tcp_pcb* pcb = c.pcb;
+    tcp_arg(pcb, nullptr);
+    tcp_recv(pcb, nullptr);
+    tcp_sent(pcb, nullptr);
+    tcp_poll(pcb, nullptr, 0);
+    tcp_err(pcb, nullptr);
+    release(c);
+    if (tcp_close(pcb) != ERR_OK) {
+        tcp_abort(pcb);
+        return ERR_ABRT;
+    }
+    return ERR_OK;
+}
+
+// The whole response, or nothing: false if the send buffer has no room for it yet (sent()
+// retries).
+bool respond(Connection& c, std::string_view status, std::string_view body, bool keep_alive,
+             bool head_only) {
+    network_example::Text<256> h;
+    h << "HTTP/1.1 " << status << "\r\nServer: KaaL\r\nContent-Type: text/html\r\n"
+      << "Content-Length: " << body.size()
+      << "\r\nConnection: " << (keep_alive ? "keep-alive" : "close") << "\r\n\r\n";
+    const std::size_t total = h.view().size() + (head_only ? 0 : body.size());
+    if (tcp_sndbuf(c.pcb) < total || tcp_sndqueuelen(c.pcb) + 2 > TCP_SND_QUEUELEN) {
+        return false;
+    }
+    const bool with_body = !head_only && !body.empty();
+    const u8_t more = with_body ? TCP_WRITE_FLAG_MORE : 0;
+    if (tcp_write(c.pcb, h.view().data(), static_cast<u16_t>(h.view().size()),
+                  TCP_WRITE_FLAG_COPY | more) != ERR_OK ||
+        (with_body && tcp_write(c.pcb, body.data(), static_cast<u16_t>(body.size()),
+                                TCP_WRITE_FLAG_COPY) != ERR_OK)) {
+        return false;
+    }
+    c.closing = !keep_alive;
+    return true;
+}
+
+// Answers every complete request in the buffer, in order (pipelining, RFC 9112 section 9.3.2).
+err_t serve(Connection& c) {
+    while (!c.closing) {
+        const HttpRequest r = parse_http_request({c.head.data(), c.used}, head_limit);
+        if (r.outcome == HttpRequest::Outcome::incomplete) {
+            break;
+        }
+        bool sent = false;
+        if (r.outcome == HttpRequest::Outcome::complete && !r.has_body &&
+            (r.method == "GET" || r.method == "HEAD")) {
+            const bool known = r.target == "/" || r.target == "/status";
+            const auto page = status_page();
+            sent = respond(c, known ? "200 OK" : "404 Not Found",
+                           known ? page.view() : std::string_view{"<p>not found</p>\n"},
+                           r.keep_alive, r.method == "HEAD");
+            served.requests += sent ? 1 : 0;
+        } else {
+            // Bad, too large, a body this server does not read, or a method it does not serve:
+            // answered, and the connection closed, since what follows cannot be framed.
+            const bool large = r.outcome == HttpRequest::Outcome::too_large;
+            const bool bad = r.outcome != HttpRequest::Outcome::complete;
+            sent = respond(c,
+                           large ? "431 Request Header Fields Too Large"
+                           : bad ? "400 Bad Request"
+                                 : "501 Not Implemented",
+                           "", false, false);
+            served.bad += sent ? 1 : 0;
+        }
+        if (!sent) {
+            break; // no room in the send buffer: sent() brings it back
+        }
+        const std::size_t consumed =
+            r.outcome == HttpRequest::Outcome::complete ? r.head_bytes : c.used;
+        std::memmove(c.head.data(), c.head.data() + consumed, c.used - consumed);
+        c.used -= consumed;
+        tcp_recved(c.pcb, static_cast<u16_t>(consumed));
+    }
+    static_cast<void>(tcp_output(c.pcb));
+    return ERR_OK;
+}
+
+err_t on_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t err) {
+    auto& c = *static_cast<Connection*>(arg);
+    c.idle_polls = 0;
+    if (p == nullptr) {
+        return finish(c); // the peer is done sending; it has every answer already queued
+    }
+    if (err != ERR_OK || c.closing) {
+        tcp_recved(pcb, p->tot_len);
+        pbuf_free(p);
+        return ERR_OK;
+    }
+    // Bytes past the head limit are not kept: the parser then sees a full buffer with no end
+    // and answers 431. They are acknowledged, as if read, so the window does not stall.
+    const std::size_t room = c.head.size() - c.used;
+    const std::size_t take = p->tot_len < room ? p->tot_len : room;
+    pbuf_copy_partial(p, c.head.data() + c.used, static_cast<u16_t>(take), 0);
+    c.used += take;
+    if (take < p->tot_len) {
+        tcp_recved(pcb, static_cast<u16_t>(p->tot_len - take));
+    }
+    pbuf_free(p);
+    return serve(c);
+}
+
+err_t on_sent(void* arg, tcp_pcb* pcb, u16_t /*len*/) {
+    auto& c = *static_cast<Connection*>(arg);
+    c.idle_polls = 0;
+    if (c.closing && tcp_sndqueuelen(pcb) == 0) {
+        return finish(c); // the last response is acknowledged
+    }
+    return serve(c);
+}
+
+err_t on_poll(void* arg, tcp_pcb* /*pcb*/) {
+    auto& c = *static_cast<Connection*>(arg);
+    if (++c.idle_polls >= idle_limit || (c.closing && tcp_sndqueuelen(c.pcb) == 0)) {
+        return finish(c);
+    }
+    return serve(c);
+}
+
+void on_error(void* arg, err_t /*err*/) {
+    if (arg != nullptr) {
+        release(*static_cast<Connection*>(arg));
+    }
+}
+
+err_t on_accept(void* /*arg*/, tcp_pcb* pcb, err_t err) {
+    if (err != ERR_OK || pcb == nullptr) {
+        return ERR_VAL;
+    }
+    for (Connection& c : connections) {
+        if (c.pcb == nullptr) {
+            c.pcb = pcb;
+            ++served.accepted;
+            // The lowest priority: when PCBs run out, lwIP reclaims the oldest idle one.
+            tcp_setprio(pcb, TCP_PRIO_MIN);
+            tcp_arg(pcb, &c);
+            tcp_recv(pcb, on_recv);
+            tcp_sent(pcb, on_sent);
+            tcp_poll(pcb, on_poll, poll_interval);
+            tcp_err(pcb, on_error);
+            return ERR_OK;
+        }
+    }
+    ++served.refused;
+    tcp_abort(pcb);
+    return ERR_ABRT;
+}
+
+class HttpPd {
+public:
+    void init() {
+        if (!app.start()) {
+            return;
+        }
+        tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+        if (pcb == nullptr || tcp_bind(pcb, IP_ANY_TYPE, http_port) != ERR_OK) {
+            print("http: FAILED: cannot bind port 80\n");
+            return;
+        }
+        tcp_pcb* listener = tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
+        if (listener == nullptr) {
+            print("http: FAILED: cannot listen on port 80\n");
+            return;
+        }
+        tcp_accept(listener, on_accept);
+        app.say_ready("port 80");
+    }
+
+    void notified(kaal::Channel ch) { static_cast<void>(app.notified(ch)); }
+};
+
+} // namespace
+
+KAAL_COMPONENT(HttpPd);
