@@ -14,6 +14,8 @@ constexpr Word queue_bytes = 0x5000;        // dddk::net::queue_region_bytes
 constexpr Word driver_dma_bytes = 0x1'0000; // the driver's virtqueues and virtio-net headers
 constexpr Word buffer_bytes = 0x800;        // dddk::net::buffer_bytes
 constexpr std::size_t max_buffers = 512;    // dddk::net::queue_capacity
+constexpr std::size_t max_clients = 48;     // dddk::net::NetStatsPage::max_clients
+constexpr Word stats_bytes = 0x1000;        // sizeof(dddk::net::NetStatsPage), rounded up
 
 std::string bytes_list(const std::uint8_t* bytes, std::size_t n) {
     std::string out = "{";
@@ -71,6 +73,12 @@ NetworkStack::NetworkStack(System& s, NetworkStackOptions options, std::source_l
     s.channel(driver, "tx_virt", tx, "driver", at);
     // Read-only at the virtualiser: only the device writes the buffers it routes from.
     rx.map(s.dma_region("net_rx_buffers", options.rx_buffer_bytes, at), "rx_buffers", Perms::r, at);
+    // Each writes its own counters; clients that show them read the page.
+    Region& stats = s.region("net_stats", stats_bytes, at);
+    state_->stats = &stats;
+    driver.map(stats, "net_stats", Perms::rw, at);
+    rx.map(stats, "net_stats", Perms::rw, at);
+    tx.map(stats, "net_stats", Perms::rw, at);
     s.on_compose([state = state_](System&) { write_tables(*state); });
 }
 
@@ -78,8 +86,9 @@ NetworkStack& NetworkStack::add_client(Pd& client, NetClientOptions options,
                                        std::source_location at) {
     System& s = system_;
     const std::string ident = identifier(client.name());
-    if (state_->clients.size() == 0xff) {
-        s.problem(Place::of(at), "at most 255 network clients", "'" + client.name() + "'");
+    if (state_->clients.size() == max_clients) {
+        s.problem(Place::of(at), "at most 48 network clients (the counters page's slots)",
+                  "'" + client.name() + "'");
         return *this;
     }
     buffers_fit(s, options.rx_bytes, "rx_bytes", at);
@@ -87,7 +96,7 @@ NetworkStack& NetworkStack::add_client(Pd& client, NetClientOptions options,
     const auto n = static_cast<std::uint8_t>(state_->clients.size() + 1);
     // 52:54:00 is the prefix QEMU gives its guests' NICs; 4b:41 is "KA".
     const std::array<std::uint8_t, 6> mac{0x52, 0x54, 0x00, 0x4b, 0x41, n};
-    state_->clients.push_back({&client, ident, mac});
+    state_->clients.push_back({&client, ident, mac, options.reads_stats});
     Pd& rx = *state_->rx;
     Pd& tx = *state_->tx;
 
@@ -117,6 +126,10 @@ NetworkStack& NetworkStack::add_client(Pd& client, NetClientOptions options,
                                 bytes_list(options.gateway.data(), 4) + ", " +
                                 (options.dhcp ? "true" : "false") + "};\n";
     client.section({{"kaal/services/net/net_wiring.hpp"}, address});
+    client.constant("net_client_index", "std::size_t", std::to_string(n - 1), at);
+    if (options.reads_stats && state_->stats != nullptr) {
+        client.map(*state_->stats, "net_stats", Perms::r, at);
+    }
     return *this;
 }
 
@@ -141,6 +154,17 @@ void NetworkStack::write_tables(const State& state) {
                   "NetRxClientWiring, 0> clients{};\n};\n";
         tx_code = "struct NetClients {\n    static constexpr std::array<kaal::services::net::"
                   "NetTxClientWiring, 0> clients{};\n};\n";
+    }
+    std::string names = "inline constexpr std::array<const char*, " +
+                        std::to_string(state.clients.size()) + "> net_client_names{";
+    for (std::size_t i = 0; i < state.clients.size(); ++i) {
+        names += (i == 0 ? "\"" : ", \"") + state.clients[i].pd->name() + "\"";
+    }
+    names += "};\n";
+    for (const Client& c : state.clients) {
+        if (c.reads_stats) {
+            c.pd->section({{"array"}, names});
+        }
     }
     state.rx->section({{"array", "kaal/services/net/net_wiring.hpp"}, std::move(rx_code)});
     state.tx->section({{"array", "kaal/services/net/net_wiring.hpp"}, std::move(tx_code)});

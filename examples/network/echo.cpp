@@ -4,9 +4,8 @@
 // TCP echoes with flow control: received bytes are acknowledged to the peer's window
 // (tcp_recved) only once they are in the send buffer, so a peer that sends and never reads
 // fills its own window and stops, and holds no more of this component's memory than that.
-// Connections start at the lowest priority (tcp_setprio), so when all PCBs are taken lwIP
-// reclaims the oldest of them for a new one rather than refuse it, and a connection idle for
-// `idle_limit` is closed: half-open connections cannot keep the port from others.
+// Connections are reclaimable (tcp_connections.hpp), and one idle for `idle_limit` is closed:
+// half-open connections cannot keep the port from others.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +18,7 @@
 
 #include "kaal_config.hpp"
 #include "net_app.hpp"
+#include "tcp_connections.hpp"
 
 namespace {
 
@@ -35,34 +35,19 @@ struct Connection {
     pbuf* pending = nullptr; // received, not yet in the send buffer
     unsigned idle_polls = 0;
     bool peer_closed = false;
+
+    void reset() {
+        if (pending != nullptr) {
+            pbuf_free(pending);
+        }
+        *this = {};
+    }
 };
 
-std::array<Connection, max_connections> connections;
-std::uint64_t accepted = 0;
-std::uint64_t refused = 0;
+network_example::TcpConnections<Connection, max_connections> connections;
 
-void release(Connection& c) {
-    if (c.pending != nullptr) {
-        pbuf_free(c.pending);
-    }
-    c = {};
-}
-
-// Closes the connection (or aborts it when lwIP has no memory to close with). Returns what the
-// callback must return: ERR_ABRT after tcp_abort, as lwIP requires.
 err_t finish(Connection& c) {
-    tcp_pcb* pcb = c.pcb;
-    tcp_arg(pcb, nullptr);
-    tcp_recv(pcb, nullptr);
-    tcp_sent(pcb, nullptr);
-    tcp_poll(pcb, nullptr, 0);
-    tcp_err(pcb, nullptr);
-    release(c);
-    if (tcp_close(pcb) != ERR_OK) {
-        tcp_abort(pcb);
-        return ERR_ABRT;
-    }
-    return ERR_OK;
+    return decltype(connections)::finish(c);
 }
 
 // As much of the pending bytes into the send buffer as fits; each byte taken is then
@@ -120,33 +105,8 @@ err_t on_poll(void* arg, tcp_pcb* /*pcb*/) {
     return flush(c);
 }
 
-// lwIP has freed the PCB already (reset, or reclaimed for a new connection).
-void on_error(void* arg, err_t /*err*/) {
-    if (arg != nullptr) {
-        release(*static_cast<Connection*>(arg));
-    }
-}
-
 err_t on_accept(void* /*arg*/, tcp_pcb* pcb, err_t err) {
-    if (err != ERR_OK || pcb == nullptr) {
-        return ERR_VAL;
-    }
-    for (Connection& c : connections) {
-        if (c.pcb == nullptr) {
-            c.pcb = pcb;
-            ++accepted;
-            tcp_setprio(pcb, TCP_PRIO_MIN);
-            tcp_arg(pcb, &c);
-            tcp_recv(pcb, on_recv);
-            tcp_sent(pcb, on_sent);
-            tcp_poll(pcb, on_poll, poll_interval);
-            tcp_err(pcb, on_error);
-            return ERR_OK;
-        }
-    }
-    ++refused;
-    tcp_abort(pcb);
-    return ERR_ABRT;
+    return connections.accept(pcb, err, {on_recv, on_sent, on_poll, poll_interval});
 }
 
 // A datagram goes back as it came: lwIP left room for the headers in front of its payload.

@@ -12,12 +12,14 @@
 #include <lwip/tcp.h>
 #include <string_view>
 
+#include <kaal/dddk/net_stats.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/services/net/http_request.hpp>
 
 #include "kaal_config.hpp"
 #include "net_app.hpp"
+#include "tcp_connections.hpp"
 #include "text.hpp"
 
 namespace {
@@ -40,66 +42,84 @@ struct Connection {
     std::size_t used = 0;
     unsigned idle_polls = 0;
     bool closing = false; // the response said "Connection: close"
+
+    void reset() { *this = {}; }
 };
 
-std::array<Connection, max_connections> connections;
+network_example::TcpConnections<Connection, max_connections> connections;
+
+err_t finish(Connection& c) {
+    return decltype(connections)::finish(c);
+}
+
 struct {
     std::uint64_t requests = 0;
     std::uint64_t bad = 0;
-    std::uint64_t accepted = 0;
-    std::uint64_t refused = 0;
 } served;
 
-std::size_t open_connections() {
-    std::size_t n = 0;
-    for (const Connection& c : connections) {
-        n += c.pcb != nullptr ? 1 : 0;
-    }
-    return n;
+namespace dn = kaal::dddk::net;
+
+const dn::NetStatsPage& stats() {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the page there, read-only
+    return *reinterpret_cast<const dn::NetStatsPage*>(config::net_stats);
 }
 
-network_example::Text<2048> status_page() {
-    const auto& counters = app.stack().counters();
+// Every component of the stack with its frames, bytes and drops, as the virtualisers count them,
+// and the kernel entries the driver and the virtualisers made.
+network_example::Text<4096> status_page() {
     const std::uint64_t ms = app.uptime_ns() / 1'000'000;
-    network_example::Text<2048> t;
+    const auto& page = stats();
+    network_example::Text<4096> t;
     t << "<!doctype html>\n<html><head><title>KaaL status</title></head><body>\n"
       << "<h1>KaaL on seL4</h1>\n<p>uptime " << ms / 1000 << "." << (ms % 1000) / 100 << " s</p>\n"
       << "<table>\n<tr><th>component</th><th>rx frames</th><th>rx bytes</th><th>tx frames</th>"
-      << "<th>tx bytes</th><th>drops</th></tr>\n<tr><td>" << std::string_view{config::pd_name}
-      << "</td><td>" << counters.rx_frames << "</td><td>" << counters.rx_bytes << "</td><td>"
-      << counters.tx_frames << "</td><td>" << counters.tx_bytes << "</td><td>"
-      << counters.rx_dropped + counters.tx_dropped << "</td></tr>\n</table>\n"
+      << "<th>tx bytes</th><th>drops</th></tr>\n";
+    for (std::size_t i = 0; i < config::net_client_names.size(); ++i) {
+        const dn::NetClientStats& c = page.clients[i];
+        t << "<tr><td>" << std::string_view{config::net_client_names[i]} << "</td><td>"
+          << dn::read(c.rx_frames) << "</td><td>" << dn::read(c.rx_bytes) << "</td><td>"
+          << dn::read(c.tx_frames) << "</td><td>" << dn::read(c.tx_bytes) << "</td><td>"
+          << dn::read(c.rx_dropped) + dn::read(c.tx_refused) << "</td></tr>\n";
+    }
+    t << "</table>\n<p>driver: " << dn::read(page.driver_irqs) << " interrupts, "
+      << dn::read(page.driver_dropped) << " malformed frames dropped; "
+      << dn::read(page.rx_unclaimed) << " frames for no component</p>\n"
       << "<p>requests " << served.requests << ", bad " << served.bad << ", connections open "
-      << open_connections() << ", accepted " << served.accepted << ", refused " << served.refused
-      << "</p>\n</body></html>\n";
+      << connections.open() << ", accepted " << connections.accepted() << ", refused "
+      << connections.refused() << "</p>\n</body></html>\n";
     return t;
 }
 
-void release(Connection& c) {
-    c = {};
-}
-
-err_t finish(Connection& c) {
-    tcp_pcb* pcb = c.pcb;
-    tcp_arg(pcb, nullptr);
-    tcp_recv(pcb, nullptr);
-    tcp_sent(pcb, nullptr);
-    tcp_poll(pcb, nullptr, 0);
-    tcp_err(pcb, nullptr);
-    release(c);
-    if (tcp_close(pcb) != ERR_OK) {
-        tcp_abort(pcb);
-        return ERR_ABRT;
+// The same counters as "name value" lines, for benchmarks and scripts (bench/network).
+network_example::Text<4096> counters_page() {
+    const auto& page = stats();
+    network_example::Text<4096> t;
+    t << "uptime_ms " << app.uptime_ns() / 1'000'000 << "\nrequests " << served.requests
+      << "\ndriver_irqs " << dn::read(page.driver_irqs) << "\ndriver_irq_acks "
+      << dn::read(page.driver_irq_acks) << "\ndriver_signals " << dn::read(page.driver_signals)
+      << "\nrx_signals " << dn::read(page.rx_signals) << "\ntx_signals "
+      << dn::read(page.tx_signals) << "\n";
+    for (std::size_t i = 0; i < config::net_client_names.size(); ++i) {
+        const dn::NetClientStats& c = page.clients[i];
+        const std::string_view name{config::net_client_names[i]};
+        t << name << ".rx_frames " << dn::read(c.rx_frames) << "\n"
+          << name << ".rx_bytes " << dn::read(c.rx_bytes) << "\n"
+          << name << ".rx_dropped " << dn::read(c.rx_dropped) << "\n"
+          << name << ".rx_wakes " << dn::read(c.rx_wakes) << "\n"
+          << name << ".tx_frames " << dn::read(c.tx_frames) << "\n"
+          << name << ".tx_bytes " << dn::read(c.tx_bytes) << "\n"
+          << name << ".tx_refused " << dn::read(c.tx_refused) << "\n"
+          << name << ".tx_wakes " << dn::read(c.tx_wakes) << "\n";
     }
-    return ERR_OK;
+    return t;
 }
 
 // The whole response, or nothing: false if the send buffer has no room for it yet (sent()
 // retries).
-bool respond(Connection& c, std::string_view status, std::string_view body, bool keep_alive,
-             bool head_only) {
+bool respond(Connection& c, std::string_view status, std::string_view type, std::string_view body,
+             bool keep_alive, bool head_only) {
     network_example::Text<256> h;
-    h << "HTTP/1.1 " << status << "\r\nServer: KaaL\r\nContent-Type: text/html\r\n"
+    h << "HTTP/1.1 " << status << "\r\nServer: KaaL\r\nContent-Type: " << type << "\r\n"
       << "Content-Length: " << body.size()
       << "\r\nConnection: " << (keep_alive ? "keep-alive" : "close") << "\r\n\r\n";
     const std::size_t total = h.view().size() + (head_only ? 0 : body.size());
@@ -128,11 +148,16 @@ err_t serve(Connection& c) {
         bool sent = false;
         if (r.outcome == HttpRequest::Outcome::complete && !r.has_body &&
             (r.method == "GET" || r.method == "HEAD")) {
-            const bool known = r.target == "/" || r.target == "/status";
-            const auto page = status_page();
-            sent = respond(c, known ? "200 OK" : "404 Not Found",
-                           known ? page.view() : std::string_view{"<p>not found</p>\n"},
-                           r.keep_alive, r.method == "HEAD");
+            const bool head = r.method == "HEAD";
+            if (r.target == "/counters") {
+                sent =
+                    respond(c, "200 OK", "text/plain", counters_page().view(), r.keep_alive, head);
+            } else if (r.target == "/" || r.target == "/status") {
+                sent = respond(c, "200 OK", "text/html", status_page().view(), r.keep_alive, head);
+            } else {
+                sent = respond(c, "404 Not Found", "text/html", "<p>not found</p>\n", r.keep_alive,
+                               head);
+            }
             served.requests += sent ? 1 : 0;
         } else {
             // Bad, too large, a body this server does not read, or a method it does not serve:
@@ -143,7 +168,7 @@ err_t serve(Connection& c) {
                            large ? "431 Request Header Fields Too Large"
                            : bad ? "400 Bad Request"
                                  : "501 Not Implemented",
-                           "", false, false);
+                           "text/html", "", false, false);
             served.bad += sent ? 1 : 0;
         }
         if (!sent) {
@@ -200,33 +225,8 @@ err_t on_poll(void* arg, tcp_pcb* /*pcb*/) {
     return serve(c);
 }
 
-void on_error(void* arg, err_t /*err*/) {
-    if (arg != nullptr) {
-        release(*static_cast<Connection*>(arg));
-    }
-}
-
 err_t on_accept(void* /*arg*/, tcp_pcb* pcb, err_t err) {
-    if (err != ERR_OK || pcb == nullptr) {
-        return ERR_VAL;
-    }
-    for (Connection& c : connections) {
-        if (c.pcb == nullptr) {
-            c.pcb = pcb;
-            ++served.accepted;
-            // The lowest priority: when PCBs run out, lwIP reclaims the oldest idle one.
-            tcp_setprio(pcb, TCP_PRIO_MIN);
-            tcp_arg(pcb, &c);
-            tcp_recv(pcb, on_recv);
-            tcp_sent(pcb, on_sent);
-            tcp_poll(pcb, on_poll, poll_interval);
-            tcp_err(pcb, on_error);
-            return ERR_OK;
-        }
-    }
-    ++served.refused;
-    tcp_abort(pcb);
-    return ERR_ABRT;
+    return connections.accept(pcb, err, {on_recv, on_sent, on_poll, poll_interval});
 }
 
 class HttpPd {

@@ -28,7 +28,7 @@ void kaal_describe(System& s) {
         time.add_client(*server);
     }
     net.add_client(echo, {.ipv4 = {10, 0, 2, 15}});
-    net.add_client(http, {.ipv4 = {10, 0, 2, 16}});
+    net.add_client(http, {.ipv4 = {10, 0, 2, 16}, .reads_stats = true});
     // The network guide's component (docs/guides/network.md).
     auto& daytime = s.pd("daytime", "net_daytime").priority(100).stack_size(0x4000);
     serial.add_client(daytime, {.input = false});

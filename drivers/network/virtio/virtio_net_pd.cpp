@@ -8,6 +8,7 @@
 
 #include <kaal/broker/boards/qemu_virt_aarch64.hpp>
 #include <kaal/dddk/net_driver_server.hpp>
+#include <kaal/dddk/net_stats.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 
@@ -69,10 +70,12 @@ public:
         if (ch == config::net_irq) {
             peers = server_->handle_irq();
             static_cast<void>(kaal::irq_ack(config::net_irq));
+            ++irqs_;
         }
         // The interrupt emptied places in the device, or a virtualiser queued work.
         peers |= server_->serve();
         notify(peers);
+        publish_stats();
         if (server_->device_failed()) {
             print("net-driver: FAILED: the device needs a reset\n");
             reported_failure_ = true;
@@ -80,18 +83,32 @@ public:
     }
 
 private:
-    static void notify(kaal::dddk::NetPeers peers) {
+    void notify(kaal::dddk::NetPeers peers) {
         if (peers.rx_virt) {
             static_cast<void>(kaal::notify(config::rx_virt));
+            ++signals_;
         }
         if (peers.tx_virt) {
             static_cast<void>(kaal::notify(config::tx_virt));
+            ++signals_;
         }
+    }
+
+    void publish_stats() const {
+        namespace net = kaal::dddk::net;
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the page there
+        auto& page = *reinterpret_cast<net::NetStatsPage*>(config::net_stats);
+        net::publish(page.driver_irqs, irqs_);
+        net::publish(page.driver_irq_acks, irqs_); // one ack per IRQ taken
+        net::publish(page.driver_signals, signals_);
+        net::publish(page.driver_dropped, driver_->dropped_frames());
     }
 
     std::optional<Driver> driver_;
     std::optional<Server> server_;
     bool reported_failure_ = false;
+    std::uint64_t irqs_ = 0;
+    std::uint64_t signals_ = 0;
 };
 
 } // namespace

@@ -24,7 +24,8 @@
 // buffers (`config::net_rx_data`, which only the RX virtualiser writes), its transmit buffers
 // (`config::net_tx_data`, DMA memory the device reads in place), its channels to the two
 // virtualisers (`config::net_rx`, `config::net_tx`) and its addresses (`config::net_address`,
-// kaal/services/net/net_wiring.hpp). QEMU virt only: the NIC is the virtio-mmio transport QEMU
+// kaal/services/net/net_wiring.hpp), and its index among the clients (`config::net_client_index`,
+// its slot in the counters page). QEMU virt only: the NIC is the virtio-mmio transport QEMU
 // gives the first `-device` (drivers/network/virtio/README.md).
 namespace kaal::composer {
 
@@ -42,6 +43,9 @@ struct NetClientOptions {
     bool dhcp = false;
     Word rx_bytes = 0x8'0000; // 256 receive buffers
     Word tx_bytes = 0x8'0000; // 256 transmit buffers, at most 1 MiB (System::dma_region)
+    // The stack's counters page, read-only (kaal/services/net/net_stats.hpp), with the clients'
+    // names in `config::net_client_names`: for a status page.
+    bool reads_stats = false;
 };
 
 class NetworkStack {
@@ -61,11 +65,13 @@ private:
         Pd* pd;
         std::string ident;
         std::array<std::uint8_t, 6> mac;
+        bool reads_stats;
     };
     struct State {
         Pd* driver = nullptr;
         Pd* rx = nullptr;
         Pd* tx = nullptr;
+        Region* stats = nullptr;
         std::vector<Client> clients;
     };
     static void write_tables(const State& state);

@@ -9,14 +9,15 @@
 #include <optional>
 #include <utility>
 
-#include <kaal/core/array_of.hpp>
 #include <kaal/core/report_backoff.hpp>
 #include <kaal/dddk/net_queue.hpp>
+#include <kaal/dddk/net_stats.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/services/net/net_wiring.hpp>
 #include <kaal/services/net/rx_virtualiser.hpp>
 
+#include "client_queues.hpp"
 #include "kaal_config.hpp"
 
 namespace {
@@ -27,6 +28,7 @@ namespace net = kaal::services::net;
 constexpr auto& wiring = config::NetClients::clients;
 constexpr std::size_t client_count = wiring.size();
 static_assert(client_count > 0, "a network virtualiser without clients");
+static_assert(client_count <= kaal::dddk::net::NetStatsPage::max_clients);
 using Virtualiser = net::RxVirtualiser<client_count>;
 
 class RxVirtualiserPd {
@@ -37,20 +39,13 @@ public:
             print("net-rx: FAILED: cannot attach the driver's queue: ", driver.error(), "\n");
             return;
         }
-        for (std::size_t i = 0; i < client_count; ++i) {
-            if (auto queue = kaal::dddk::net::attach_queue(*wiring[i].queue); !queue) {
-                print("net-rx: FAILED: cannot attach client ", i, "'s queue: ", queue.error(),
-                      "\n");
-                return;
-            }
+        if (!net::client_queues_attach<client_count>(wiring, "net-rx")) {
+            return;
         }
-        const auto clients = kaal::array_of<client_count>([](std::size_t i) {
-            // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the region there
-            auto* data = reinterpret_cast<std::byte*>(*wiring[i].data);
-            return net::RxClient{*kaal::dddk::net::attach_queue(*wiring[i].queue),
-                                 {data, wiring[i].data_size},
-                                 wiring[i].mac};
-        });
+        const auto clients = net::client_views<client_count>(
+            wiring, [](const kaal::dddk::net::NetQueue& queue, std::byte* data, const auto& w) {
+                return net::RxClient{queue, {data, w.data_size}, w.mac};
+            });
         // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the buffers there
         const auto* buffers = reinterpret_cast<const std::byte*>(config::rx_buffers);
         virtualiser_.emplace(
@@ -64,7 +59,9 @@ public:
     void notified(kaal::Channel ch) {
         // A client's notification means it returned buffers, which are taken as frames need
         // them; only the driver's brings work, but a pass costs nothing when there is none.
-        static_cast<void>(ch);
+        for (std::size_t i = 0; i < client_count; ++i) {
+            wakes_[i] += ch == wiring[i].channel ? 1U : 0U;
+        }
         if (virtualiser_) {
             route();
         }
@@ -75,12 +72,15 @@ private:
         const auto signals = virtualiser_->route();
         if (signals.driver) {
             static_cast<void>(kaal::notify(config::driver));
+            ++signals_;
         }
         for (std::size_t i = 0; i < client_count; ++i) {
             if ((signals.clients & (std::uint64_t{1} << i)) != 0) {
                 static_cast<void>(kaal::notify(wiring[i].channel));
+                ++signals_;
             }
         }
+        publish_stats();
         const auto& c = virtualiser_->counters();
         if (c.malformed != reported_malformed_ && kaal::worth_reporting(c.malformed)) {
             print("net-rx: ", c.malformed, " malformed frames from the driver\n");
@@ -88,8 +88,25 @@ private:
         reported_malformed_ = c.malformed;
     }
 
+    void publish_stats() const {
+        namespace dn = kaal::dddk::net;
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the page there
+        auto& page = *reinterpret_cast<dn::NetStatsPage*>(config::net_stats);
+        dn::publish(page.rx_signals, signals_);
+        dn::publish(page.rx_unclaimed, virtualiser_->counters().unclaimed);
+        for (std::size_t i = 0; i < client_count; ++i) {
+            const auto& c = virtualiser_->client_counters(i);
+            dn::publish(page.clients[i].rx_frames, c.frames);
+            dn::publish(page.clients[i].rx_bytes, c.bytes);
+            dn::publish(page.clients[i].rx_dropped, c.dropped);
+            dn::publish(page.clients[i].rx_wakes, wakes_[i]);
+        }
+    }
+
     std::optional<Virtualiser> virtualiser_;
     std::uint64_t reported_malformed_ = 0;
+    std::uint64_t signals_ = 0;
+    std::array<std::uint64_t, client_count> wakes_{};
 };
 
 } // namespace

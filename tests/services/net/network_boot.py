@@ -28,6 +28,7 @@ import hashlib
 import os
 import random
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -82,6 +83,14 @@ def check_status(ports: dict) -> None:
     body = http_get(ports["http"], "/status")
     if "KaaL on seL4" not in body or not re.search(r"uptime \d+\.\d s", body):
         raise Failure(f"the status page is not what it should be:\n{body}")
+    # Every component of the stack has its row, and the HTTP server's counts this request's
+    # own frames (the virtualisers count them: the page is theirs).
+    for name in ("echo", "http", "daytime"):
+        if f"<tr><td>{name}</td>" not in body:
+            raise Failure(f"the status page has no row for {name}:\n{body}")
+    http_rx = re.search(r"<tr><td>http</td><td>(\d+)</td>", body)
+    if not http_rx or int(http_rx.group(1)) == 0:
+        raise Failure(f"the status page counts no frames for http:\n{body}")
     print(f"host: curl got the status page ({len(body)} bytes)")
 
 
@@ -319,6 +328,10 @@ def boot(image: str, checks: list[str]) -> int:
     log = qemu_harness.SerialLog(echo=False)
     qemu = qemu_harness.Qemu(command, log)
     status = 0
+    # QEMU runs in its own session: a signal to this script (CTest's timeout, Ctrl-C) must still
+    # end in the `finally` that kills it, as the harness does.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: (_ for _ in ()).throw(Failure("interrupted")))
     try:
         wait_for(log, READY, BOOT_TIMEOUT)
         print("host: the servers are ready")
