@@ -26,8 +26,8 @@ packages=(
   clang-format clang-tidy
   # storage: disk images partitioned and checked with Debian's own tools (MBR, GPT, FAT)
   fdisk gdisk dosfstools mtools
-  # network: the boot tests drive the guest's servers from the host
-  curl
+  # network: the boot tests drive the guest's servers from the host, the benchmarks load them
+  curl wrk
 )
 
 missing=()
