@@ -89,7 +89,7 @@ if(KAAL_PLATFORM STREQUAL "microkit")
     "$<$<COMPILE_LANGUAGE:C>:SHELL:-isystem ${KAAL_PICOLIBC_DIR}/include>")
   # And it calls picolibc (memcmp, vsnprintf, ...): named after lwIP on every link line, so a
   # static link resolves what lwIP needs whatever the component itself pulled in before it.
-  target_link_libraries(kaal_lwip INTERFACE "${KAAL_PICOLIBC_DIR}/lib/libc.a")
+  target_link_libraries(kaal_lwip INTERFACE "${KAAL_PICOLIBC_LIBC}")
 elseif(KAAL_PLATFORM STREQUAL "mock")
   # The port prints through kaal::debug, which mock mode implements in kaal_platform_mock.
   target_link_libraries(kaal_lwip PRIVATE kaal_platform_mock)
