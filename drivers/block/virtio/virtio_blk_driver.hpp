@@ -7,12 +7,12 @@
 
 #include <kaal/broker/device_bundle.hpp>
 #include <kaal/broker/device_table.hpp>
-#include <kaal/broker/static_resources.hpp>
 #include <kaal/core/result.hpp>
 #include <kaal/dddk/block_request.hpp>
 #include <kaal/dddk/bus.hpp>
 #include <kaal/dddk/virtio/mmio_transport.hpp>
 #include <kaal/dddk/virtio/split_queue.hpp>
+#include <kaal/dddk/virtio/transport_bundle.hpp>
 #include <kaal/platform/channel.hpp>
 
 #include "virtio_blk.hpp"
@@ -204,27 +204,14 @@ inline Result<VirtioBlkDriver<dddk::MmioBus>> make_virtio_blk_driver(const Devic
     return VirtioBlkDriver<dddk::MmioBus>::create(bus, dma);
 }
 
-// The same from a Microkit PD's mappings: the transport's board-table entry, the page the
-// composer mapped its registers into (config::<name>_regs), its IRQ channel, and the DMA region
-// the driver's pool starts at. The registers may lie anywhere in their page (QEMU packs eight
-// transports into one), so their offset in it is added here.
+// The same from a Microkit PD's mappings (dddk/virtio/transport_bundle.hpp).
 inline Result<VirtioBlkDriver<dddk::MmioBus>> make_virtio_blk_driver(const DeviceDesc& transport,
                                                                      Word regs_page, Channel irq,
                                                                      Word dma_vaddr,
                                                                      Word dma_paddr) {
-    constexpr Word page_offset = 0xfff;
     KAAL_TRY(const DeviceBundle bundle,
-             bundle_from_static_resources({
-                 .id = transport.id,
-                 .mmio_vaddr = regs_page + (transport.mmio_paddr & page_offset),
-                 .mmio_paddr = transport.mmio_paddr,
-                 .mmio_size = transport.mmio_size,
-                 .irq = transport.irq,
-                 .irq_channel = irq.id(),
-                 .dma_vaddr = dma_vaddr,
-                 .dma_paddr = dma_paddr,
-                 .dma_size = VirtioBlkDriver<dddk::MmioBus>::dma_bytes,
-             }));
+             dddk::virtio::transport_bundle(transport, regs_page, irq, dma_vaddr, dma_paddr,
+                                            VirtioBlkDriver<dddk::MmioBus>::dma_bytes));
     return make_virtio_blk_driver(bundle, bundle.dma);
 }
 

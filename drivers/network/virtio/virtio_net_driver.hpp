@@ -8,13 +8,13 @@
 
 #include <kaal/broker/device_bundle.hpp>
 #include <kaal/broker/device_table.hpp>
-#include <kaal/broker/static_resources.hpp>
 #include <kaal/core/result.hpp>
 #include <kaal/dddk/bus.hpp>
 #include <kaal/dddk/net_queue.hpp>
 #include <kaal/dddk/register_block.hpp>
 #include <kaal/dddk/virtio/mmio_transport.hpp>
 #include <kaal/dddk/virtio/split_queue.hpp>
+#include <kaal/dddk/virtio/transport_bundle.hpp>
 #include <kaal/platform/channel.hpp>
 
 #include "virtio_net.hpp"
@@ -380,25 +380,13 @@ inline Status make_virtio_net_driver(std::optional<MmioVirtioNetDriver>& out,
     return MmioVirtioNetDriver::create_in(out, bus, dma);
 }
 
-// The same from a Microkit PD's mappings, as make_virtio_blk_driver: the transport's board-table
-// entry, the page the composer mapped its registers into, its IRQ channel, and the driver's DMA
-// pool. The registers may lie anywhere in their page (QEMU packs eight transports into one).
+// The same from a Microkit PD's mappings (dddk/virtio/transport_bundle.hpp).
 inline Status make_virtio_net_driver(std::optional<MmioVirtioNetDriver>& out,
                                      const DeviceDesc& transport, Word regs_page, Channel irq,
                                      Word dma_vaddr, Word dma_paddr) {
-    constexpr Word page_offset = 0xfff;
     KAAL_TRY(const DeviceBundle bundle,
-             bundle_from_static_resources({
-                 .id = transport.id,
-                 .mmio_vaddr = regs_page + (transport.mmio_paddr & page_offset),
-                 .mmio_paddr = transport.mmio_paddr,
-                 .mmio_size = transport.mmio_size,
-                 .irq = transport.irq,
-                 .irq_channel = irq.id(),
-                 .dma_vaddr = dma_vaddr,
-                 .dma_paddr = dma_paddr,
-                 .dma_size = MmioVirtioNetDriver::dma_bytes,
-             }));
+             dddk::virtio::transport_bundle(transport, regs_page, irq, dma_vaddr, dma_paddr,
+                                            MmioVirtioNetDriver::dma_bytes));
     return make_virtio_net_driver(out, bundle, bundle.dma);
 }
 
