@@ -39,13 +39,14 @@ public:
             print("net-rx: FAILED: cannot attach the driver's queue: ", driver.error(), "\n");
             return;
         }
-        if (!net::client_queues_attach<client_count>(wiring, "net-rx")) {
+        const auto queues = net::attach_client_queues<client_count>(wiring, "net-rx");
+        if (!queues) {
             return;
         }
-        const auto clients = net::client_views<client_count>(
-            wiring, [](const kaal::dddk::net::NetQueue& queue, std::byte* data, const auto& w) {
-                return net::RxClient{queue, {data, w.data_size}, w.mac};
-            });
+        const auto clients = kaal::array_of<client_count>([&](std::size_t i) {
+            const auto& w = wiring[i];
+            return net::RxClient{(*queues)[i], {net::client_data(w), w.data_size}, w.mac};
+        });
         // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the buffers there
         const auto* buffers = reinterpret_cast<const std::byte*>(config::rx_buffers);
         virtualiser_.emplace(

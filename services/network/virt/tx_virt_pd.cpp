@@ -38,13 +38,15 @@ public:
             print("net-tx: FAILED: cannot attach the driver's queue: ", driver.error(), "\n");
             return;
         }
-        if (!net::client_queues_attach<client_count>(wiring, "net-tx")) {
+        const auto queues = net::attach_client_queues<client_count>(wiring, "net-tx");
+        if (!queues) {
             return;
         }
-        const auto clients = net::client_views<client_count>(
-            wiring, [](const kaal::dddk::net::NetQueue& queue, std::byte* data, const auto& w) {
-                return net::TxClient{queue, {data, w.data_size}, *w.data_paddr, w.mac};
-            });
+        const auto clients = kaal::array_of<client_count>([&](std::size_t i) {
+            const auto& w = wiring[i];
+            return net::TxClient{
+                (*queues)[i], {net::client_data(w), w.data_size}, *w.data_paddr, w.mac};
+        });
         virtualiser_.emplace(*driver, clients);
         print("net-tx: ", client_count, " clients\n");
         serve();

@@ -148,24 +148,17 @@ private:
         dddk::net::MacAddress destination;
         std::memcpy(destination.bytes.data(), bytes.data(), destination.bytes.size());
         std::uint64_t delivered = 0;
+        bool claimed = destination.is_group();
         for (std::size_t i = 0; i < Clients; ++i) {
-            if ((destination.is_group() || destination == clients_[i].mac) && deliver(i, bytes)) {
-                delivered |= std::uint64_t{1} << i;
+            if (destination.is_group() || destination == clients_[i].mac) {
+                claimed = true;
+                delivered |= deliver(i, bytes) ? std::uint64_t{1} << i : std::uint64_t{0};
             }
         }
-        if (!destination.is_group() && delivered == 0 && !claimed(destination)) {
+        if (!claimed) {
             ++counters_.unclaimed;
         }
         return delivered;
-    }
-
-    [[nodiscard]] bool claimed(const dddk::net::MacAddress& mac) const {
-        for (const RxClient& c : clients_) {
-            if (c.mac == mac) {
-                return true;
-            }
-        }
-        return false;
     }
 
     bool deliver(std::size_t i, std::span<const std::byte> bytes) {
