@@ -76,11 +76,7 @@ def main(argv: list[str]) -> int:
     image = argv[1]
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     ports = {"http": network_boot.free_port(), "echo": network_boot.free_port()}
-    net = (f"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{ports['http']}-10.0.2.16:80,"
-           f"hostfwd=tcp:127.0.0.1:{ports['echo']}-10.0.2.15:7")
-    command = qemu_harness.MACHINES["aarch64"](image, None) + extra + [
-        "-global", "virtio-mmio.force-legacy=false", "-netdev", net,
-        "-device", "virtio-net-device,netdev=net0"]
+    command = network_boot.qemu_command(image, network_boot.user_network(ports), extra)
     log = qemu_harness.SerialLog(echo=False)
     qemu = qemu_harness.Qemu(command, log)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # QEMU dies with this script

@@ -310,6 +310,21 @@ CHECKS = {"status": check_status, "daytime": check_daytime, "echo": check_echo,
           "udp": check_udp, "many": check_many, "hostile": check_hostile}
 
 
+def user_network(ports: dict) -> str:
+    """QEMU's user network, restricted, forwarding 127.0.0.1 to each server that has a port."""
+    guests = {"http": "10.0.2.16:80", "echo": "10.0.2.15:7", "daytime": "10.0.2.17:13"}
+    forwards = "".join(f",hostfwd=tcp:127.0.0.1:{port}-{guests[name]}"
+                       for name, port in ports.items() if name in guests)
+    return f"user,id=net0,restrict=on{forwards}"
+
+
+def qemu_command(image: str, netdev: str, extra: list[str] | None = None) -> list[str]:
+    """The boot tests' QEMU for aarch64 with `netdev` as the virtio-net NIC's back end."""
+    return qemu_harness.MACHINES["aarch64"](image, None) + (extra or []) + [
+        "-global", "virtio-mmio.force-legacy=false", "-netdev", netdev,
+        "-device", "virtio-net-device,netdev=net0"]
+
+
 def boot(image: str, checks: list[str]) -> int:
     """One boot: on the user network (restrict=on, forwards on 127.0.0.1) for the TCP checks,
     or on a socket netdev on 127.0.0.1 for UDP."""
@@ -319,12 +334,8 @@ def boot(image: str, checks: list[str]) -> int:
         ports["udp_peer"] = LinkPeer(listen, guest)
         net = f"socket,id=net0,udp=127.0.0.1:{listen},localaddr=127.0.0.1:{guest}"
     else:
-        net = (f"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{ports['http']}-10.0.2.16:80,"
-               f"hostfwd=tcp:127.0.0.1:{ports['echo']}-10.0.2.15:7,"
-               f"hostfwd=tcp:127.0.0.1:{ports['daytime']}-10.0.2.17:13")
-    command = qemu_harness.MACHINES["aarch64"](image, None) + [
-        "-global", "virtio-mmio.force-legacy=false", "-netdev", net,
-        "-device", "virtio-net-device,netdev=net0"]
+        net = user_network(ports)
+    command = qemu_command(image, net)
     log = qemu_harness.SerialLog(echo=False)
     qemu = qemu_harness.Qemu(command, log)
     status = 0
