@@ -8,7 +8,12 @@
 // in this PD's data region, which the device reaches directly (no copy) for whole sectors.
 // Last, 4 KiB reads at random offsets, one at a time, both ways. Times come from the time service's
 // counter; under QEMU's -icount shift=0 (bench/storage/run-icount.sh) a guest nanosecond is one
-// instruction, so the figures do not depend on the host.
+// instruction while the guest runs. While it idles, waiting for the disk, guest time runs with
+// the host's clock (QEMU's icount sleep=on), so a pass that waits depends on how soon the host
+// answers: a busy moment on the host costs some passes ten times their usual time. So every pass
+// runs `rounds` times, the raw and the filesystem passes of a round one after the other, and
+// each figure is the median of its rounds, beside the best and the worst.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -40,7 +45,42 @@ constexpr std::uint32_t fs_command = 256u << 10;  // bytes per filesystem comman
 constexpr std::uint32_t fs_large = 1u << 20;      // the client's whole data region
 constexpr std::uint32_t fs_streamed = 512u << 10; // two in flight: the whole region too
 constexpr unsigned random_reads = 2000;
+constexpr unsigned rounds = 11;
 constexpr auto& mount = config::VfsMounts::mounts[0];
+
+// The figures, in the order they are printed.
+enum class Pass : unsigned {
+    raw_write,
+    raw_read,
+    raw_random,
+    file_write,
+    file_write_fsync,
+    file_write_large,
+    file_write_streamed,
+    file_overwrite_large,
+    file_read,
+    file_read_large,
+    file_read_streamed,
+    file_random,
+    count
+};
+constexpr std::array<std::string_view, static_cast<unsigned>(Pass::count)> pass_names{
+    "raw sequential write",
+    "raw sequential read",
+    "raw 4 KiB random reads, QD1",
+    "file sequential write",
+    "file sequential write + fsync",
+    "file sequential write, 1 MiB commands",
+    "file sequential write, 2 x 512 KiB in flight",
+    "file sequential overwrite, 1 MiB commands",
+    "file sequential read",
+    "file sequential read, 1 MiB commands",
+    "file sequential read, 2 x 512 KiB in flight",
+    "file 4 KiB random reads, QD1",
+};
+[[nodiscard]] constexpr bool random_pass(Pass p) {
+    return p == Pass::raw_random || p == Pass::file_random;
+}
 
 struct WaitFor {
     kaal::Channel channel;
@@ -77,8 +117,14 @@ public:
                 return;
             }
         }
-        raw();
-        files();
+        for (unsigned r = 0; r < rounds; ++r) {
+            if (!raw() || !files()) {
+                return;
+            }
+        }
+        for (unsigned p = 0; p < static_cast<unsigned>(Pass::count); ++p) {
+            report(static_cast<Pass>(p));
+        }
         say("storage-bench: done\n");
     }
 
@@ -91,21 +137,31 @@ public:
 private:
     [[nodiscard]] std::uint64_t ns() const { return time_->monotonic_ns(); }
 
-    void report(std::string_view what, std::uint64_t bytes, std::uint64_t elapsed_ns) {
-        Line line;
-        line.add("storage-bench: ").add(what).add(": ").add(bytes >> 20).add(" MiB in ");
-        line.add(elapsed_ns / 1000).add(" us: ");
-        line.add(elapsed_ns == 0 ? 0 : bytes * 1000 / elapsed_ns).add(" MB/s\n");
-        say(line.view());
+    void record(Pass p, std::uint64_t elapsed_ns) {
+        samples_[static_cast<unsigned>(p)][round_of(p)++] = elapsed_ns;
     }
+    unsigned& round_of(Pass p) { return taken_[static_cast<unsigned>(p)]; }
 
-    void report_iops(std::string_view what, std::uint64_t elapsed_ns) {
+    // "<pass>: 16 MiB, median of 5 in 352 us: 47662 MB/s (best 339 us, worst 1089 us)", or for
+    // the random reads "<pass>: 2000, median of 5 in ...: 75125 IOPS, 13311 ns each (...)".
+    void report(Pass p) {
+        auto ns = samples_[static_cast<unsigned>(p)];
+        std::sort(ns.begin(), ns.end());
+        const std::uint64_t median = ns[rounds / 2];
         Line line;
-        line.add("storage-bench: ").add(what).add(": ").add(random_reads).add(" in ");
-        line.add(elapsed_ns / 1000).add(" us: ");
-        line.add(elapsed_ns == 0 ? 0 : std::uint64_t{random_reads} * 1'000'000'000 / elapsed_ns);
-        line.add(" IOPS, ").add(elapsed_ns / random_reads).add(" ns each\n");
-        say(line.view());
+        line.add("storage-bench: ").add(pass_names[static_cast<unsigned>(p)]).add(": ");
+        if (random_pass(p)) {
+            line.add(random_reads).add(", median of ").add(rounds).add(" in ");
+            line.add(median / 1000).add(" us: ");
+            line.add(median == 0 ? 0 : std::uint64_t{random_reads} * 1'000'000'000 / median);
+            line.add(" IOPS, ").add(median / random_reads).add(" ns each");
+        } else {
+            line.add(total >> 20).add(" MiB, median of ").add(rounds).add(" in ");
+            line.add(median / 1000).add(" us: ");
+            line.add(median == 0 ? 0 : total * 1000 / median).add(" MB/s");
+        }
+        line.add(" (best ").add(ns.front() / 1000).add(" us, worst ").add(ns.back() / 1000);
+        say(line.add(" us)\n").view());
     }
 
     // ---- raw: the block queue ---------------------------------------------------------------
@@ -164,23 +220,24 @@ private:
         return true;
     }
 
-    void raw() {
+    bool raw() {
         std::uint64_t t = ns();
         if (!raw_pass(BlockRequestMessage::write, total, raw_request, raw_depth, false)) {
-            return;
+            return false;
         }
-        report("raw sequential write", total, ns() - t);
+        record(Pass::raw_write, ns() - t);
         t = ns();
         if (!raw_pass(BlockRequestMessage::read, total, raw_request, raw_depth, false)) {
-            return;
+            return false;
         }
-        report("raw sequential read", total, ns() - t);
+        record(Pass::raw_read, ns() - t);
         t = ns();
         if (!raw_pass(BlockRequestMessage::read, std::uint64_t{random_reads} * 4096, 4096, 1,
                       true)) {
-            return;
+            return false;
         }
-        report_iops("raw 4 KiB random reads, QD1", ns() - t);
+        record(Pass::raw_random, ns() - t);
+        return true;
     }
 
     // ---- through the filesystem -------------------------------------------------------------
@@ -224,18 +281,18 @@ private:
         return true;
     }
 
-    bool timed(const char* what, fs::FsOp op, std::uint32_t handle, std::uint32_t bytes,
-               unsigned depth) {
+    bool timed(Pass what, fs::FsOp op, std::uint32_t handle, std::uint32_t bytes, unsigned depth) {
         const std::uint64_t t = ns();
         if (!stream(op, handle, bytes, depth)) {
             return false;
         }
-        report(what, total, ns() - t);
+        record(what, ns() - t);
         return true;
     }
 
-    // A new file of `total` bytes, every cluster allocated as it goes, as in the first pass.
-    bool write_pass(const char* what, std::string_view path, std::uint32_t bytes, unsigned depth) {
+    // A new file of `total` bytes, every cluster allocated as it goes, as in the first pass:
+    // opening it truncates what the round before wrote, and frees its clusters for this one.
+    bool write_pass(Pass what, std::string_view path, std::uint32_t bytes, unsigned depth) {
         auto opened =
             command(fs::FsOp::open, 0, 0, 0, path, fs::open_flag::create | fs::open_flag::truncate);
         if (!opened) {
@@ -246,7 +303,7 @@ private:
                command(fs::FsOp::close, h, 0, 0).ok();
     }
 
-    void files() {
+    bool files() {
         auto opened = command(fs::FsOp::open, 0, 0, 0, "/bench.bin",
                               fs::open_flag::create | fs::open_flag::truncate);
         if (!opened) {
@@ -255,38 +312,42 @@ private:
                     .add(kaal::to_string(opened.error()))
                     .add("\n")
                     .view());
-            return;
+            return false;
         }
         const auto h = static_cast<std::uint32_t>(opened->value);
+        const bool ran = file_passes(h);
+        static_cast<void>(command(fs::FsOp::close, h, 0, 0));
+        return ran;
+    }
+
+    bool file_passes(std::uint32_t h) {
         std::uint64_t t = ns();
         if (!stream(fs::FsOp::write, h, fs_command, 1)) {
             say("storage-bench: FAILED: a file write\n");
-            return;
+            return false;
         }
-        report("file sequential write", total, ns() - t);
+        record(Pass::file_write, ns() - t);
         if (!command(fs::FsOp::sync, 0, 0, 0)) {
             say("storage-bench: FAILED: sync\n");
-            return;
+            return false;
         }
-        report("file sequential write + fsync", total, ns() - t);
-        if (!write_pass("file sequential write, 1 MiB commands", "/large.bin", fs_large, 1) ||
-            !write_pass("file sequential write, 2 x 512 KiB in flight", "/streamed.bin",
-                        fs_streamed, 2)) {
+        record(Pass::file_write_fsync, ns() - t);
+        if (!write_pass(Pass::file_write_large, "/large.bin", fs_large, 1) ||
+            !write_pass(Pass::file_write_streamed, "/streamed.bin", fs_streamed, 2)) {
             say("storage-bench: FAILED: a file write\n");
-            return;
+            return false;
         }
         // The first file again, its clusters all there: a write that allocates nothing (what fio
         // measures, having laid its file out first).
-        if (!timed("file sequential overwrite, 1 MiB commands", fs::FsOp::write, h, fs_large, 1)) {
+        if (!timed(Pass::file_overwrite_large, fs::FsOp::write, h, fs_large, 1)) {
             say("storage-bench: FAILED: a file overwrite\n");
-            return;
+            return false;
         }
-        if (!timed("file sequential read", fs::FsOp::read, h, fs_command, 1) ||
-            !timed("file sequential read, 1 MiB commands", fs::FsOp::read, h, fs_large, 1) ||
-            !timed("file sequential read, 2 x 512 KiB in flight", fs::FsOp::read, h, fs_streamed,
-                   2)) {
+        if (!timed(Pass::file_read, fs::FsOp::read, h, fs_command, 1) ||
+            !timed(Pass::file_read_large, fs::FsOp::read, h, fs_large, 1) ||
+            !timed(Pass::file_read_streamed, fs::FsOp::read, h, fs_streamed, 2)) {
             say("storage-bench: FAILED: a file read\n");
-            return;
+            return false;
         }
         std::uint32_t lcg = 12345;
         t = ns();
@@ -295,11 +356,11 @@ private:
             auto r = command(fs::FsOp::read, h, (lcg % (total / 4096)) * 4096, 4096);
             if (!r || r->value != 4096) {
                 say("storage-bench: FAILED: a random file read\n");
-                return;
+                return false;
             }
         }
-        report_iops("file 4 KiB random reads, QD1", ns() - t);
-        static_cast<void>(command(fs::FsOp::close, h, 0, 0));
+        record(Pass::file_random, ns() - t);
+        return true;
     }
 
     void say(std::string_view text) {
@@ -317,6 +378,8 @@ private:
     std::optional<kaal::services::time::TimeClient> time_;
     std::uint64_t id_ = 0;
     unsigned in_flight_slot_ = 0;
+    std::array<std::array<std::uint64_t, rounds>, static_cast<unsigned>(Pass::count)> samples_{};
+    std::array<unsigned, static_cast<unsigned>(Pass::count)> taken_{};
 };
 
 } // namespace

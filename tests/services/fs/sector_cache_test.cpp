@@ -135,4 +135,23 @@ TEST(SectorCache, EvictionWritesEverythingChangedInOrder) {
     EXPECT_EQ(disk.bytes[std::size_t{50} * 512], 0xd1);
 }
 
+// While a clean slot is there, a miss takes it rather than a changed one that is older: no
+// write-back on the way, and the changed sector stays changed until it is written back.
+TEST(SectorCache, AMissTakesACleanSlotBeforeAnOlderChangedOne) {
+    LoggingDisk disk = disk_of(64);
+    SectorCache<LoggingDisk, 2> cache{disk};
+    auto fat = cache.modify(3); // the least recently used, changed
+    ASSERT_TRUE(fat.ok());
+    (*fat)[0] = 0xfa;
+    ASSERT_TRUE(cache.read(10).ok()); // clean
+    disk.calls.clear();
+    ASSERT_TRUE(cache.read(20).ok()); // takes 10's slot
+    EXPECT_EQ(disk.calls, (std::vector<Call>{{'R', 20, 1}}));
+    EXPECT_EQ(disk.bytes[std::size_t{3} * 512], 3); // not written yet
+    disk.calls.clear();
+    ASSERT_TRUE(cache.write_back().ok());
+    EXPECT_EQ(disk.calls, (std::vector<Call>{{'W', 3, 1}}));
+    EXPECT_EQ(disk.bytes[std::size_t{3} * 512], 0xfa);
+}
+
 } // namespace

@@ -198,16 +198,24 @@ private:
         return lba_[i] != no_sector && lba_[i] >= lba && lba_[i] - lba < count;
     }
 
-    // The slot to fill next: an empty one, else the least recently used.
+    // The slot to fill next: an empty one, else the least recently used clean one, else the
+    // least recently used. A changed sector leaves only when nothing clean can: taking it costs
+    // a write-back of everything changed (lookup), a synchronous round trip on the disk per run
+    // and FAT copy, where a clean one costs nothing. A growing file changes the FAT sectors it
+    // is still working in, so the least recently used slot is often one of its own.
     [[nodiscard]] std::size_t victim() const {
-        std::size_t v = 0;
+        std::size_t oldest = 0;
+        std::size_t clean = Slots;
         for (std::size_t i = 0; i < Slots; ++i) {
             if (lba_[i] == no_sector) {
                 return i;
             }
-            v = used_[i] < used_[v] ? i : v;
+            oldest = used_[i] < used_[oldest] ? i : oldest;
+            if (!dirty_[i] && (clean == Slots || used_[i] < used_[clean])) {
+                clean = i;
+            }
         }
-        return v;
+        return clean != Slots ? clean : oldest;
     }
 
     // Slot i now holds sector `lba` as the disk has it, used just now.

@@ -699,80 +699,84 @@ private:
         return {};
     }
 
-    // How many free clusters there are from `c` (free itself) on, up to `want`. FAT16 and FAT32
-    // are read a sector at a time: a growing file takes clusters by the hundred, and an entry
-    // at a time cost a cache lookup each.
-    Result<std::uint32_t> free_run(std::uint32_t c, std::uint32_t want) {
+    // Up to `want` consecutive free clusters from `c` (free itself) made one chain that ends
+    // at the last of them, in one pass over the FAT: each sector's entries are tested and
+    // linked together, with one cache lookup per sector. A growing file takes clusters by the
+    // hundred, so this loop is most of what an allocating write costs the service. Returns how
+    // many it took; the run ends at the first cluster in use.
+    Result<std::uint32_t> claim_run(std::uint32_t c, std::uint32_t want) {
         switch (g_.type) {
-        case FatType::fat16: return free_run<std::uint16_t>(c, want);
-        case FatType::fat32: return free_run<std::uint32_t>(c, want);
-        default: return std::uint32_t{1};
+        case FatType::fat16: return claim_run<std::uint16_t>(c, want);
+        case FatType::fat32: return claim_run<std::uint32_t>(c, want);
+        default: // FAT12's entries straddle bytes and sectors: one at a time, as fat_set does
+            KAAL_CHECK(fat_set(c, eoc()));
+            return std::uint32_t{1};
         }
     }
     template <typename Entry>
-    Result<std::uint32_t> free_run(std::uint32_t c, std::uint32_t want) {
+    Result<std::uint32_t> claim_run(std::uint32_t c, std::uint32_t want) {
         constexpr std::uint32_t per_sector = sector_bytes / sizeof(Entry);
         want = std::min(want, g_.max_cluster() - c + 1);
-        std::uint32_t run = 1;
+        std::uint32_t run = 0;
         while (run < want) {
             const std::uint32_t e = c + run;
-            KAAL_TRY(const std::uint8_t* s, cache_.read(active_fat_sector() + e / per_sector));
-            const std::uint32_t end = std::min(per_sector, e % per_sector + (want - run));
-            for (std::uint32_t k = e % per_sector; k < end; ++k, ++run) {
-                if (entry<Entry>(&s[k * sizeof(Entry)]) != 0) { // free, whatever its top bits
-                    return run;
-                }
+            const std::uint32_t sector = active_fat_sector() + e / per_sector;
+            const std::uint32_t at = e % per_sector * sizeof(Entry);
+            // Looked at before it is changed: a sector whose first entry is in use ends the
+            // run and is not written back for nothing.
+            KAAL_TRY(const std::uint8_t* seen, cache_.read(sector));
+            if (run != 0 && entry<Entry>(&seen[at]) != 0) {
+                break;
+            }
+            KAAL_TRY(std::uint8_t * s, cache_.modify(sector)); // the same slot, found first
+            const std::uint32_t n = std::min(per_sector - e % per_sector, want - run);
+            const std::uint32_t linked = link_free<Entry>(&s[at], e, n);
+            run += linked;
+            if (linked < n) {
+                break;
             }
         }
+        // The last entry linked names the cluster after the run: it ends the chain instead.
+        KAAL_CHECK(fat_set(c + run - 1, eoc()));
         return run;
     }
-
-    // Makes clusters [c, c + count) one chain, ending there: a sector's entries with one cache
-    // lookup.
-    Status link_run(std::uint32_t c, std::uint32_t count) {
-        switch (g_.type) {
-        case FatType::fat16: return link_run<std::uint16_t>(c, count);
-        case FatType::fat32: return link_run<std::uint32_t>(c, count);
-        default:
-            for (std::uint32_t i = 0; i < count; ++i) {
-                KAAL_CHECK(fat_set(c + i, i + 1 < count ? c + i + 1 : eoc()));
-            }
-            return {};
-        }
-    }
+    // Links entries [e, e + n) at `p` (in one sector), each to the next cluster, up to the first
+    // one in use; returns how many. FAT32 entries are tested and linked four at a time with
+    // 8-byte accesses where they are 8-byte aligned (the cache's sectors are, so entry e is when
+    // e is even), their reserved top bits kept (4).
     template <typename Entry>
-    Status link_run(std::uint32_t c, std::uint32_t count) {
-        constexpr std::uint32_t per_sector = sector_bytes / sizeof(Entry);
-        const std::uint32_t last = c + count - 1;
-        for (std::uint32_t e = c; e <= last;) {
-            KAAL_TRY(std::uint8_t * s, cache_.modify(active_fat_sector() + e / per_sector));
-            std::uint8_t* p = &s[e % per_sector * sizeof(Entry)];
-            const std::uint32_t n = std::min(per_sector - e % per_sector, last - e + 1);
-            // Each entry names the next cluster; the run's last is fixed up below, which keeps
-            // the test for it out of the loop.
-            std::uint32_t k = 0;
-            if constexpr (sizeof(Entry) == 4) {
-                // Two FAT32 entries per 8-byte access where they are 8-byte aligned (the cache's
-                // sectors are): a growing file links its clusters by the hundred.
-                if (e % 2 != 0) {
-                    set_entry<Entry>(p, e + 1);
-                    k = 1;
+    static std::uint32_t link_free(std::uint8_t* p, std::uint32_t e, std::uint32_t n) {
+        std::uint32_t k = 0;
+        if constexpr (sizeof(Entry) == 4) {
+            constexpr std::uint64_t value_bits = 0x0fffffff'0fffffff;
+            constexpr std::uint64_t step = 0x2'0000'0002; // both halves of a pair, by 2
+            if (e % 2 != 0 && n != 0) {
+                if (entry<Entry>(p) != 0) {
+                    return 0;
                 }
-                std::uint64_t next = std::uint64_t{e + k + 2} << 32 | (e + k + 1);
-                for (; k + 1 < n; k += 2, next += 0x2'0000'0002) {
-                    std::uint8_t* q = p + k * sizeof(Entry);
-                    store(q, (load<std::uint64_t>(q) & 0xf0000000'f0000000) | next);
+                set_entry<Entry>(p, e + 1);
+                k = 1;
+            }
+            std::uint64_t next = std::uint64_t{e + k + 2} << 32 | (e + k + 1);
+            for (std::uint8_t* q = p + k * sizeof(Entry); k + 4 <= n;
+                 k += 4, q += 16, next += 2 * step) {
+                const std::uint64_t a = load<std::uint64_t>(q);
+                const std::uint64_t b = load<std::uint64_t>(q + 8);
+                if (((a | b) & value_bits) != 0) {
+                    break; // the entries below find which one is in use
                 }
-            }
-            for (; k < n; ++k) {
-                set_entry<Entry>(p + k * sizeof(Entry), e + k + 1);
-            }
-            e += n;
-            if (e > last) {
-                set_entry<Entry>(p + (n - 1) * sizeof(Entry), eoc());
+                store(q, (a & ~value_bits) | next);
+                store(q + 8, (b & ~value_bits) | (next + step));
             }
         }
-        return {};
+        for (; k < n; ++k) {
+            std::uint8_t* q = p + k * sizeof(Entry);
+            if (entry<Entry>(q) != 0) { // free, whatever its top bits
+                break;
+            }
+            set_entry<Entry>(q, e + k + 1);
+        }
+        return k;
     }
 
     // The cluster after `c` in its chain; 0 at the end. A link to a free, reserved or bad
@@ -860,12 +864,11 @@ private:
             const std::uint32_t c = 2 + (start - 2 + i) % span;
             KAAL_TRY(const std::uint32_t v, fat_get(c));
             if (v == 0) {
-                KAAL_TRY(std::uint32_t count, free_run(c, want));
+                KAAL_TRY(const std::uint32_t count,
+                         claim_run(c, free_known_ ? std::min(want, free_clusters_) : want));
                 if (free_known_) {
-                    count = std::min(count, free_clusters_);
                     free_clusters_ -= count;
                 }
-                KAAL_CHECK(link_run(c, count));
                 next_free_ = c + count <= g_.max_cluster() ? c + count : 2;
                 return Run{c, count};
             }
