@@ -188,6 +188,38 @@ TEST(RingBuffer, CorruptPeerIndicesAreClamped) {
     EXPECT_EQ(f.ring.free_slots(), 7U);
 }
 
+// push() and pop() check a refreshed index with a shortcut of the clamp (the view's copy equals
+// the other index when they refresh). The shortcut must refuse the same corrupt indices.
+TEST(RingBuffer, SinglePushAndPopBelieveOnlyAnIndexThatMovedForwardWithinTheRing) {
+    Fixture f{8};
+    auto consumer = RingBuffer<std::uint64_t>::attach(f.region.data(), f.region.size(), 8).value();
+    for (std::uint64_t i = 0; i < 8; ++i) {
+        ASSERT_TRUE(f.ring.push(i).ok());
+    }
+    f.control().head = 9; // past the tail: more popped than was ever pushed
+    EXPECT_EQ(f.ring.push(100).error(), Error::queue_full);
+    f.control().head = 0xFFFF'FFFFU; // moved back
+    EXPECT_EQ(f.ring.push(100).error(), Error::queue_full);
+    f.control().head = 0;
+    for (std::uint64_t i = 0; i < 3; ++i) {
+        ASSERT_EQ(consumer.pop().value(), i);
+    }
+    for (std::uint64_t i = 8; i < 11; ++i) {
+        EXPECT_TRUE(f.ring.push(i).ok()) << "three slots were given back";
+    }
+    EXPECT_EQ(f.ring.push(100).error(), Error::queue_full);
+
+    for (std::uint64_t i = 3; i < 11; ++i) {
+        ASSERT_EQ(consumer.pop().value(), i);
+    }
+    f.control().tail = 10; // moved back behind what the consumer already popped
+    EXPECT_EQ(consumer.pop().error(), Error::queue_empty);
+    f.control().tail = 11 + 9; // more than a capacity ahead
+    EXPECT_EQ(consumer.pop().error(), Error::queue_empty);
+    f.control().tail = 11 + 8; // a whole ring's worth: believed
+    EXPECT_TRUE(consumer.pop().ok());
+}
+
 // Defect 5 of the hardening issue: the capacity-only clamp let a consumer move `head` back by up
 // to a capacity, so free_slots() could promise room that the next push_batch did not find.
 TEST(RingBuffer, APeerMovingItsIndexBackwardsNeverShrinksTheView) {
