@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <array>
 #include <gtest/gtest.h>
+#include <string_view>
 
 #include <kaal/ipc/message_codec.hpp>
 #include <kaal/ipc/ppc.hpp>
@@ -93,6 +94,25 @@ TEST(MessageCodec, ReplyDecoding) {
     EXPECT_EQ(kaal::ipc::decode_reply<Sum>(MessageInfo{200, 0}, mrs.all()).error(),
               Error::malformed_message);
     EXPECT_TRUE(kaal::ipc::decode_reply<EmptyPayload>(kaal::ok_reply(0), mrs.all()).ok());
+}
+
+// The known labels are a bitmap worked out at compile time; every label of a byte and beyond
+// decodes as the error it names, or as malformed when it names none (each word of the bitmap,
+// and the first and last bit of each, included).
+TEST(MessageCodec, AnErrorReplyDecodesAsTheErrorItNamesOrAsMalformed) {
+    Registers mrs;
+    unsigned known = 0;
+    for (Word label = 1; label <= 0x200; ++label) {
+        SCOPED_TRACE(label);
+        const auto decoded = kaal::ipc::decode_reply<Sum>(MessageInfo{label, 0}, mrs.all());
+        const bool names_an_error =
+            label <= 0xff &&
+            std::string_view{kaal::to_string(static_cast<Error>(label))} != "unknown error";
+        EXPECT_EQ(decoded.error(),
+                  names_an_error ? static_cast<Error>(label) : Error::malformed_message);
+        known += names_an_error ? 1U : 0U;
+    }
+    EXPECT_GE(known, 20U); // the seL4 errors and KaaL's own
 }
 
 TEST(Protocol, ServesEveryRequestType) {

@@ -5,6 +5,7 @@
 #include <bit>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -102,9 +103,22 @@ M load_payload(const Regs& regs) {
     }
 }
 
+// The labels that name an Error, as a bitmap worked out at compile time from to_string, so the
+// list of errors stays in one place and checking a reply's label is a shift and a test, not the
+// string comparison (strlen and memcmp calls) that kept every `call` out of line.
+inline constexpr std::array<std::uint64_t, 4> known_error_labels = [] {
+    std::array<std::uint64_t, 4> known{};
+    for (unsigned label = 1; label <= 0xff; ++label) {
+        if (std::string_view{to_string(static_cast<Error>(label))} != "unknown error") {
+            known.at(label / 64) |= std::uint64_t{1} << (label % 64);
+        }
+    }
+    return known;
+}();
+
 constexpr bool is_known_error(Word label) {
     return label != 0 && label <= 0xff &&
-           std::string_view{to_string(static_cast<Error>(label))} != "unknown error";
+           ((known_error_labels.at(label / 64) >> (label % 64)) & 1U) != 0;
 }
 
 } // namespace detail
@@ -135,9 +149,10 @@ Result<R> decode_request(MessageInfo info, const Regs& regs) {
 
 // Client side: the reply `info` describes. An error reply becomes its Error; a reply that is
 // neither a known error nor a success of exactly P's length is malformed_message, because the
-// server is another PD and its answer is checked like any other input.
+// server is another PD and its answer is checked like any other input. Always inlined for the
+// reason ppc.hpp's `call` is.
 template <Payload P, Registers Regs>
-Result<P> decode_reply(MessageInfo info, const Regs& regs) {
+[[gnu::always_inline]] inline Result<P> decode_reply(MessageInfo info, const Regs& regs) {
     if (is_error_reply(info)) {
         return detail::is_known_error(info.label()) ? reply_error(info) : Error::malformed_message;
     }
