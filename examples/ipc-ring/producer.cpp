@@ -36,7 +36,10 @@ public:
     }
 
     // The consumer returned buffers (or its signal is stale; produce() copes either way).
-    void notified(kaal::Channel) { produce(); }
+    void notified(kaal::Channel) {
+        ++wakeups_;
+        produce();
+    }
 
 private:
     void produce() {
@@ -68,6 +71,7 @@ private:
             reported_ = true;
             print("ipc-ring: producer: sent ", sent_, " items, checksum ",
                   kaal::debug::hex(checksum_), "\n");
+            print("ipc-ring: producer: ", signals_, " signals sent, ", wakeups_, " wake-ups\n");
         }
     }
 
@@ -98,6 +102,7 @@ private:
 
     void signal_consumer() {
         if (link_->active().consumer_needs_signal()) {
+            ++signals_;
             (void)kaal::notify(config::peer);
         }
     }
@@ -107,6 +112,8 @@ private:
     std::uint32_t fresh_ = 0;
     std::uint64_t sent_ = 0;
     std::uint64_t checksum_ = 0;
+    std::uint64_t signals_ = 0; // what notification suppression leaves of one signal per push
+    std::uint64_t wakeups_ = 0;
     bool reported_ = false;
 };
 
