@@ -50,10 +50,17 @@ if(NOT EXISTS "${KAAL_PICOLIBC_LIBC}")
                       "(Debian package picolibc-aarch64-linux-gnu; run scripts/setup.sh)")
 endif()
 
+# kaal_microkit_component(<target> [IMAGE_BASE <address>])
+# IMAGE_BASE, which the composer gives each PD (System::image_base), moves the image from
+# microkit.ld's 0x200000: the script places every later section after .text.
 function(kaal_microkit_component name)
+  cmake_parse_arguments(arg "" "IMAGE_BASE" "" ${ARGN})
   set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS "${MICROKIT_BOARD_DIR}/lib/microkit.ld")
   # libmicrokit provides _start, main and the event loop; libgcc the compiler's helpers.
   target_link_options(${name} PRIVATE "-T${MICROKIT_BOARD_DIR}/lib/microkit.ld")
+  if(arg_IMAGE_BASE)
+    target_link_options(${name} PRIVATE "-Wl,--section-start=.text=${arg_IMAGE_BASE}")
+  endif()
   target_link_libraries(${name} PRIVATE
     "${MICROKIT_BOARD_DIR}/lib/libmicrokit.a" "${KAAL_PICOLIBC_LIBC}" gcc)
   kaal_check_wx(${name})

@@ -31,8 +31,13 @@ function(kaal_runtime_link target start_library)
   target_link_libraries(${target} PRIVATE ${start_library} gcc)
 endfunction()
 
+# kaal_runtime_component(<target> [IMAGE_BASE <address>]): as kaal_microkit_component.
 function(kaal_runtime_component name)
+  cmake_parse_arguments(arg "" "IMAGE_BASE" "" ${ARGN})
   kaal_runtime_link(${name} kaal_runtime_component_start)
+  if(arg_IMAGE_BASE)
+    target_link_options(${name} PRIVATE "-Wl,--section-start=.text=${arg_IMAGE_BASE}")
+  endif()
   kaal_check_wx(${name})
 endfunction()
 

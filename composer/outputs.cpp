@@ -369,16 +369,18 @@ std::string summary(const System& system) {
         }
         s << "kaal:   " << p.name() << " (" << p.component() << "): priority " << p.prio << ", "
           << channels << " channels, " << p.maps.size() << " mappings, " << p.devices.size()
-          << " devices\n";
+          << " devices, image at " << hex(System::image_base(system.index_of(p))) << "\n";
     }
     return s.str();
 }
 
 std::string pds_cmake(const System& system) {
     std::ostringstream s;
+    // Triples: the PD, its component, the address its image is linked at.
     s << "set(kaal_composed_pds";
     for (const Pd& p : system.pds()) {
-        s << " \"" << p.name() << "\" \"" << p.component() << "\"";
+        s << " \"" << p.name() << "\" \"" << p.component() << "\" \""
+          << hex(System::image_base(system.index_of(p))) << "\"";
     }
     s << ")\n";
     return s.str();

@@ -391,8 +391,14 @@ void System::validate(std::vector<Problem>& out) const {
                     "'" + m.var + "' at " + hex(m.vaddr) + " in PD '" + p.name() + "'");
             }
             if (m.vaddr < first_vaddr / 16) {
-                add(m.where, "a mapping lies above the PD's image",
+                add(m.where, "a mapping lies above the lowest 2 MiB",
                     "'" + m.var + "' at " + hex(m.vaddr));
+            }
+            if (m.vaddr + m.region->span() > first_image_base ||
+                m.vaddr + m.region->span() < m.vaddr) {
+                add(m.where, "a mapping lies below the PD images, which start at 1 GiB",
+                    "'" + m.var + "' [" + hex(m.vaddr) + ", " + hex(m.vaddr + m.region->span()) +
+                        ") in PD '" + p.name() + "'");
             }
         }
         for (std::size_t i = 0; i < p.maps.size(); ++i) {

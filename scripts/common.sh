@@ -13,10 +13,10 @@ kaal_cmake_reason() {
   awk '/^  kaal: /{grab=1} grab && (/^$/ || !/^  /){exit} grab{sub(/^  /, ""); printf "%s%s", sep, $0; sep=" "} END{if (grab) print ""}'
 }
 
-# Configures and builds one preset. A failed configure shows the one "kaal:" line that names the
-# problem (bad MICROKIT_SDK, a .system naming a missing ELF, ...), not CMake's whole trace.
-# usage: kaal_build <preset> <binary dir> [extra cmake args...]
-kaal_build() {
+# Configures one preset. A failed configure shows the one "kaal:" line that names the problem
+# (bad MICROKIT_SDK, a .system naming a missing ELF, ...), not CMake's whole trace.
+# usage: kaal_configure <preset> <binary dir> [extra cmake args...]
+kaal_configure() {
   local preset=$1 dir=$2
   shift 2
   local log
@@ -33,7 +33,11 @@ kaal_build() {
     return 1
   fi
   rm -f "$log"
-  cmake --build "$dir"
+}
+
+# Configures and builds one preset (kaal_configure's arguments).
+kaal_build() {
+  kaal_configure "$@" && cmake --build "$2"
 }
 
 # The Microkit preset, built with the SDK in $MICROKIT_SDK (checked by cmake/KaalMicrokit.cmake).

@@ -10,7 +10,7 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 # -mstrict-align: the SDK builds PDs this way, and device memory faults on unaligned access.
 # -mno-outline-atomics: Debian's GCC otherwise calls libgcc helpers that probe the CPU through
 #   getauxval, which a PD does not have.
-# -fno-pie: microkit.ld links at a fixed address (0x200000) and nothing relocates a PD.
+# -fno-pie: a PD is linked at a fixed address (its System::image_base) and nothing relocates it.
 set(kaal_common "-mcpu=cortex-a53 -mstrict-align -mno-outline-atomics -ffreestanding -fno-pie \
 -fno-stack-protector -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections")
 set(CMAKE_C_FLAGS_INIT "${kaal_common}")

@@ -71,9 +71,10 @@ void run_constructors() {
 
 } // namespace kaal::runtime
 
+// It does not return (halt), but is not declared [[noreturn]]: libsel4's sel4/assert.h declares
+// it without, in builds without NDEBUG, and a later declaration may not add the attribute.
 // NOLINTNEXTLINE(bugprone-reserved-identifier,readability-identifier-naming): libsel4's name
-extern "C" [[noreturn]] void __assert_fail(const char* str, const char* file, int line,
-                                           const char* function) {
+extern "C" void __assert_fail(const char* str, const char* file, int line, const char* function) {
     kaal::debug::print("kaal: assertion failed: ", str, " (", file, ":", line, ", ", function,
                        ")\n");
     kaal::runtime::halt("");

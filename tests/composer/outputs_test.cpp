@@ -2,6 +2,7 @@
 // What the composer writes for a composed system: the Microkit .system file, the runtime
 // description, a PD's configuration header and the picture, checked for what each must say.
 #include <gtest/gtest.h>
+#include <sstream>
 #include <string>
 
 #include <kaal/broker/boards/pc99_x86_64.hpp>
@@ -135,6 +136,24 @@ TEST(ComposerOutputs, TheSummaryCountsWhatTheSystemHas) {
     EXPECT_TRUE(has(summary(s), "kaal: system 'demo' (qemu_virt_aarch64): 5 PDs, 6 channels, 7 "
                                 "memory regions, 24 KiB of shared memory"))
         << summary(s);
+}
+
+// The link address of each PD's image goes to CMake (pds.cmake) and to the summary, where a
+// reader of a fault report or a debugger session looks it up.
+TEST(ComposerOutputs, EachPdsImageAddressIsInPdsCmakeAndTheSummary) {
+    System s = demo(Board::qemu_virt_aarch64);
+    ASSERT_TRUE(s.compose().empty());
+    const std::string cmake = pds_cmake(s);
+    const std::string text = summary(s);
+    for (const Pd& p : s.pds()) {
+        std::ostringstream base_text;
+        base_text << "0x" << std::hex << System::image_base(s.index_of(p));
+        const std::string base = base_text.str();
+        EXPECT_TRUE(has(cmake, "\"" + p.name() + "\" \"" + p.component() + "\" \"" + base + "\""))
+            << cmake;
+        EXPECT_TRUE(has(text, p.name() + " (" + p.component() + ")")) << text;
+        EXPECT_TRUE(has(text, "image at " + base)) << text;
+    }
 }
 
 } // namespace

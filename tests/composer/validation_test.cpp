@@ -173,6 +173,25 @@ TEST(ComposerRules, RegionsFitTheBoardsMemory) {
     EXPECT_TRUE(fails_at(s, line, "the regions fit the board's memory"));
 }
 
+TEST(ComposerRules, AMappingEndsBelowThePdImages) {
+    System s = virt_system();
+    auto& a = s.pd("a", "x");
+    a.map_at(s.region("last", 0x1000), System::first_image_base - 0x1000, "last");
+    ASSERT_TRUE(composes(s)) << "a mapping that ends where the images start";
+    System t = virt_system();
+    const unsigned line = line_here() + 1;
+    t.pd("a", "x").map_at(t.region("over", 0x2000), System::first_image_base - 0x1000, "over");
+    EXPECT_TRUE(fails_at(t, line, "a mapping lies below the PD images"));
+}
+
+TEST(ComposerAllocation, EveryPdImageHasItsOwnSlotBelow2GiB) {
+    static_assert(System::image_base(0) == System::first_image_base);
+    static_assert(System::image_base(System::max_pds - 1) + System::image_slot <= Word{2} << 30,
+                  "x86_64's small code model keeps an image below 2 GiB");
+    static_assert(System::first_vaddr < System::first_image_base);
+    EXPECT_EQ(System::image_base(2) - System::image_base(1), System::image_slot);
+}
+
 TEST(ComposerRules, AnIrqGoesToOnePd) {
     System s = virt_system();
     s.pd("a", "x").device(virt::uart, "uart");

@@ -234,8 +234,20 @@ public:
     static constexpr Word min_stack = 0x1000;
     static constexpr Word max_stack = Word{16} << 20;
     static constexpr std::size_t max_name = 63;
-    // Where the composer puts a PD's mappings: above any image (both modes link at 2 MiB).
+    // Where the composer puts a PD's mappings: from 32 MiB up, below every PD's image.
     static constexpr Word first_vaddr = 0x200'0000;
+    // Each PD's image is linked at an address of its own, the PD's index in the system times
+    // image_slot above first_image_base, so that one instruction address names one PD: a
+    // debugger's breakpoint stops in that PD only (QEMU's breakpoints match the virtual PC in
+    // whatever address space is current), and a fault's PC says whose code ran. The images
+    // lie in [1 GiB, 2 GiB): x86_64's small code model, which runtime mode compiles with,
+    // needs every address of an image below 2 GiB (System V AMD64 psABI 3.5.1), and 63 slots
+    // of 16 MiB fit there. The mappings have [32 MiB, 1 GiB).
+    static constexpr Word first_image_base = Word{1} << 30;
+    static constexpr Word image_slot = Word{16} << 20;
+    [[nodiscard]] static constexpr Word image_base(std::size_t pd_index) {
+        return first_image_base + pd_index * image_slot;
+    }
 
 private:
     void allocate();

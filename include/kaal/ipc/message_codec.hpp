@@ -105,12 +105,14 @@ M load_payload(const Regs& regs) {
 
 // The labels that name an Error, as a bitmap worked out at compile time from to_string, so the
 // list of errors stays in one place and checking a reply's label is a shift and a test, not the
-// string comparison (strlen and memcmp calls) that kept every `call` out of line.
+// string comparison (strlen and memcmp calls) that kept every `call` out of line. Indexed with
+// [], not at(): a label is at most 0xff, and at() would call the C++ library's throw in an
+// unoptimised build, which a component does not link.
 inline constexpr std::array<std::uint64_t, 4> known_error_labels = [] {
     std::array<std::uint64_t, 4> known{};
     for (unsigned label = 1; label <= 0xff; ++label) {
         if (std::string_view{to_string(static_cast<Error>(label))} != "unknown error") {
-            known.at(label / 64) |= std::uint64_t{1} << (label % 64);
+            known[label / 64] |= std::uint64_t{1} << (label % 64);
         }
     }
     return known;
@@ -118,7 +120,7 @@ inline constexpr std::array<std::uint64_t, 4> known_error_labels = [] {
 
 constexpr bool is_known_error(Word label) {
     return label != 0 && label <= 0xff &&
-           ((known_error_labels.at(label / 64) >> (label % 64)) & 1U) != 0;
+           ((known_error_labels[label / 64] >> (label % 64)) & 1U) != 0;
 }
 
 } // namespace detail
