@@ -26,6 +26,7 @@ set(KAAL_COMPOSER_SOURCES
   "${PROJECT_SOURCE_DIR}/composer/block_storage.cpp"
   "${PROJECT_SOURCE_DIR}/composer/file_system.cpp"
   "${PROJECT_SOURCE_DIR}/composer/network_stack.cpp"
+  "${PROJECT_SOURCE_DIR}/composer/supervisor.cpp"
   "${PROJECT_SOURCE_DIR}/composer/main.cpp")
 
 function(kaal_component name)
@@ -152,14 +153,10 @@ function(kaal_compose name)
     return()
   endif()
   set(targets "")
-  list(LENGTH kaal_composed_pds count)
-  math(EXPR last "${count} - 1")
-  foreach(i RANGE 0 ${last} 3)
-    math(EXPR j "${i} + 1")
-    math(EXPR k "${i} + 2")
-    list(GET kaal_composed_pds ${i} pd)
-    list(GET kaal_composed_pds ${j} component)
-    list(GET kaal_composed_pds ${k} image_base)
+  # pds.cmake's lists are flat triples.
+  set(rest ${kaal_composed_pds})
+  while(rest)
+    list(POP_FRONT rest pd component image_base)
     get_property(sources GLOBAL PROPERTY kaal_component_${component}_sources)
     get_property(libraries GLOBAL PROPERTY kaal_component_${component}_libraries)
     set(target "${name}.${pd}")
@@ -174,7 +171,16 @@ function(kaal_compose name)
       kaal_runtime_component(${target} IMAGE_BASE ${image_base})
     endif()
     list(APPEND targets ${target})
-  endforeach()
+  endwhile()
+  # A PD whose image holds other PDs' symbol tables (a supervisor's, of its children): each is
+  # made from that PD's ELF and compiled into this one, as config::<name>.
+  set(rest ${kaal_composed_symbols})
+  while(rest)
+    list(POP_FRONT rest holder described variable)
+    set(source "${out}/${holder}/symbols_${described}.cpp")
+    kaal_symbol_table(${name}.${described} "${source}" ${variable} NAMESPACE config)
+    target_sources(${name}.${holder} PRIVATE "${source}")
+  endwhile()
   if(KAAL_PLATFORM STREQUAL "microkit")
     kaal_microkit_system(${name} "${out}/${name}.system" ${targets})
     set(built ${name}_image)

@@ -37,6 +37,8 @@ endforeach()
 
 # The SDK's headers are C and are treated as system headers so our -Werror does not judge them.
 target_include_directories(kaal_platform SYSTEM INTERFACE "${MICROKIT_BOARD_DIR}/include")
+# A kaal_assert's file:line as a path in the source tree, not the build machine's.
+target_compile_options(kaal_platform INTERFACE "-fmacro-prefix-map=${PROJECT_SOURCE_DIR}/=")
 
 # memcpy/memset and friends, which the compiler may emit calls to even in freestanding code,
 # come from Debian's picolibc for aarch64 rather than a hand-written copy: its `release` build,

@@ -51,6 +51,29 @@ function(kaal_check_wx name)
   endif()
 endfunction()
 
+# kaal_symbol_table(<component target> <out.cpp> <variable> [NAMESPACE <namespace>])
+# Generates <out.cpp>, defining `const kaal::debug::SymbolTable <variable>` (in <namespace>): the
+# component's functions and line table, read from its linked ELF (cmake/symbol_table.py), for
+# the code that reports its faults on seL4 to name the function and file:line.
+function(kaal_symbol_table component out variable)
+  cmake_parse_arguments(arg "" "NAMESPACE" "" ${ARGN})
+  set(namespace)
+  if(arg_NAMESPACE)
+    set(namespace --namespace "${arg_NAMESPACE}")
+  endif()
+  find_package(Python3 REQUIRED COMPONENTS Interpreter)
+  # Demangling is the same for every target of the Itanium C++ ABI: the host's c++filt serves.
+  find_program(KAAL_CXXFILT NAMES c++filt REQUIRED)
+  find_program(KAAL_LLVM_SYMBOLIZER NAMES llvm-symbolizer-14 llvm-symbolizer REQUIRED)
+  add_custom_command(OUTPUT "${out}"
+    COMMAND "${Python3_EXECUTABLE}" "${PROJECT_SOURCE_DIR}/cmake/symbol_table.py"
+            --elf "$<TARGET_FILE:${component}>" --variable "${variable}" --out "${out}"
+            --source-root "${PROJECT_SOURCE_DIR}" --nm "${CMAKE_NM}" --readelf "${CMAKE_READELF}"
+            --cxxfilt "${KAAL_CXXFILT}" --symbolizer "${KAAL_LLVM_SYMBOLIZER}" ${namespace}
+    DEPENDS ${component} "${PROJECT_SOURCE_DIR}/cmake/symbol_table.py"
+    COMMENT "symbols: ${component}" VERBATIM)
+endfunction()
+
 # kaal_add_component(<name> SOURCES <src>... [LIBRARIES <lib>...])
 # Builds <name>.elf in microkit and runtime modes and a host program <name> in mock mode.
 function(kaal_add_component name)

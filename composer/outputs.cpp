@@ -383,6 +383,15 @@ std::string pds_cmake(const System& system) {
           << hex(System::image_base(system.index_of(p))) << "\"";
     }
     s << ")\n";
+    // Triples: the PD whose image holds a symbol table, the PD it describes, its name.
+    s << "set(kaal_composed_symbols";
+    for (const Pd& p : system.pds()) {
+        for (const Pd* other : p.symbol_tables) {
+            s << " \"" << p.name() << "\" \"" << other->name() << "\" \""
+              << symbol_table_name(*other) << "\"";
+        }
+    }
+    s << ")\n";
     return s.str();
 }
 

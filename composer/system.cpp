@@ -48,6 +48,10 @@ std::string identifier(std::string name) {
     return name;
 }
 
+std::string symbol_table_name(const Pd& pd) {
+    return "kaal_symbols_" + identifier(pd.name());
+}
+
 const DeviceTable& device_table(Board board) {
     return board == Board::qemu_virt_aarch64 ? boards::qemu_virt_aarch64::table
                                              : boards::pc99_x86_64::table;

@@ -28,8 +28,9 @@ packages=(
   fdisk gdisk dosfstools mtools
   # network: the boot tests drive the guest's servers from the host, the benchmarks load them
   curl wrk
-  # debugging on seL4 in QEMU (scripts/debug.sh): gdb-multiarch for aarch64, gdb for x86_64
-  gdb-multiarch gdb
+  # debugging on seL4 in QEMU (scripts/debug.sh): gdb-multiarch for aarch64, gdb for x86_64;
+  # llvm-symbolizer reads the inline chains that fault reports name (cmake/symbol_table.py)
+  gdb-multiarch gdb llvm-14
 )
 
 missing=()

@@ -11,8 +11,10 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 # -mno-outline-atomics: Debian's GCC otherwise calls libgcc helpers that probe the CPU through
 #   getauxval, which a PD does not have.
 # -fno-pie: a PD is linked at a fixed address (its System::image_base) and nothing relocates it.
+# -g: line tables and inlining, which a fault report names the code by (cmake/symbol_table.py); debug
+#   information does not change the code GCC generates, and no loaded segment holds it.
 set(kaal_common "-mcpu=cortex-a53 -mstrict-align -mno-outline-atomics -ffreestanding -fno-pie \
--fno-stack-protector -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections")
+-fno-stack-protector -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections -g")
 set(CMAKE_C_FLAGS_INIT "${kaal_common}")
 # No exceptions, no RTTI and no libstdc++ runtime: component code reports errors as values.
 # -fno-threadsafe-statics: a PD is single-threaded, so no __cxa_guard_* calls.

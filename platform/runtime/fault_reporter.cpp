@@ -4,6 +4,7 @@
 // out per type (seL4 manual, "Faults"; libsel4 sel4/shared_types.h and sel4_arch/constants.h).
 // A component can send on that endpoint too; fault_ledger.hpp says why that is harmless.
 #include <kaal/platform/debug.hpp>
+#include <kaal/platform/fault_report.hpp>
 #include <kaal/platform/runtime/fault_ledger.hpp>
 #include <kaal/platform/runtime/root_task.hpp>
 #include <kaal/platform/runtime/system_builder.hpp>
@@ -11,48 +12,6 @@
 namespace kaal::runtime {
 
 namespace {
-
-// seL4_Fault_VMFault's FSR on x86 is the page-fault error code (Intel SDM vol. 3A, "Interrupt 14
-// - Page-Fault Exception": bit 0 present, bit 1 write, bit 4 instruction fetch).
-const char* access_kind(Word fsr, bool instruction) {
-    if (instruction || (fsr & 0x10) != 0) {
-        return "execute";
-    }
-    return (fsr & 0x2) != 0 ? "write" : "read";
-}
-
-void report(const char* name, seL4_MessageInfo_t tag) {
-    switch (seL4_MessageInfo_get_label(tag)) {
-    case seL4_Fault_VMFault:
-        debug::print(
-            "kaal: component '", name, "' faulted: VM fault (",
-            access_kind(seL4_GetMR(seL4_VMFault_FSR), seL4_GetMR(seL4_VMFault_PrefetchFault) != 0),
-            ") at address ", debug::hex(seL4_GetMR(seL4_VMFault_Addr)), ", ip ",
-            debug::hex(seL4_GetMR(seL4_VMFault_IP)), "\n");
-        break;
-    case seL4_Fault_CapFault:
-        debug::print("kaal: component '", name, "' faulted: cap fault: invoked CPtr ",
-                     debug::hex(seL4_GetMR(seL4_CapFault_Addr)),
-                     " which does not hold a valid capability, ip ",
-                     debug::hex(seL4_GetMR(seL4_CapFault_IP)), "\n");
-        break;
-    case seL4_Fault_UserException:
-        debug::print("kaal: component '", name, "' faulted: CPU exception ",
-                     seL4_GetMR(seL4_UserException_Number), " (error code ",
-                     debug::hex(seL4_GetMR(seL4_UserException_Code)), "), ip ",
-                     debug::hex(seL4_GetMR(seL4_UserException_FaultIP)), "\n");
-        break;
-    case seL4_Fault_UnknownSyscall:
-        debug::print("kaal: component '", name, "' faulted: unknown system call ",
-                     seL4_GetMR(seL4_UnknownSyscall_RAX), ", ip ",
-                     debug::hex(seL4_GetMR(seL4_UnknownSyscall_FaultIP)), "\n");
-        break;
-    default:
-        debug::print("kaal: component '", name, "' faulted: fault type ",
-                     seL4_MessageInfo_get_label(tag), "\n");
-        break;
-    }
-}
 
 // Whether the message just received left a reply cap: the kernel delivers a fault as a call,
 // whose reply resumes the thread, and so does a component's own seL4_Call; a plain seL4_Send
@@ -71,7 +30,8 @@ bool saved_a_reply(CPtr reply, CPtr probe) {
 } // namespace
 
 void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system,
-                  const SystemBuilder& builder, CPtr reply, CPtr probe) {
+                  std::span<const EmbeddedImage> images, const SystemBuilder& builder, CPtr reply,
+                  CPtr probe) {
     FaultLedger ledger{system.components.size()};
     for (;;) {
         seL4_Word badge = 0;
@@ -94,7 +54,11 @@ void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& sy
         const char* name = system.components[v.component].name;
         const bool suspended = seL4_TCB_Suspend(builder.tcb_of(v.component).cptr()) == seL4_NoError;
         if (with_reply) {
-            report(name, tag);
+            const EmbeddedImage* image = find_image(images, system.components[v.component].image);
+            debug::report_fault(name,
+                                debug::FaultMessage::read(seL4_MessageInfo_get_label(tag),
+                                                          seL4_MessageInfo_get_length(tag)),
+                                image != nullptr ? image->symbols : nullptr);
         } else {
             debug::print("kaal: component '", name,
                          "' sent a message on its fault endpoint itself (label ",

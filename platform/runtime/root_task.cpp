@@ -109,7 +109,7 @@ void root_task_main(const seL4_BootInfo& bootinfo) {
     }
     debug::print("kaal: started ", system.components.size(),
                  " components; the root task now handles their faults\n");
-    serve_faults(*fault_endpoint, system, builder, *reply, *probe);
+    serve_faults(*fault_endpoint, system, images, builder, *reply, *probe);
 }
 
 } // namespace kaal::runtime

@@ -9,6 +9,7 @@
 #include <kaal/broker/boards/qemu_virt_aarch64.hpp>
 #include <kaal/composer/outputs.hpp>
 #include <kaal/composer/serial_console.hpp>
+#include <kaal/composer/supervisor.hpp>
 
 namespace {
 
@@ -154,6 +155,45 @@ TEST(ComposerOutputs, EachPdsImageAddressIsInPdsCmakeAndTheSummary) {
         EXPECT_TRUE(has(text, p.name() + " (" + p.component() + ")")) << text;
         EXPECT_TRUE(has(text, "image at " + base)) << text;
     }
+}
+
+// Microkit: the supervisor is the parent of each supervised PD, holds their symbol tables
+// (pds.cmake asks the build for them) and lists them in its configuration by child id.
+TEST(ComposerSupervisor, IsTheParentOfTheSupervisedPdsAndHoldsTheirSymbolTables) {
+    System s{"crashes", Board::qemu_virt_aarch64};
+    Supervisor supervisor{s};
+    auto& a = s.pd("crash-a", "crash_a").priority(100);
+    auto& b = s.pd("crash-b", "crash_b").priority(99);
+    s.pd("free", "free").priority(50);
+    supervisor.supervise(a).supervise(b);
+    ASSERT_TRUE(s.compose().empty());
+    ASSERT_NE(supervisor.pd(), nullptr);
+    EXPECT_EQ(a.parent, supervisor.pd());
+    EXPECT_EQ(a.child_id, 0U);
+    EXPECT_EQ(b.child_id, 1U);
+    EXPECT_EQ(s.pds()[3].parent, nullptr) << "an unsupervised PD keeps the monitor";
+    const std::string xml = microkit_system(s, "crashes.cpp");
+    EXPECT_TRUE(has(xml, "<protection_domain name=\"crash-b\" priority=\"99\" id=\"1\">")) << xml;
+    EXPECT_TRUE(has(pds_cmake(s), "set(kaal_composed_symbols \"supervisor\" \"crash-a\" "
+                                  "\"kaal_symbols_crash_a\" \"supervisor\" \"crash-b\" "
+                                  "\"kaal_symbols_crash_b\")"))
+        << pds_cmake(s);
+    const std::string h = config_header(s, *supervisor.pd(), "crashes.cpp");
+    EXPECT_TRUE(has(h, "extern const kaal::debug::SymbolTable kaal_symbols_crash_a;")) << h;
+    EXPECT_TRUE(has(h, "{1, \"crash-b\", &kaal_symbols_crash_b},")) << h;
+}
+
+// Runtime mode: the root task reports every component's faults, so there is nothing to add.
+TEST(ComposerSupervisor, AddsNothingInRuntimeMode) {
+    System s{"crashes", Board::pc99_x86_64};
+    Supervisor supervisor{s};
+    auto& a = s.pd("crash-a", "crash_a");
+    supervisor.supervise(a);
+    ASSERT_TRUE(s.compose().empty());
+    EXPECT_EQ(supervisor.pd(), nullptr);
+    EXPECT_EQ(s.pds().size(), 1U);
+    EXPECT_EQ(a.parent, nullptr);
+    EXPECT_TRUE(has(pds_cmake(s), "set(kaal_composed_symbols)")) << pds_cmake(s);
 }
 
 } // namespace

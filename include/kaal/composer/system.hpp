@@ -47,6 +47,11 @@ struct Place {
 // ('-', which PD names may have, becomes '_').
 [[nodiscard]] std::string identifier(std::string name);
 
+class Pd;
+// The name of `pd`'s symbol table (a kaal::debug::SymbolTable) in the configuration of a PD
+// that holds it (Pd::symbol_tables).
+[[nodiscard]] std::string symbol_table_name(const Pd& pd);
+
 // Which board, and so which platform mode, the description is composed for.
 enum class Board : std::uint8_t { qemu_virt_aarch64, pc99_x86_64 };
 [[nodiscard]] const DeviceTable& device_table(Board board);
@@ -167,6 +172,9 @@ public:
     Pd* parent = nullptr;
     unsigned child_id = 0;
     Place parent_where;
+    // PDs whose symbol tables (cmake/symbol_table.py) this PD's image holds, each as
+    // config::<symbol_table_name>: a supervisor's children.
+    std::vector<const Pd*> symbol_tables;
 
 private:
     std::string name_;

@@ -3,6 +3,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <string_view>
 
 #include <kaal/platform/message.hpp>
 #include <kaal/platform/mode.hpp>
@@ -63,6 +64,12 @@ inline void put_one(const char* s) {
 inline void put_one(char c) {
     const char s[2] = {c, '\0'};
     put(s);
+}
+// A view need not end in NUL: its characters go one at a time.
+inline void put_one(std::string_view s) {
+    for (const char c : s) {
+        put_one(c);
+    }
 }
 inline void put_one(bool b) {
     put(b ? "true" : "false");

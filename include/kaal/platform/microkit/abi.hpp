@@ -15,6 +15,7 @@ inline constexpr seL4_CPtr monitor_endpoint_cap = 5;
 inline constexpr seL4_CPtr base_output_notification_cap = 10; // + channel id
 inline constexpr seL4_CPtr base_endpoint_cap = 74;            // + channel id, for ppcall
 inline constexpr seL4_CPtr base_irq_cap = 138;                // + channel id
+inline constexpr seL4_CPtr base_tcb_cap = 202;                // + child id, in a parent PD
 inline constexpr unsigned name_length = 64;
 
 } // namespace kaal::microkit

@@ -25,7 +25,9 @@ void before_build(broker::CapabilityBroker& broker);
 // forged fault message harmless), every other one keeps running. `reply` and `probe` are two
 // empty slots of the root CNode: the fault's reply cap is saved in the first, and moved to the
 // second to learn whether there was one, which tells a plain send from a fault.
+// `images` name the code at a fault's address (EmbeddedImage::symbols).
 [[noreturn]] void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system,
-                               const SystemBuilder& builder, CPtr reply, CPtr probe);
+                               std::span<const EmbeddedImage> images, const SystemBuilder& builder,
+                               CPtr reply, CPtr probe);
 
 } // namespace kaal::runtime

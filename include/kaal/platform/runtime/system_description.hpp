@@ -8,6 +8,7 @@
 #include <kaal/broker/device_table.hpp>
 #include <kaal/core/result.hpp>
 #include <kaal/platform/cap.hpp>
+#include <kaal/platform/symbol_table.hpp>
 
 // The system a runtime-mode root task builds, compiled into it: what a Microkit .system file says,
 // as C++ data. Components, the memory regions they share, the channels between them and the
@@ -20,6 +21,8 @@ struct EmbeddedImage {
     const char* name;
     const unsigned char* begin;
     const unsigned char* end;
+    // Its functions and lines, which the root task names a fault's address by (none: addresses).
+    const debug::SymbolTable* symbols = nullptr;
 };
 
 // Zero-filled RAM shared by the components that map it; `size` is a multiple of 4 KiB. A

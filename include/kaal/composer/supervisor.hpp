@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <memory>
+#include <source_location>
+#include <vector>
+
+#include <kaal/composer/system.hpp>
+
+// A supervisor for the PDs that need one, as one building block (services/supervisor):
+//
+//   kaal::composer::Supervisor supervisor{s};
+//   supervisor.supervise(driver);
+//
+// Microkit: a PD, `supervisor`, becomes the parent of each supervised PD, so their faults come to
+// it instead of the Microkit monitor, and it reports each with the PD's name and the function
+// and file:line of the code that faulted, from the PD's symbol table, which the build makes from
+// the PD's ELF and links into the supervisor. Runtime mode: nothing to add, the KaaL root task
+// reports every component's faults the same way.
+namespace kaal::composer {
+
+struct SupervisorOptions {
+    unsigned priority = 254; // above every PD it supervises, so a report comes out at once
+};
+
+class Supervisor {
+public:
+    explicit Supervisor(System& system, SupervisorOptions options = {},
+                        std::source_location at = std::source_location::current());
+
+    Supervisor& supervise(Pd& pd, std::source_location at = std::source_location::current());
+
+    // The supervisor PD, or nullptr in runtime mode.
+    [[nodiscard]] Pd* pd() { return state_->supervisor; }
+
+private:
+    struct State {
+        Pd* supervisor = nullptr;
+        std::vector<Pd*> supervised;
+    };
+    static void write_table(const State& state);
+
+    std::shared_ptr<State> state_;
+};
+
+} // namespace kaal::composer

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#pragma once
+
+#include <kaal/platform/symbol_table.hpp>
+
+namespace kaal::services::supervisor {
+
+// One PD the supervisor is the parent of (kaal::composer::Supervisor writes the table):
+// Microkit's child id, the PD's name, and its symbol table, made from its ELF at build time.
+struct SupervisedPd {
+    unsigned child_id;
+    const char* name;
+    const debug::SymbolTable* symbols;
+};
+
+} // namespace kaal::services::supervisor
