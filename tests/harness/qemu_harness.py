@@ -15,6 +15,8 @@ The script is one directive per line ('#' starts a comment):
                    must be within <seconds> of the host's clock: a guest's wall clock, checked
   no-interleaving  fail on any line where a "[name] " prefix stands anywhere but at its start, or
                    twice: two components' output mixed in one line, whatever their names
+  qemu-arg <arg>...  QEMU arguments the system needs however it is booted (split at spaces),
+                   e.g. "qemu-arg -icount shift=0" for a script whose bounds hold in guest time
 
 An expect whose line already went by, before the previous expect's match, fails within a few
 seconds and says so, instead of waiting out its timeout: the lines came in another order.
@@ -94,7 +96,7 @@ def parse_script(text: str, origin: str) -> list[Step]:
         kind, _, arg = line.partition(" ")
         arg = arg.strip()
         if kind not in ("expect", "send", "fail", "timeout", "at-most", "expect-each",
-                        "no-interleaving", "expect-epoch"):
+                        "no-interleaving", "expect-epoch", "qemu-arg"):
             raise ScriptError(f"{origin}:{number}: unknown directive '{kind}'")
         if kind == "expect-epoch":
             tolerance, _, regex = arg.partition(" ")
@@ -267,8 +269,8 @@ def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
             timeout = float(step.arg)
         elif step.kind == "fail":
             fail_patterns.append(re.compile(step.arg))
-        elif step.kind == "at-most":
-            pass  # collected above: it holds for the whole run
+        elif step.kind in ("at-most", "qemu-arg"):
+            pass  # at-most: collected above, it holds for the whole run; qemu-arg: main's
         elif step.kind == "send":
             qemu.send(codecs.decode(step.arg, "unicode_escape"))
         else:
@@ -354,13 +356,14 @@ def main(argv: list[str]) -> int:
         print(f"harness: {error}", file=sys.stderr)
         return 2
 
+    script_args = [a for step in steps if step.kind == "qemu-arg" for a in step.arg.split()]
     if args.command:
-        command = args.command
+        command = args.command + script_args
     else:
         if not args.image or not os.path.isfile(args.image):
             print(f"harness: image '{args.image}' not found", file=sys.stderr)
             return 2
-        command = MACHINES[args.arch](args.image, args.initrd) + args.qemu_arg
+        command = MACHINES[args.arch](args.image, args.initrd) + args.qemu_arg + script_args
         if shutil.which(command[0]) is None:
             print(f"harness: {command[0]} is not installed (run scripts/setup.sh)",
                   file=sys.stderr)

@@ -156,6 +156,14 @@ class HarnessTest(unittest.TestCase):
         r = self.run_harness("expect ^login: $\nexpect ^login: $\n", "prompt", "boot")
         self.assertEqual(r.returncode, 1, r.stdout)
 
+    def test_qemu_arg_reaches_the_command_line(self):
+        # The fake prints its arguments after the mode as boot lines.
+        r = self.run_harness("qemu-arg -icount shift=0\nexpect ^-icount$\nexpect ^shift=0$\n",
+                             "hang", "boot")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_harness("expect ^-icount$\n", "hang", "boot", timeout=0.5)
+        self.assertEqual(r.returncode, 1, "without the directive the argument is not there")
+
     def test_bad_script_is_a_setup_error(self):
         r = self.run_harness("expext typo\n", "hang")
         self.assertEqual(r.returncode, 2)
