@@ -63,7 +63,9 @@ function(kaal_microkit_component name)
   if(arg_IMAGE_BASE)
     target_link_options(${name} PRIVATE "-Wl,--section-start=.text=${arg_IMAGE_BASE}")
   endif()
-  target_link_libraries(${name} PRIVATE
+  # kaal_start first (platform/microkit/start.cpp), then libmicrokit's _start.
+  target_link_options(${name} PRIVATE "-Wl,-e,kaal_start")
+  target_link_libraries(${name} PRIVATE kaal_microkit_start
     "${MICROKIT_BOARD_DIR}/lib/libmicrokit.a" "${KAAL_PICOLIBC_LIBC}" gcc)
   kaal_check_wx(${name})
 endfunction()

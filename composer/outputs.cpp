@@ -290,6 +290,11 @@ std::string config_source(const System& system, const Pd& pd) {
             s << kept << symbol_of(m.var + "_paddr") << ";\n";
         }
     }
+    if (pd.restart_page != 0) {
+        // kaal_start (platform/microkit/start.cpp) finds the page by this symbol.
+        s << "__attribute__((used, retain)) extern const std::size_t kaal_restart_page_bytes = "
+          << hex(pd.restart_page) << ";\n";
+    }
     s << "}\n";
     return s.str();
 }

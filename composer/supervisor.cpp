@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The supervisor building block (supervisor.hpp).
+#include <string>
+
 #include <kaal/composer/supervisor.hpp>
+#include <kaal/platform/microkit/restart_page.hpp>
 
 namespace kaal::composer {
 
 Supervisor::Supervisor(System& s, SupervisorOptions options, std::source_location at)
-    : state_(std::make_shared<State>()) {
+    : system_(s), state_(std::make_shared<State>()) {
     if (s.board() != Board::qemu_virt_aarch64) {
         return;
     }
@@ -13,25 +16,35 @@ Supervisor::Supervisor(System& s, SupervisorOptions options, std::source_locatio
     s.on_compose([state = state_](System&) { write_table(*state); });
 }
 
-Supervisor& Supervisor::supervise(Pd& pd, std::source_location at) {
+Supervisor& Supervisor::supervise(Pd& pd, RestartPolicy policy, std::source_location at) {
     if (state_->supervisor == nullptr) {
         return *this;
     }
     state_->supervisor->child(pd, static_cast<unsigned>(state_->supervised.size()), at);
     state_->supervisor->symbol_tables.push_back(&pd);
-    state_->supervised.push_back(&pd);
+    state_->supervised.emplace_back(&pd, policy);
+    if (policy.restarts != 0) {
+        if (policy.page_bytes == 0 || policy.page_bytes > microkit::restart_page_max) {
+            system_.problem(Place::of(at), "a restart page is 4 KiB to 1 MiB",
+                            "'" + pd.name() + "': " + std::to_string(policy.page_bytes) + " bytes");
+            return *this;
+        }
+        Region& page = system_.region(identifier(pd.name()) + "_restart", policy.page_bytes, at);
+        pd.map_at(page, microkit::restart_page_vaddr, "restart_page", Perms::rw, at);
+        pd.restart_page = policy.page_bytes;
+    }
     return *this;
 }
 
 void Supervisor::write_table(const State& state) {
     std::string code;
-    for (const Pd* pd : state.supervised) {
+    for (const auto& [pd, policy] : state.supervised) {
         code += "extern const kaal::debug::SymbolTable " + symbol_table_name(*pd) + ";\n";
     }
     code += "inline constexpr kaal::services::supervisor::SupervisedPd supervised[] = {\n";
-    for (const Pd* pd : state.supervised) {
+    for (const auto& [pd, policy] : state.supervised) {
         code += "    {" + std::to_string(pd->child_id) + ", \"" + pd->name() + "\", &" +
-                symbol_table_name(*pd) + "},\n";
+                symbol_table_name(*pd) + ", " + std::to_string(policy.restarts) + "},\n";
     }
     code += "};\n";
     state.supervisor->section({{"kaal/services/supervisor/supervised_pd.hpp"}, code});

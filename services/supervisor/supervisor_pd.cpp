@@ -4,9 +4,12 @@
 // monitor. Each fault is reported as the runtime root task reports one
 // (kaal/platform/fault_report.hpp): the PD by name, the fault, and the code at its instruction
 // by function and file:line, from the PD's symbol table, built into this image; then the code
-// its link register returns to, when that lies in another function. The PD stays stopped: no
-// reply; the rest of the system keeps running.
+// its link register returns to, when that lies in another function. Then its restart policy:
+// restarted from its entry point, kaal_start, which starts it again on its initial data
+// (platform/microkit/start.cpp), as many times as the policy allows; or left stopped, with no
+// reply. The rest of the system keeps running either way.
 #include <cstdint>
+#include <iterator>
 #include <optional>
 
 #include <kaal/platform/component.hpp>
@@ -52,6 +55,8 @@ public:
         const auto* pd = find(child.id());
         const char* name = pd != nullptr ? pd->name : "(not supervised)";
         const debug::SymbolTable* symbols = pd != nullptr ? pd->symbols : nullptr;
+        const std::size_t index =
+            pd != nullptr ? static_cast<std::size_t>(pd - std::begin(config::supervised)) : 0;
         // The message first: reading the registers replies into the same IPC buffer.
         const auto m = debug::FaultMessage::read(msg.label(), msg.length());
         const auto regs = registers_of(child.id());
@@ -59,12 +64,55 @@ public:
         if (regs) {
             report_caller(*regs, symbols, ip);
         }
+        if (pd != nullptr && restarted_[index] < pd->restarts) {
+            if (restart(child.id(), symbols)) {
+                ++restarted_[index];
+                debug::print("kaal: supervisor: restarted '", name, "' (restart ",
+                             restarted_[index], " of ", pd->restarts, ")\n");
+                return std::nullopt;
+            }
+            debug::print("kaal: supervisor: cannot restart '", name, "'\n");
+        } else if (pd != nullptr && pd->restarts != 0) {
+            debug::print("kaal: supervisor: '", name, "' has been restarted ", pd->restarts,
+                         " times, the most its policy allows\n");
+        }
         debug::print("kaal: component '", name,
                      "' stopped; the rest of the system keeps running\n");
         return std::nullopt;
     }
 
 private:
+    // From its entry point with its stack empty: the PC at kaal_start, found in its symbol
+    // table, and the SP at the top of the stack Microkit gave it; the thread resumes there, its
+    // pending fault cancelled (seL4 manual, "TCB_WriteRegisters": resume_target). The rest of
+    // its registers do not matter to kaal_start.
+    static bool restart(unsigned child_id, const debug::SymbolTable* symbols) {
+        const Word entry = entry_of(symbols);
+        if (entry == 0) {
+            return false;
+        }
+        seL4_UserContext regs{};
+        regs.pc = entry;
+        regs.sp = kaal::microkit::stack_top;
+        constexpr seL4_Word pc_and_sp = 2; // seL4_UserContext begins pc, sp (sel4_arch/types.h)
+        return seL4_TCB_WriteRegisters(kaal::microkit::base_tcb_cap + child_id, seL4_True, 0,
+                                       pc_and_sp, &regs) == seL4_NoError;
+    }
+
+    static Word entry_of(const debug::SymbolTable* symbols) {
+        if (symbols == nullptr) {
+            return 0;
+        }
+        for (const auto& f : symbols->functions) {
+            if (symbols->locate(symbols->base + f.start).function == "kaal_start") {
+                return symbols->base + f.start;
+            }
+        }
+        return 0;
+    }
+
+    unsigned restarted_[std::size(config::supervised)] = {};
+
     // x30 holds the return address of the last call made: into the caller while the faulting
     // function has not called anything itself (a leaf, or one that faulted before its first
     // call), else back into the faulting function, which says nothing new and is not printed.

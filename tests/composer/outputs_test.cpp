@@ -10,6 +10,7 @@
 #include <kaal/composer/outputs.hpp>
 #include <kaal/composer/serial_console.hpp>
 #include <kaal/composer/supervisor.hpp>
+#include <kaal/platform/microkit/restart_page.hpp>
 
 namespace {
 
@@ -180,7 +181,38 @@ TEST(ComposerSupervisor, IsTheParentOfTheSupervisedPdsAndHoldsTheirSymbolTables)
         << pds_cmake(s);
     const std::string h = config_header(s, *supervisor.pd(), "crashes.cpp");
     EXPECT_TRUE(has(h, "extern const kaal::debug::SymbolTable kaal_symbols_crash_a;")) << h;
-    EXPECT_TRUE(has(h, "{1, \"crash-b\", &kaal_symbols_crash_b},")) << h;
+    EXPECT_TRUE(has(h, "{1, \"crash-b\", &kaal_symbols_crash_b, 0},")) << h;
+}
+
+// A restart policy maps the PD's restart page where kaal_start looks for it, says its size in
+// the PD's configuration source, and puts the count in the supervisor's table.
+TEST(ComposerSupervisor, ARestartPolicyGivesThePdItsRestartPage) {
+    System s{"crashes", Board::qemu_virt_aarch64};
+    Supervisor supervisor{s};
+    auto& a = s.pd("server", "server").priority(100);
+    auto& b = s.pd("other", "other").priority(90);
+    supervisor.supervise(a, {.restarts = 3, .page_bytes = 0x2000}).supervise(b);
+    ASSERT_TRUE(s.compose().empty());
+    ASSERT_EQ(a.maps.size(), 1U);
+    EXPECT_EQ(a.maps[0].vaddr, kaal::microkit::restart_page_vaddr);
+    EXPECT_EQ(a.maps[0].region->size, 0x2000U);
+    EXPECT_EQ(a.restart_page, 0x2000U);
+    EXPECT_TRUE(b.maps.empty()) << "no policy, no page";
+    EXPECT_TRUE(has(config_source(s, a), "kaal_restart_page_bytes = 0x2000;"))
+        << config_source(s, a);
+    EXPECT_FALSE(has(config_source(s, b), "kaal_restart_page_bytes"));
+    const std::string h = config_header(s, *supervisor.pd(), "crashes.cpp");
+    EXPECT_TRUE(has(h, "{0, \"server\", &kaal_symbols_server, 3},")) << h;
+    EXPECT_TRUE(has(h, "{1, \"other\", &kaal_symbols_other, 0},")) << h;
+}
+
+TEST(ComposerSupervisor, ARestartPageIsAtMost1MiB) {
+    System s{"crashes", Board::qemu_virt_aarch64};
+    Supervisor supervisor{s};
+    supervisor.supervise(s.pd("server", "server"), {.restarts = 1, .page_bytes = 0x20'0000});
+    const auto problems = s.compose();
+    ASSERT_EQ(problems.size(), 1U);
+    EXPECT_EQ(problems[0].rule, "a restart page is 4 KiB to 1 MiB");
 }
 
 // Runtime mode: the root task reports every component's faults, so there is nothing to add.

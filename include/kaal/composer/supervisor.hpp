@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <source_location>
+#include <utility>
 #include <vector>
 
 #include <kaal/composer/system.hpp>
@@ -23,12 +24,23 @@ struct SupervisorOptions {
     unsigned priority = 254; // above every PD it supervises, so a report comes out at once
 };
 
+// What the supervisor does when a PD faults: report it, then restart it up to `restarts` times
+// (Microkit), each time with its initial data and an empty .bss, from its entry point; after
+// that, or with 0, leave it stopped.
+struct RestartPolicy {
+    unsigned restarts = 0;
+    // Room for the PD's initialised data (.data and its kin): a PD with more is stopped instead
+    // of restarted, with a line that says so.
+    Word page_bytes = 0x1'0000;
+};
+
 class Supervisor {
 public:
     explicit Supervisor(System& system, SupervisorOptions options = {},
                         std::source_location at = std::source_location::current());
 
-    Supervisor& supervise(Pd& pd, std::source_location at = std::source_location::current());
+    Supervisor& supervise(Pd& pd, RestartPolicy policy = {},
+                          std::source_location at = std::source_location::current());
 
     // The supervisor PD, or nullptr in runtime mode.
     [[nodiscard]] Pd* pd() { return state_->supervisor; }
@@ -36,10 +48,11 @@ public:
 private:
     struct State {
         Pd* supervisor = nullptr;
-        std::vector<Pd*> supervised;
+        std::vector<std::pair<Pd*, RestartPolicy>> supervised;
     };
     static void write_table(const State& state);
 
+    System& system_;
     std::shared_ptr<State> state_;
 };
 

@@ -175,6 +175,9 @@ public:
     // PDs whose symbol tables (cmake/symbol_table.py) this PD's image holds, each as
     // config::<symbol_table_name>: a supervisor's children.
     std::vector<const Pd*> symbol_tables;
+    // Bytes of the page its initial data is kept in for restarts (Microkit), mapped at
+    // kaal::microkit::restart_page_vaddr; 0: it has none.
+    Word restart_page = 0;
 
 private:
     std::string name_;

@@ -17,6 +17,10 @@ inline constexpr seL4_CPtr base_endpoint_cap = 74;            // + channel id, f
 inline constexpr seL4_CPtr base_irq_cap = 138;                // + channel id
 inline constexpr seL4_CPtr base_tcb_cap = 202;                // + child id, in a parent PD
 inline constexpr unsigned name_length = 64;
+// Where Microkit puts the top of a PD's stack: the top of its address space, 1 TiB with the
+// hypervisor and 40-bit physical addresses as on qemu_virt_aarch64 (Microkit 2.0.1 tool,
+// sel4.rs pd_stack_top). A supervisor restarts a child with its SP there.
+inline constexpr seL4_Word stack_top = seL4_Word{1} << 40;
 
 } // namespace kaal::microkit
 

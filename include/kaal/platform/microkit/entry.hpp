@@ -12,20 +12,20 @@
     ::kaal::detail::ComponentSlot<Class> kaal_component_slot;                                      \
     }                                                                                              \
     extern "C" void init(void) {                                                                   \
-        ::kaal::detail::Entry<Class>::init(kaal_component_slot.construct());                            \
+        ::kaal::detail::Entry<Class>::init(kaal_component_slot.construct());                       \
     }                                                                                              \
     extern "C" void notified(unsigned ch) {                                                        \
-        ::kaal::detail::Entry<Class>::notified(kaal_component_slot.get(), ::kaal::Channel{ch});         \
+        ::kaal::detail::Entry<Class>::notified(kaal_component_slot.get(), ::kaal::Channel{ch});    \
     }                                                                                              \
     extern "C" seL4_MessageInfo_t kaal_microkit_protected(                                         \
         unsigned ch, seL4_MessageInfo_t msg) __asm__("protected");                                 \
     extern "C" seL4_MessageInfo_t kaal_microkit_protected(unsigned ch, seL4_MessageInfo_t msg) {   \
-        return ::kaal::detail::to_sel4(::kaal::detail::Entry<Class>::protected_call(                    \
+        return ::kaal::detail::to_sel4(::kaal::detail::Entry<Class>::protected_call(               \
             kaal_component_slot.get(), ::kaal::Channel{ch}, ::kaal::detail::from_sel4(msg)));      \
     }                                                                                              \
     extern "C" seL4_Bool fault(unsigned child, seL4_MessageInfo_t msg,                             \
                                seL4_MessageInfo_t* reply) {                                        \
-        const auto action = ::kaal::detail::Entry<Class>::fault(                                        \
+        const auto action = ::kaal::detail::Entry<Class>::fault(                                   \
             kaal_component_slot.get(), ::kaal::Child{child}, ::kaal::detail::from_sel4(msg));      \
         if (!action) {                                                                             \
             return seL4_False;                                                                     \

@@ -6,11 +6,13 @@
 namespace kaal::services::supervisor {
 
 // One PD the supervisor is the parent of (kaal::composer::Supervisor writes the table):
-// Microkit's child id, the PD's name, and its symbol table, made from its ELF at build time.
+// Microkit's child id, the PD's name, its symbol table, made from its ELF at build time, and
+// its restart policy.
 struct SupervisedPd {
     unsigned child_id;
     const char* name;
     const debug::SymbolTable* symbols;
+    unsigned restarts; // how many times it may be restarted (kaal::composer::RestartPolicy)
 };
 
 } // namespace kaal::services::supervisor

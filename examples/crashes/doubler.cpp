@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// A server restarted by its supervisor (kaal::composer::RestartPolicy, Microkit). Each start
+// checks that it begins on its image's initial state, then spoils that state; the first three
+// starts then fail a kaal_assert, and the fourth serves: it doubles the word its client sends.
+// The start count comes from its restart page, the one thing that outlives a restart.
+#include <cstdint>
+
+#include <kaal/platform/component.hpp>
+#include <kaal/platform/debug.hpp>
+#include <kaal/platform/panic.hpp>
+
+#if defined(KAAL_PLATFORM_MICROKIT)
+#include <kaal/platform/microkit/restart_page.hpp>
+#endif
+
+namespace {
+
+constexpr std::uint64_t failing_starts = 3;
+
+// .data and .bss: both must read as the image has them at every start.
+volatile unsigned greeting = 42;
+volatile unsigned calls;
+
+std::uint64_t start_number() {
+#if defined(KAAL_PLATFORM_MICROKIT)
+    const auto* page = kaal::microkit::restart_page();
+    return page != nullptr ? page->starts : 0;
+#else
+    return 0; // runtime mode restarts nothing: the root task reports, then stops
+#endif
+}
+
+class Doubler {
+public:
+    void init() {
+        const std::uint64_t start = start_number();
+        kaal::debug::print("doubler: start ", start, ": greeting ", greeting, ", calls ", calls,
+                           "\n");
+        kaal_assert(greeting == 42 && calls == 0);
+        greeting = 0;
+        calls = 99;
+        if (start <= failing_starts) {
+            kaal_panic("failing on purpose");
+        }
+        calls = 0;
+        kaal::debug::print("doubler: serving\n");
+    }
+
+    kaal::MessageInfo protected_call(kaal::Channel, kaal::MessageInfo msg) {
+        calls = calls + 1;
+        kaal::mr_set(0, kaal::mr_get(0) * 2);
+        return kaal::MessageInfo{msg.label(), 1};
+    }
+};
+
+} // namespace
+
+KAAL_COMPONENT(Doubler);
