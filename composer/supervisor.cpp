@@ -3,6 +3,7 @@
 #include <string>
 
 #include <kaal/composer/supervisor.hpp>
+#include <kaal/composer/time_service.hpp>
 #include <kaal/platform/microkit/restart_page.hpp>
 
 namespace kaal::composer {
@@ -13,6 +14,10 @@ Supervisor::Supervisor(System& s, SupervisorOptions options, std::source_locatio
         return;
     }
     state_->supervisor = &s.pd("supervisor", "kaal_supervisor", at).priority(options.priority, at);
+    if (options.time != nullptr) {
+        options.time->add_client(*state_->supervisor, at);
+        state_->time = true;
+    }
     s.on_compose([state = state_](System&) { write_table(*state); });
 }
 
@@ -23,6 +28,10 @@ Supervisor& Supervisor::supervise(Pd& pd, RestartPolicy policy, std::source_loca
     state_->supervisor->child(pd, static_cast<unsigned>(state_->supervised.size()), at);
     state_->supervisor->symbol_tables.push_back(&pd);
     state_->supervised.emplace_back(&pd, policy);
+    if (policy.backoff_ns != 0 && !state_->time) {
+        system_.problem(Place::of(at), "a restart back-off needs the supervisor's time service",
+                        "'" + pd.name() + "' (SupervisorOptions::time)");
+    }
     if (policy.restarts != 0) {
         if (policy.page_bytes == 0 || policy.page_bytes > microkit::restart_page_max) {
             system_.problem(Place::of(at), "a restart page is 4 KiB to 1 MiB",
@@ -44,9 +53,18 @@ void Supervisor::write_table(const State& state) {
     code += "inline constexpr kaal::services::supervisor::SupervisedPd supervised[] = {\n";
     for (const auto& [pd, policy] : state.supervised) {
         code += "    {" + std::to_string(pd->child_id) + ", \"" + pd->name() + "\", &" +
-                symbol_table_name(*pd) + ", " + std::to_string(policy.restarts) + "},\n";
+                symbol_table_name(*pd) + ", " + std::to_string(policy.restarts) + ", " +
+                std::to_string(policy.backoff_ns) + "},\n";
     }
     code += "};\n";
+    // The time service's names exist in this configuration only when it is a client of one.
+    code += std::string{"struct SupervisorTime {\n    static constexpr bool present = "} +
+            (state.time ? "true;\n"
+                          "    static constexpr const kaal::Word* clock = &kaal_cfg_time_clock;\n"
+                          "    static constexpr const kaal::Word* fired = &kaal_cfg_time_fired;\n"
+                          "    static constexpr kaal::Channel channel = time;\n"
+                        : "false;\n") +
+            "};\n";
     state.supervisor->section({{"kaal/services/supervisor/supervised_pd.hpp"}, code});
 }
 

@@ -6,8 +6,9 @@
 // by function and file:line, from the PD's symbol table, built into this image; then the code
 // its link register returns to, when that lies in another function. Then its restart policy:
 // restarted from its entry point, kaal_start, which starts it again on its initial data
-// (platform/microkit/start.cpp), as many times as the policy allows; or left stopped, with no
-// reply. The rest of the system keeps running either way.
+// (platform/microkit/start.cpp), as many times as the policy allows, after its back-off (a
+// timeout of the time service, when the system gives the supervisor one); or left stopped,
+// with no reply. The rest of the system keeps running either way.
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/fault_report.hpp>
+#include <kaal/services/time/time_client.hpp>
 
 #include "kaal_config.hpp"
 
@@ -49,7 +51,11 @@ public:
     void init() {
         debug::print("kaal: supervisor: reporting the faults of ", std::size(config::supervised),
                      " PDs\n");
+        static_cast<void>(attach_time<config::SupervisorTime>());
     }
+
+    // The time service: a back-off ended.
+    void notified(kaal::Channel ch) { on_time<config::SupervisorTime>(ch); }
 
     std::optional<MessageInfo> fault(kaal::Child child, MessageInfo msg) {
         const auto* pd = find(child.id());
@@ -65,14 +71,21 @@ public:
             report_caller(*regs, symbols, ip);
         }
         if (pd != nullptr && restarted_[index] < pd->restarts) {
-            if (restart(child.id(), symbols)) {
-                ++restarted_[index];
-                debug::print("kaal: supervisor: restarted '", name, "' (restart ",
-                             restarted_[index], " of ", pd->restarts, ")\n");
-                return std::nullopt;
+            if (pd->backoff_ns != 0) {
+                const std::uint64_t wait = pd->backoff_ns << restarted_[index];
+                if (wait_then_restart<config::SupervisorTime>(index, wait)) {
+                    debug::print("kaal: supervisor: restarting '", name, "' in ", wait / 1'000'000,
+                                 " ms (restart ", restarted_[index] + 1, " of ", pd->restarts,
+                                 ")\n");
+                    return std::nullopt;
+                }
+                debug::print("kaal: supervisor: no timeout for the back-off of '", name,
+                             "'; restarting it at once\n");
             }
-            debug::print("kaal: supervisor: cannot restart '", name, "'\n");
-        } else if (pd != nullptr && pd->restarts != 0) {
+            static_cast<void>(restart_now(index));
+            return std::nullopt;
+        }
+        if (pd != nullptr && pd->restarts != 0) {
             debug::print("kaal: supervisor: '", name, "' has been restarted ", pd->restarts,
                          " times, the most its policy allows\n");
         }
@@ -82,6 +95,79 @@ public:
     }
 
 private:
+    bool restart_now(std::size_t index) {
+        const auto& pd = config::supervised[index];
+        if (!restart(pd.child_id, pd.symbols)) {
+            debug::print("kaal: supervisor: cannot restart '", pd.name, "'\n");
+            debug::print("kaal: component '", pd.name,
+                         "' stopped; the rest of the system keeps running\n");
+            return false;
+        }
+        ++restarted_[index];
+        debug::print("kaal: supervisor: restarted '", pd.name, "' (restart ", restarted_[index],
+                     " of ", pd.restarts, ")\n");
+        return true;
+    }
+
+    // A timeout whose cookie is the PD's index; false without a time service, or if it cannot
+    // arm one. Templates, so that the time service's names are looked up only in systems that
+    // give the supervisor one.
+    template <typename Time>
+    bool wait_then_restart(std::size_t index, std::uint64_t ns) {
+        if constexpr (Time::present) {
+            if (!attach_time<Time>()) {
+                return false;
+            }
+            waiting_since_[index] = time_->monotonic_ns();
+            waiting_for_[index] = ns;
+            return time_->after(index, ns).ok();
+        }
+        return false;
+    }
+
+    // Attached once the time service has published its clock, then drained once, which asks
+    // the service to signal the next fired timeout (time_client.hpp).
+    template <typename Time>
+    bool attach_time() {
+        if constexpr (Time::present) {
+            if (!time_) {
+                if (!kaal::services::time::TimeClient::attach(time_, *Time::clock, *Time::fired,
+                                                              Time::channel)) {
+                    return false;
+                }
+                drain_fired();
+            }
+            return true;
+        }
+        return false;
+    }
+
+    template <typename Time>
+    void on_time(kaal::Channel ch) {
+        if constexpr (Time::present) {
+            if (ch == Time::channel && time_) {
+                drain_fired();
+            }
+        }
+    }
+
+    void drain_fired() {
+        time_->drain([this](const kaal::services::time::FiredTimeout& fired) {
+            const auto index = static_cast<std::size_t>(fired.cookie);
+            if (index >= std::size(config::supervised) || waiting_for_[index] == 0) {
+                return;
+            }
+            // The timeout's own check, printed: a back-off that ended early is a bug.
+            const std::uint64_t waited = time_->monotonic_ns() - waiting_since_[index];
+            if (waited < waiting_for_[index]) {
+                debug::print("kaal: supervisor: FAILED: a back-off of ", waiting_for_[index],
+                             " ns ended after ", waited, " ns\n");
+            }
+            waiting_for_[index] = 0;
+            static_cast<void>(restart_now(index));
+        });
+    }
+
     // From its entry point with its stack empty: the PC at kaal_start, found in its symbol
     // table, and the SP at the top of the stack Microkit gave it; the thread resumes there, its
     // pending fault cancelled (seL4 manual, "TCB_WriteRegisters": resume_target). The rest of
@@ -112,6 +198,10 @@ private:
     }
 
     unsigned restarted_[std::size(config::supervised)] = {};
+    // A back-off under way: its length (0: none) and when it began.
+    std::uint64_t waiting_for_[std::size(config::supervised)] = {};
+    std::uint64_t waiting_since_[std::size(config::supervised)] = {};
+    std::optional<kaal::services::time::TimeClient> time_;
 
     // x30 holds the return address of the last call made: into the caller while the faulting
     // function has not called anything itself (a leaf, or one that faulted before its first

@@ -10,6 +10,7 @@
 #include <kaal/composer/outputs.hpp>
 #include <kaal/composer/serial_console.hpp>
 #include <kaal/composer/supervisor.hpp>
+#include <kaal/composer/time_service.hpp>
 #include <kaal/platform/microkit/restart_page.hpp>
 
 namespace {
@@ -158,6 +159,12 @@ TEST(ComposerOutputs, EachPdsImageAddressIsInPdsCmakeAndTheSummary) {
     }
 }
 
+// The rule of the one problem a description has; empty unless it has exactly one.
+std::string only_rule(System& s) {
+    const auto problems = s.compose();
+    return problems.size() == 1 ? problems[0].rule : std::string{};
+}
+
 // Microkit: the supervisor is the parent of each supervised PD, holds their symbol tables
 // (pds.cmake asks the build for them) and lists them in its configuration by child id.
 TEST(ComposerSupervisor, IsTheParentOfTheSupervisedPdsAndHoldsTheirSymbolTables) {
@@ -181,7 +188,7 @@ TEST(ComposerSupervisor, IsTheParentOfTheSupervisedPdsAndHoldsTheirSymbolTables)
         << pds_cmake(s);
     const std::string h = config_header(s, *supervisor.pd(), "crashes.cpp");
     EXPECT_TRUE(has(h, "extern const kaal::debug::SymbolTable kaal_symbols_crash_a;")) << h;
-    EXPECT_TRUE(has(h, "{1, \"crash-b\", &kaal_symbols_crash_b, 0},")) << h;
+    EXPECT_TRUE(has(h, "{1, \"crash-b\", &kaal_symbols_crash_b, 0, 0},")) << h;
 }
 
 // A restart policy maps the PD's restart page where kaal_start looks for it, says its size in
@@ -202,17 +209,35 @@ TEST(ComposerSupervisor, ARestartPolicyGivesThePdItsRestartPage) {
         << config_source(s, a);
     EXPECT_FALSE(has(config_source(s, b), "kaal_restart_page_bytes"));
     const std::string h = config_header(s, *supervisor.pd(), "crashes.cpp");
-    EXPECT_TRUE(has(h, "{0, \"server\", &kaal_symbols_server, 3},")) << h;
-    EXPECT_TRUE(has(h, "{1, \"other\", &kaal_symbols_other, 0},")) << h;
+    EXPECT_TRUE(has(h, "{0, \"server\", &kaal_symbols_server, 3, 0},")) << h;
+    EXPECT_TRUE(has(h, "{1, \"other\", &kaal_symbols_other, 0, 0},")) << h;
 }
 
 TEST(ComposerSupervisor, ARestartPageIsAtMost1MiB) {
     System s{"crashes", Board::qemu_virt_aarch64};
     Supervisor supervisor{s};
     supervisor.supervise(s.pd("server", "server"), {.restarts = 1, .page_bytes = 0x20'0000});
-    const auto problems = s.compose();
-    ASSERT_EQ(problems.size(), 1U);
-    EXPECT_EQ(problems[0].rule, "a restart page is 4 KiB to 1 MiB");
+    EXPECT_EQ(only_rule(s), "a restart page is 4 KiB to 1 MiB");
+}
+
+// A back-off is timed by the time service: the supervisor becomes its client, and its table
+// says so; without one, a back-off is a composition error.
+TEST(ComposerSupervisor, ABackOffMakesTheSupervisorATimeClient) {
+    System s{"crashes", Board::qemu_virt_aarch64};
+    TimeService time{s};
+    Supervisor supervisor{s, {.priority = 210, .time = &time}};
+    supervisor.supervise(s.pd("server", "server").priority(100),
+                         {.restarts = 2, .backoff_ns = 5'000'000});
+    ASSERT_TRUE(s.compose().empty());
+    const std::string h = config_header(s, *supervisor.pd(), "crashes.cpp");
+    EXPECT_TRUE(has(h, "{0, \"server\", &kaal_symbols_server, 2, 5000000},")) << h;
+    EXPECT_TRUE(has(h, "static constexpr bool present = true;")) << h;
+    EXPECT_TRUE(has(h, "inline constexpr kaal::Channel time{")) << "its channel to the service";
+
+    System t{"crashes", Board::qemu_virt_aarch64};
+    Supervisor untimed{t};
+    untimed.supervise(t.pd("server", "server"), {.restarts = 1, .backoff_ns = 1});
+    EXPECT_EQ(only_rule(t), "a restart back-off needs the supervisor's time service");
 }
 
 // Runtime mode: the root task reports every component's faults, so there is nothing to add.

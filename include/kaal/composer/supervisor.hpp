@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <source_location>
 #include <utility>
@@ -20,8 +21,14 @@
 // reports every component's faults the same way.
 namespace kaal::composer {
 
+class TimeService;
+
 struct SupervisorOptions {
-    unsigned priority = 254; // above every PD it supervises, so a report comes out at once
+    // Above the PDs it supervises, so a report comes out at once; below the time service, which
+    // it calls, when it has one.
+    unsigned priority = 254;
+    // For back-offs between restarts: the supervisor becomes its client.
+    TimeService* time = nullptr;
 };
 
 // What the supervisor does when a PD faults: report it, then restart it up to `restarts` times
@@ -29,6 +36,9 @@ struct SupervisorOptions {
 // that, or with 0, leave it stopped.
 struct RestartPolicy {
     unsigned restarts = 0;
+    // The wait before the first restart, doubled before each next one; 0: at once. Needs the
+    // supervisor's time service (SupervisorOptions::time).
+    std::uint64_t backoff_ns = 0;
     // Room for the PD's initialised data (.data and its kin): a PD with more is stopped instead
     // of restarted, with a line that says so.
     Word page_bytes = 0x1'0000;
@@ -48,6 +58,7 @@ public:
 private:
     struct State {
         Pd* supervisor = nullptr;
+        bool time = false;
         std::vector<std::pair<Pd*, RestartPolicy>> supervised;
     };
     static void write_table(const State& state);

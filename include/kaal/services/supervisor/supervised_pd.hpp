@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
+#include <cstdint>
+
 #include <kaal/platform/symbol_table.hpp>
 
 namespace kaal::services::supervisor {
@@ -12,7 +14,8 @@ struct SupervisedPd {
     unsigned child_id;
     const char* name;
     const debug::SymbolTable* symbols;
-    unsigned restarts; // how many times it may be restarted (kaal::composer::RestartPolicy)
+    unsigned restarts;        // how many times it may be restarted (kaal::composer::RestartPolicy)
+    std::uint64_t backoff_ns; // the wait before the first restart, doubled each time after
 };
 
 } // namespace kaal::services::supervisor
