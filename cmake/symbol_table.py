@@ -50,6 +50,12 @@ def functions_of(args: argparse.Namespace) -> list[tuple[int, int, str]]:
     return sorted(unique.values())
 
 
+def entry_of(args: argparse.Namespace) -> int:
+    """The ELF header's entry point."""
+    m = re.search(r"Entry point address:\s*(0x[0-9a-f]+)", run([args.readelf, "-h", args.elf]))
+    return int(m.group(1), 16) if m else 0
+
+
 def row_addresses(args: argparse.Namespace) -> list[tuple[int, bool]]:
     """Where the line program starts a row, and whether it ends a sequence there."""
     dump = run([args.readelf, "--debug-dump=decodedline", args.elf])
@@ -177,7 +183,7 @@ def main(argv: list[str]) -> int:
            *([f"namespace {args.namespace} {{", ""] if args.namespace else []),
            f"extern const kaal::debug::SymbolTable {args.variable};",
            f"const kaal::debug::SymbolTable {args.variable}{{{base:#x}, functions, lines, "
-           f"{{frames, {len(frame_rows)}}}, {{strings, sizeof strings}}}};",
+           f"{{frames, {len(frame_rows)}}}, {{strings, sizeof strings}}, {entry_of(args):#x}}};",
            *(["", f"}} // namespace {args.namespace}"] if args.namespace else []),
            ""]
     Path(args.out).write_text("\n".join(out))

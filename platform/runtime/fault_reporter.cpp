@@ -65,9 +65,12 @@ void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& sy
                          seL4_MessageInfo_get_label(tag),
                          "): a forged fault report, not a fault the kernel raised\n");
         }
-        debug::print("kaal: component '", name,
-                     suspended ? "' stopped; the rest of the system keeps running\n"
-                               : "' could not be suspended; its thread stays blocked\n");
+        if (suspended) {
+            debug::report_stopped(name);
+        } else {
+            debug::print("kaal: component '", name,
+                         "' could not be suspended; its thread stays blocked\n");
+        }
     }
 }
 

@@ -89,8 +89,7 @@ public:
             debug::print("kaal: supervisor: '", name, "' has been restarted ", pd->restarts,
                          " times, the most its policy allows\n");
         }
-        debug::print("kaal: component '", name,
-                     "' stopped; the rest of the system keeps running\n");
+        debug::report_stopped(name);
         return std::nullopt;
     }
 
@@ -99,8 +98,7 @@ private:
         const auto& pd = config::supervised[index];
         if (!restart(pd.child_id, pd.symbols)) {
             debug::print("kaal: supervisor: cannot restart '", pd.name, "'\n");
-            debug::print("kaal: component '", pd.name,
-                         "' stopped; the rest of the system keeps running\n");
+            debug::report_stopped(pd.name);
             return false;
         }
         ++restarted_[index];
@@ -168,12 +166,12 @@ private:
         });
     }
 
-    // From its entry point with its stack empty: the PC at kaal_start, found in its symbol
-    // table, and the SP at the top of the stack Microkit gave it; the thread resumes there, its
-    // pending fault cancelled (seL4 manual, "TCB_WriteRegisters": resume_target). The rest of
-    // its registers do not matter to kaal_start.
+    // From its entry point with its stack empty: the PC at its ELF's entry, kaal_start, which
+    // its symbol table records, and the SP at the top of the stack Microkit gave it; the thread
+    // resumes there, its pending fault cancelled (seL4 manual, "TCB_WriteRegisters":
+    // resume_target). The rest of its registers do not matter to kaal_start.
     static bool restart(unsigned child_id, const debug::SymbolTable* symbols) {
-        const Word entry = entry_of(symbols);
+        const Word entry = symbols != nullptr ? symbols->entry : 0;
         if (entry == 0) {
             return false;
         }
@@ -183,18 +181,6 @@ private:
         constexpr seL4_Word pc_and_sp = 2; // seL4_UserContext begins pc, sp (sel4_arch/types.h)
         return seL4_TCB_WriteRegisters(kaal::microkit::base_tcb_cap + child_id, seL4_True, 0,
                                        pc_and_sp, &regs) == seL4_NoError;
-    }
-
-    static Word entry_of(const debug::SymbolTable* symbols) {
-        if (symbols == nullptr) {
-            return 0;
-        }
-        for (const auto& f : symbols->functions) {
-            if (symbols->locate(symbols->base + f.start).function == "kaal_start") {
-                return symbols->base + f.start;
-            }
-        }
-        return 0;
     }
 
     unsigned restarted_[std::size(config::supervised)] = {};

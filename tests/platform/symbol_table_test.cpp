@@ -141,6 +141,8 @@ TEST(SymbolTableGenerator, RowsAreSortedAndFunctionsDoNotOverlap) {
             << "frame " << i << " is inlined in a later one";
     }
     EXPECT_EQ(t.base % 0x1000, 0U);
+    // The ELF's entry point is the C runtime's _start, which the table also names.
+    EXPECT_EQ(t.locate(t.entry).function, "_start");
 }
 
 } // namespace

@@ -167,4 +167,9 @@ inline Word report_fault(const char* name, const FaultMessage& m, const SymbolTa
     return ip;
 }
 
+// The line that ends a report when the component stays stopped.
+inline void report_stopped(const char* name) {
+    print("kaal: component '", name, "' stopped; the rest of the system keeps running\n");
+}
+
 } // namespace kaal::debug

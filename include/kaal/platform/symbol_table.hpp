@@ -65,6 +65,9 @@ struct SymbolTable {
     std::span<const SymbolLine> lines;         // sorted by start
     std::span<const SymbolFrame> frames;
     std::string_view strings;
+    // The ELF's entry point, where a restarted PD starts again (kaal_start in Microkit mode);
+    // 0 if the table does not say.
+    std::uintptr_t entry = 0;
 
     [[nodiscard]] CodeLocation locate(std::uintptr_t address) const {
         CodeLocation where;
