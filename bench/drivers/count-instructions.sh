@@ -6,11 +6,7 @@
 # included. For machines without a hardware PMU, where pl011_bench cannot count instructions.
 # usage: bench/drivers/count-instructions.sh [bench build dir]   (default: build/bench)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-dir=${1:-$root/build/bench}
-workload="$dir/bench/drivers/pl011_instruction_workload"
-[[ -x "$workload" ]] || { echo "count-instructions.sh: $workload not built (cmake --preset bench -B $dir && cmake --build $dir --target pl011_instruction_workload)" >&2; exit 2; }
-command -v valgrind >/dev/null || { echo "count-instructions.sh: valgrind is not installed" >&2; exit 2; }
+source "$(dirname "$0")/../callgrind-workload.sh" bench/drivers/pl011_instruction_workload "${1:-}"
 
 collected() { # <tx|rx> <chars>: instructions collected inside the driver's entry points
   valgrind --tool=callgrind --callgrind-out-file=/dev/null --collect-atstart=no \

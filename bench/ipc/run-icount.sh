@@ -5,11 +5,15 @@
 #   ipc-ppc   its client times 100,000 typed calls (kaal::ipc::call) and 100,000 raw ones
 #             (ppcall with the registers set by hand), in one boot;
 #   ipc-ring  100,000 items streamed between two PDs through a queue pair with notification
-#             suppression: the time from the first item to the last, and the signals sent.
+#             suppression: the time from the first item to the last, and the signals sent;
+#   kernel-bench  seL4's basic operations, 20,000 rounds each: a protected call, a signal, a
+#             yield, a signal answered with both sides waiting, a VM fault handled by another
+#             PD and resumed, KaaL's ring push and pop; in runtime mode also the broker's
+#             device requests (docs/performance.md, "seL4 operations").
 # Microkit mode on qemu-system-aarch64 (the counter is CNTPCT_EL0); with --runtime, runtime mode
 # on qemu-system-x86_64 (the counter is the TSC).
-# usage: MICROKIT_SDK=... bench/ipc/run-icount.sh <ipc-ppc|ipc-ring>
-#        SEL4_KERNEL_DIR=... bench/ipc/run-icount.sh <ipc-ppc|ipc-ring> --runtime
+# usage: MICROKIT_SDK=... bench/ipc/run-icount.sh <ipc-ppc|ipc-ring|kernel-bench>
+#        SEL4_KERNEL_DIR=... bench/ipc/run-icount.sh <ipc-ppc|ipc-ring|kernel-bench> --runtime
 # Components are built at -O2. The kernel is the debug one in both modes: the examples report on
 # the kernel's debug console, which a release kernel does not have (seL4_DebugPutChar), and
 # runtime mode has only the debug kernel KaaL documents. So both figures include the debug
@@ -17,8 +21,9 @@
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
 example=${1:-}
-[[ "$example" == ipc-ppc || "$example" == ipc-ring ]] || kaal_die "usage: $0 <ipc-ppc|ipc-ring> [--runtime]"
-figures='client: (1|2)00000|(producer|consumer): [0-9]+ (signals|items in)|^PASS'
+[[ "$example" =~ ^(ipc-ppc|ipc-ring|kernel-bench)$ ]] ||
+  kaal_die "usage: $0 <ipc-ppc|ipc-ring|kernel-bench> [--runtime]"
+figures='client: (1|2)00000|(producer|consumer): [0-9]+ (signals|items in)|kernel-bench: .*(ns each|per counter tick|done)|broker on seL4: request|^PASS'
 harness=(python3 "$kaal_root/tests/harness/qemu_harness.py" --script
   "$kaal_root/tests/boot/$example.expect" --timeout 600 --qemu-arg=-icount --qemu-arg=shift=0 --echo)
 if [[ "${2:-}" == --runtime ]]; then

@@ -8,11 +8,7 @@
 # the bench preset's -O3), not aarch64's: a measure of the code's own cost, which moves with it.
 # usage: bench/storage/count-instructions.sh [bench build dir]   (default: build/bench)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-dir=${1:-$root/build/bench}
-workload="$dir/bench/storage/fs_command_workload"
-[[ -x "$workload" ]] || { echo "count-instructions.sh: $workload not built (cmake --preset bench && cmake --build build/bench --target fs_command_workload)" >&2; exit 2; }
-command -v valgrind >/dev/null || { echo "count-instructions.sh: valgrind is not installed" >&2; exit 2; }
+source "$(dirname "$0")/../callgrind-workload.sh" bench/storage/fs_command_workload "${1:-}"
 command -v mkfs.fat >/dev/null || { echo "count-instructions.sh: mkfs.fat is not installed (dosfstools)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -29,13 +29,33 @@ bool saved_a_reply(CPtr reply, CPtr probe) {
 
 } // namespace
 
+[[gnu::weak]] bool resolve_fault(std::size_t, const SystemDescription&, Cap<cap::Tcb>,
+                                 const debug::FaultMessage&) {
+    return false;
+}
+
 void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system,
                   std::span<const EmbeddedImage> images, const SystemBuilder& builder, CPtr reply,
                   CPtr probe) {
     FaultLedger ledger{system.components.size()};
+    bool resolved = false;
     for (;;) {
         seL4_Word badge = 0;
-        const seL4_MessageInfo_t tag = seL4_Recv(fault_endpoint.cptr(), &badge);
+        // A resolved fault is answered with an empty reply in the same system call as the next
+        // receive: the thread resumes at its fault IP (seL4 manual, "Faults").
+        const seL4_MessageInfo_t tag =
+            resolved
+                ? seL4_ReplyRecv(fault_endpoint.cptr(), seL4_MessageInfo_new(0, 0, 0, 0), &badge)
+                : seL4_Recv(fault_endpoint.cptr(), &badge);
+        const auto label = seL4_MessageInfo_get_label(tag);
+        const auto length = seL4_MessageInfo_get_length(tag);
+        // Read before any other system call here can overwrite the message registers.
+        const auto fault = debug::FaultMessage::read(label, length);
+        const auto running = ledger.running(badge);
+        resolved = running && resolve_fault(*running, system, builder.tcb_of(*running), fault);
+        if (resolved) {
+            continue;
+        }
         const bool with_reply = saved_a_reply(reply, probe);
         const FaultLedger::Verdict v = ledger.on_message(badge);
         if (v.action == FaultLedger::Action::ignore) {
@@ -55,14 +75,10 @@ void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& sy
         const bool suspended = seL4_TCB_Suspend(builder.tcb_of(v.component).cptr()) == seL4_NoError;
         if (with_reply) {
             const EmbeddedImage* image = find_image(images, system.components[v.component].image);
-            debug::report_fault(name,
-                                debug::FaultMessage::read(seL4_MessageInfo_get_label(tag),
-                                                          seL4_MessageInfo_get_length(tag)),
-                                image != nullptr ? image->symbols : nullptr);
+            debug::report_fault(name, fault, image != nullptr ? image->symbols : nullptr);
         } else {
             debug::print("kaal: component '", name,
-                         "' sent a message on its fault endpoint itself (label ",
-                         seL4_MessageInfo_get_label(tag),
+                         "' sent a message on its fault endpoint itself (label ", label,
                          "): a forged fault report, not a fault the kernel raised\n");
         }
         if (suspended) {

@@ -3,6 +3,7 @@
 // message was reported and the component kept running, so a component sending 200 forged
 // "VM fault" messages got 200 reports and ~2 billion cycles of the top-priority root task.
 #include <gtest/gtest.h>
+#include <optional>
 
 #include <kaal/platform/runtime/fault_ledger.hpp>
 #include <kaal/platform/runtime/system_builder.hpp>
@@ -24,6 +25,20 @@ TEST(FaultLedger, TheFirstMessageOfAComponentStopsItWhateverItSays) {
     // Another component's first fault is still reported and stops only that one.
     EXPECT_EQ(ledger.on_message(SystemBuilder::fault_badge(2)).action, Action::stop_and_report);
     EXPECT_FALSE(ledger.stopped(0));
+}
+
+// What the root task asks before it offers a fault to the system's resolve_fault: only a
+// running component's badge names one, and asking records nothing.
+TEST(FaultLedger, RunningNamesOnlyAComponentNotStoppedAndCountsNothing) {
+    FaultLedger ledger{2};
+    EXPECT_EQ(ledger.running(SystemBuilder::fault_badge(1)), std::optional<std::size_t>{1});
+    EXPECT_EQ(ledger.running(SystemBuilder::fault_badge(1)), std::optional<std::size_t>{1});
+    EXPECT_FALSE(ledger.stopped(1));
+    EXPECT_EQ(ledger.running(0), std::nullopt);
+    EXPECT_EQ(ledger.running(SystemBuilder::fault_badge(2)), std::nullopt); // no third component
+    EXPECT_EQ(ledger.on_message(SystemBuilder::fault_badge(1)).action, Action::stop_and_report);
+    EXPECT_EQ(ledger.running(SystemBuilder::fault_badge(1)), std::nullopt);
+    EXPECT_EQ(ledger.running(SystemBuilder::fault_badge(0)), std::optional<std::size_t>{0});
 }
 
 TEST(FaultLedger, AFloodFromOneComponentIsOneReportAndLog2LinesAfter) {

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include <kaal/core/report_backoff.hpp>
 #include <kaal/platform/runtime/system_description.hpp>
@@ -53,6 +54,16 @@ public:
     }
 
     [[nodiscard]] bool stopped(std::size_t index) const { return stopped_[index]; }
+
+    // The component `badge` names, if it is still running: one whose fault the system may
+    // resolve (resolve_fault, root_task.hpp). Counts nothing, so a message the system does not
+    // resolve goes on to on_message.
+    [[nodiscard]] std::optional<std::size_t> running(Word badge) const {
+        if (badge == 0 || badge > components_ || stopped_[badge - 1]) {
+            return std::nullopt;
+        }
+        return badge - 1;
+    }
 
 private:
     std::size_t components_;

@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include <kaal/broker/capability_broker.hpp>
+#include <kaal/platform/fault_report.hpp>
 #include <kaal/platform/runtime/sel4.hpp>
 #include <kaal/platform/runtime/system_builder.hpp>
 #include <kaal/platform/runtime/system_description.hpp>
@@ -19,6 +20,16 @@ namespace kaal::runtime {
 // file defines it (a weak symbol otherwise): for a system's own checks or measurements of the
 // broker on the real kernel.
 void before_build(broker::CapabilityBroker& broker);
+
+// Called with each fault message from a running component, before the root task stops it, if
+// the system's root-task sources define it (a weak symbol otherwise, resolving none): a system
+// that handles some faults itself (a pager, or examples/kernel-bench's fault-and-resume
+// measurement) sets the thread's registers through `tcb` as it needs and returns true; the root
+// task then replies, which resumes the thread (seL4 manual, "Faults": the reply restarts a
+// thread after a VM fault at its fault IP). A component can send a message like a fault itself;
+// resolving it can change only that component's own registers.
+bool resolve_fault(std::size_t component, const SystemDescription& system, Cap<cap::Tcb> tcb,
+                   const debug::FaultMessage& fault);
 
 // Receives the components' faults forever and reports each with the component's name; the
 // faulting component is suspended at its first message (fault_ledger.hpp says why that makes a
