@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // A server restarted by its supervisor (kaal::composer::RestartPolicy, Microkit). Each start
-// checks that it begins on its image's initial state, then spoils that state; the first three
-// starts then fail a kaal_assert, and the fourth serves: it doubles the word its client sends.
-// The start count comes from its restart page, the one thing that outlives a restart.
+// checks that it begins on its image's initial state, then spoils that state; the first start
+// then fails a kaal_assert in init(), later ones serve: they double the word their client sends
+// (label `double_label`), and fail in the middle of a call labelled `fail_label`, the client's
+// way of making the server crash while it waits for the answer. The start count comes from its
+// restart page, the one thing that outlives a restart.
 #include <cstdint>
 
 #include <kaal/platform/component.hpp>
@@ -15,7 +17,9 @@
 
 namespace {
 
-constexpr std::uint64_t failing_starts = 3;
+constexpr std::uint64_t failing_starts = 1;
+constexpr kaal::Word double_label = 1;
+constexpr kaal::Word fail_label = 2;
 
 // .data and .bss: both must read as the image has them at every start.
 volatile unsigned greeting = 42;
@@ -48,8 +52,14 @@ public:
 
     kaal::MessageInfo protected_call(kaal::Channel, kaal::MessageInfo msg) {
         calls = calls + 1;
+        if (msg.label() == fail_label) {
+            kaal_panic("failing during a call");
+        }
+        if (msg.label() != double_label || msg.length() != 1) {
+            return kaal::error_reply(kaal::Error::malformed_message);
+        }
         kaal::mr_set(0, kaal::mr_get(0) * 2);
-        return kaal::MessageInfo{msg.label(), 1};
+        return kaal::ok_reply(1);
     }
 };
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// Calls the doubler once, as soon as it starts: the call waits at the doubler's endpoint while
-// the doubler fails and is restarted, and is answered once a start serves.
+// The doubler's client. Its first call is made as soon as it starts: it waits at the doubler's
+// endpoint while the doubler fails in init() and is restarted, and is answered by the next
+// start. Then, twice, a call that makes the doubler fail while serving it: the restarted
+// doubler answers it with Error::peer_restarted (platform/microkit/start.cpp), and the client
+// goes on with the next call, which the new start serves.
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 
@@ -8,19 +11,55 @@
 
 namespace {
 
+using kaal::debug::print;
+
+constexpr kaal::Word double_label = 1;
+constexpr kaal::Word fail_label = 2;
+
 class DoublerClient {
 public:
     void init() {
-        kaal::mr_set(0, 21);
-        const auto reply = kaal::ppcall(config::doubler, kaal::MessageInfo{1, 1});
-        if (!reply || reply->length() != 1) {
-            kaal::debug::print("doubler-client: FAILED: no answer\n");
-            return;
+        expect_doubled(21);
+        for (kaal::Word value : {22U, 23U}) {
+            expect_restarted();
+            expect_doubled(value);
         }
-        const kaal::Word answer = kaal::mr_get(0);
-        kaal::debug::print("doubler-client: 21 doubled is ", answer,
-                           answer == 42 ? "" : " (FAILED: expected 42)", "\n");
+        print("doubler-client: ", checks_ - failures_, " of ", checks_, " calls answered",
+              failures_ == 0 ? " as expected" : " (FAILED)", "\n");
     }
+
+private:
+    void expect_doubled(kaal::Word value) {
+        kaal::mr_set(0, value);
+        const auto reply = kaal::ppcall(config::doubler, kaal::MessageInfo{double_label, 1});
+        const bool ok = reply.ok() && !kaal::is_error_reply(*reply) && reply->length() == 1 &&
+                        kaal::mr_get(0) == 2 * value;
+        record(ok);
+        print("doubler-client: ", value, " doubled is ", ok ? kaal::mr_get(0) : kaal::Word{0},
+              ok ? "" : " (FAILED: no answer)", "\n");
+    }
+
+    void expect_restarted() {
+        const auto reply = kaal::ppcall(config::doubler, kaal::MessageInfo{fail_label, 0});
+        const bool ok = reply.ok() && kaal::is_error_reply(*reply) &&
+                        kaal::reply_error(*reply) == kaal::Error::peer_restarted;
+        record(ok);
+        if (reply.ok() && kaal::is_error_reply(*reply)) {
+            print("doubler-client: the call that failed the doubler was answered: ",
+                  kaal::reply_error(*reply), ok ? "" : " (FAILED)", "\n");
+        } else {
+            print("doubler-client: FAILED: the call that failed the doubler was not answered "
+                  "with an error\n");
+        }
+    }
+
+    void record(bool ok) {
+        ++checks_;
+        failures_ += ok ? 0U : 1U;
+    }
+
+    unsigned checks_ = 0;
+    unsigned failures_ = 0;
 };
 
 } // namespace

@@ -22,8 +22,9 @@ void kaal_describe(kaal::composer::System& s) {
     supervisor.supervise(s.pd("crash-cap", "crashes_cap").priority(102));
     // Restarted once, it fails again (on the same initial data): then it stays stopped.
     supervisor.supervise(s.pd("crash-assert", "crashes_assert").priority(101), {.restarts = 1});
-    // A server that fails on its first three starts, restarted each time with its initial
-    // data after 10, 20 and 40 ms; its client's call waits at the endpoint meanwhile.
+    // A server that fails in init() on its first start and twice during a call, restarted
+    // each time with its initial data after 10, 20 and 40 ms; its client's first call waits
+    // at the endpoint meanwhile, and the two it fails in are answered with peer_restarted.
     auto& doubler = s.pd("doubler", "crashes_doubler").priority(90);
     supervisor.supervise(doubler, {.restarts = 3, .backoff_ns = 10'000'000});
     s.call(s.pd("doubler-client", "crashes_doubler_client").priority(80), "doubler", doubler,

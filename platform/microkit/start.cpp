@@ -10,14 +10,15 @@
 // "As loaded" includes .bss: the tool writes its variables there (the PD's name, its channel
 // masks, each setvar address: libmicrokit's and the composer's uninitialised globals), so a
 // restart that only zeroed .bss would lose them. .data is copied whole; .bss, zero but for those,
-// as the offset and value of each byte that is not zero.
+// as the offset and value of each byte that is not zero. A restart then answers the protected
+// call the PD was serving when it faulted, if any, with Error::peer_restarted.
 //
 // Nothing here reads or writes .data or .bss before the copy: what it uses is constant
 // (.rodata), on the stack, or in the restart page.
 #include <cstddef>
 #include <cstdint>
 
-#include <kaal/platform/microkit/abi.hpp>
+#include <kaal/platform/channel.hpp>
 #include <kaal/platform/microkit/restart_page.hpp>
 
 extern "C" {
@@ -97,6 +98,18 @@ void restore(const RestartPage& page, std::size_t bss_bytes) {
     }
 }
 
+// A PD that faulted while serving a protected call leaves its caller blocked on the PD's reply
+// object, and libmicrokit's first receive with that object would only cancel the reply ("Reply
+// object already has unexecuted reply!", seL4's receiveIPC on MCS), leaving the caller blocked
+// for good. So a restart first answers it: peer_restarted, as an error reply (kaal/platform/
+// message.hpp). A reply object with no caller makes this a no-op (doReplyTransfer: "nothing to
+// do"). Called after restore(): libsel4 reaches the IPC buffer through __sel4_ipc_buffer, in
+// .data.
+void answer_interrupted_call() {
+    seL4_Send(kaal::microkit::reply_cap,
+              kaal::detail::to_sel4(kaal::error_reply(kaal::Error::peer_restarted)));
+}
+
 } // namespace
 
 extern "C" [[noreturn]] void kaal_start() {
@@ -115,6 +128,7 @@ extern "C" [[noreturn]] void kaal_start() {
             }
         } else if (page.state == RestartPage::ready && page.data_bytes == data_bytes) {
             restore(page, bss_bytes);
+            answer_interrupted_call();
         } else {
             // No copy to start again from: a fault, which its supervisor counts as a failed
             // restart, rather than init() on whatever the last run left.

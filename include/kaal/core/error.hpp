@@ -51,6 +51,10 @@ enum class Error : std::uint8_t {
     busy = 86,          // EBUSY: the file is open, or the volume is in use
     bad_name = 87,      // EINVAL/ENAMETOOLONG: a name the filesystem cannot store
     io_error = 88,      // EIO: the device failed a request
+    // ECONNRESET: the server was restarted with the call in flight. Its state is now its
+    // image's initial one, and the call may have done part of its work before the fault: the
+    // caller decides whether to make it again.
+    peer_restarted = 89,
 };
 
 inline constexpr int kernel_error_count = 11;
@@ -99,6 +103,7 @@ constexpr const char* to_string(Error e) {
     case Error::busy: return "in use";
     case Error::bad_name: return "bad name";
     case Error::io_error: return "I/O error";
+    case Error::peer_restarted: return "the server restarted during the call";
     }
     return "unknown error";
 }
