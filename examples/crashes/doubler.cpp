@@ -11,6 +11,8 @@
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/panic.hpp>
 
+#include "doubler_protocol.hpp"
+
 #if defined(KAAL_PLATFORM_MICROKIT)
 #include <kaal/platform/microkit/restart_page.hpp>
 #endif
@@ -18,8 +20,8 @@
 namespace {
 
 constexpr std::uint64_t failing_starts = 1;
-constexpr kaal::Word double_label = 1;
-constexpr kaal::Word fail_label = 2;
+using doubler::double_label;
+using doubler::fail_label;
 
 // .data and .bss: both must read as the image has them at every start.
 volatile unsigned greeting = 42;

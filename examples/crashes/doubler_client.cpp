@@ -7,14 +7,15 @@
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 
+#include "doubler_protocol.hpp"
 #include "kaal_config.hpp"
 
 namespace {
 
 using kaal::debug::print;
 
-constexpr kaal::Word double_label = 1;
-constexpr kaal::Word fail_label = 2;
+using doubler::double_label;
+using doubler::fail_label;
 
 class DoublerClient {
 public:

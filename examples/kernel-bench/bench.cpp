@@ -65,21 +65,14 @@ public:
 
 #if defined(KAAL_PLATFORM_MICROKIT)
     // The faulter's loads: it is this PD's child, so its faults come here (Microkit manual,
-    // "fault"). The reply restarts it at its fault IP, set past the load first: the first
-    // register of seL4_UserContext is pc (sel4_arch/types.h), written alone.
+    // "fault"), and the reply resumes it past the load.
     std::optional<kaal::MessageInfo> fault(kaal::Child child, kaal::MessageInfo msg) {
-        if (msg.label() != seL4_Fault_VMFault ||
-            kaal::mr_get(seL4_VMFault_Addr) != kernel_bench::unmapped_address) {
+        if (!kernel_bench::skip_faulting_load(kaal::microkit::base_tcb_cap + child.id(),
+                                              msg.label(), kaal::mr_get(seL4_VMFault_Addr),
+                                              kaal::mr_get(seL4_VMFault_IP))) {
             print("kernel-bench: FAILED: child ", child.id(), " faulted unexpectedly (label ",
                   msg.label(), ", address ", kaal::debug::hex(kaal::mr_get(seL4_VMFault_Addr)),
-                  ")\n");
-            return std::nullopt;
-        }
-        seL4_UserContext regs{};
-        regs.pc = kaal::mr_get(seL4_VMFault_IP) + kernel_bench::faulting_load_bytes;
-        if (seL4_TCB_WriteRegisters(kaal::microkit::base_tcb_cap + child.id(), seL4_False, 0, 1,
-                                    &regs) != seL4_NoError) {
-            print("kernel-bench: FAILED: cannot move child ", child.id(), " past its fault\n");
+                  "), or could not be moved past its fault\n");
             return std::nullopt;
         }
         return kaal::MessageInfo{0, 0};

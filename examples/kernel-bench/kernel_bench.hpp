@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include <kaal/platform/channel.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/services/time/counter.hpp>
 
@@ -26,6 +27,25 @@ constexpr std::uint64_t faulting_load_bytes = 4;
 #else
 constexpr std::uint64_t faulting_load_bytes = 3;
 #endif
+
+// The faulter's handler in both modes (the bench PD's fault() on Microkit, the root task's
+// resolve_fault in runtime mode): if the fault is the faulter's load, moves the thread's fault
+// IP past it, which is where the kernel resumes it once the fault is replied to (seL4 manual,
+// "Faults"). The first register of seL4_UserContext is the PC (sel4_arch/types.h), written
+// alone, so the rest stay as the fault left them. False: another fault, or the write failed.
+inline bool skip_faulting_load(seL4_CPtr tcb, seL4_Word label, seL4_Word address,
+                               seL4_Word fault_ip) {
+    if (label != seL4_Fault_VMFault || address != unmapped_address) {
+        return false;
+    }
+    seL4_UserContext regs{};
+#if defined(__aarch64__)
+    regs.pc = fault_ip + faulting_load_bytes;
+#else
+    regs.rip = fault_ip + faulting_load_bytes;
+#endif
+    return seL4_TCB_WriteRegisters(tcb, seL4_False, 0, 1, &regs) == seL4_NoError;
+}
 
 // Guest nanoseconds per counter tick, as tenths: CNTFRQ_EL0 gives the generic timer's rate
 // (ARM ARM D11.2.1). The TSC's rate has no register; under -icount QEMU's TSC counts guest

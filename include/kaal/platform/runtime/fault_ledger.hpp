@@ -40,11 +40,12 @@ public:
 
     // `badge` is what seL4_Recv returned with the message: fault_badge(index) of the sender.
     Verdict on_message(Word badge) {
-        if (badge == 0 || badge > components_) {
+        const auto named = component_of(badge);
+        if (!named) {
             ++unknown_;
             return {Action::ignore, 0, false, worth_reporting(unknown_), unknown_};
         }
-        const std::size_t index = badge - 1;
+        const std::size_t index = *named;
         if (!stopped_[index]) {
             stopped_[index] = true;
             return {Action::stop_and_report, index, true, true, 1};
@@ -59,13 +60,19 @@ public:
     // resolve (resolve_fault, root_task.hpp). Counts nothing, so a message the system does not
     // resolve goes on to on_message.
     [[nodiscard]] std::optional<std::size_t> running(Word badge) const {
-        if (badge == 0 || badge > components_ || stopped_[badge - 1]) {
+        const auto named = component_of(badge);
+        return named && !stopped_[*named] ? named : std::nullopt;
+    }
+
+private:
+    // The index of the component whose fault_badge() `badge` is, if any.
+    [[nodiscard]] std::optional<std::size_t> component_of(Word badge) const {
+        if (badge == 0 || badge > components_) {
             return std::nullopt;
         }
         return badge - 1;
     }
 
-private:
     std::size_t components_;
     bool stopped_[SystemDescription::max_components] = {};
     std::uint64_t ignored_[SystemDescription::max_components] = {};
