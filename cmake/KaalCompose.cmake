@@ -6,7 +6,7 @@
 #     composed system that runs it builds it once per PD, with that PD's configuration.
 #
 #   kaal_compose(<system> DESCRIPTION <system.cpp> [SOURCES <root task source>...]
-#                [MOCK_BOARD qemu_virt_aarch64|pc99_x86_64])
+#                [MOCK_BOARD qemu_virt_aarch64|pc99_x86_64] [DEFINITIONS <NAME=value>...])
 #     At configure time, compiles the description with the host compiler against the composer,
 #     runs it, and stops configuration with one line "kaal: <file>:<line>: error: ..." if the
 #     description is wrong. Otherwise it has written, under <binary dir>/composed: the Microkit
@@ -14,7 +14,8 @@
 #     and summary.txt; and <binary dir>/<system>.svg, the picture. Then it builds every PD's
 #     image (<binary dir>/pds/<pd>.elf) and the system: loader.img in Microkit mode, the root
 #     task in runtime mode. In mock mode it composes for MOCK_BOARD (default: QEMU virt), so
-#     host builds check every description, and builds nothing.
+#     host builds check every description, and builds nothing. DEFINITIONS are preprocessor
+#     definitions for the description (what scripts/run-posix.sh tells examples/run-posix).
 
 find_program(KAAL_HOST_CXX NAMES c++ g++ clang++ DOC "The build machine's C++ compiler, for the composer")
 find_program(KAAL_DOT dot DOC "Graphviz's dot, which draws every composed system")
@@ -25,6 +26,7 @@ set(KAAL_COMPOSER_SOURCES
   "${PROJECT_SOURCE_DIR}/composer/time_service.cpp"
   "${PROJECT_SOURCE_DIR}/composer/block_storage.cpp"
   "${PROJECT_SOURCE_DIR}/composer/file_system.cpp"
+  "${PROJECT_SOURCE_DIR}/composer/posix_program.cpp"
   "${PROJECT_SOURCE_DIR}/composer/network_stack.cpp"
   "${PROJECT_SOURCE_DIR}/composer/supervisor.cpp"
   "${PROJECT_SOURCE_DIR}/composer/main.cpp")
@@ -99,7 +101,7 @@ function(kaal_composer_library out)
 endfunction()
 
 function(kaal_compose name)
-  cmake_parse_arguments(arg "" "DESCRIPTION;MOCK_BOARD" "SOURCES" ${ARGN})
+  cmake_parse_arguments(arg "" "DESCRIPTION;MOCK_BOARD" "SOURCES;DEFINITIONS" ${ARGN})
   cmake_path(ABSOLUTE_PATH arg_DESCRIPTION BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
   if(NOT EXISTS "${arg_DESCRIPTION}")
     message(FATAL_ERROR "kaal: system description '${arg_DESCRIPTION}' does not exist")
@@ -115,9 +117,11 @@ function(kaal_compose name)
 
   kaal_composer_library(library)
   set(generator "${CMAKE_CURRENT_BINARY_DIR}/compose-${name}")
+  list(TRANSFORM arg_DEFINITIONS PREPEND "-D" OUTPUT_VARIABLE definitions)
   execute_process(
     COMMAND "${KAAL_HOST_CXX}" -std=c++20 -O1 "${arg_DESCRIPTION}" "${library}" -o "${generator}"
-            "-I${PROJECT_SOURCE_DIR}/include" -DKAAL_PLATFORM_MOCK=1 -MMD -MF "${generator}.d"
+            "-I${PROJECT_SOURCE_DIR}/include" -DKAAL_PLATFORM_MOCK=1 ${definitions}
+            -MMD -MF "${generator}.d"
     RESULT_VARIABLE failed ERROR_VARIABLE errors OUTPUT_VARIABLE errors)
   if(failed)
     kaal_compose_fail("${errors}")

@@ -3,13 +3,18 @@
 # Makes an 80 MiB disk image for examples/storage with Debian's own tools: a partition table
 # (sfdisk for MBR, sgdisk for GPT), partition 1 (sectors 2048-100351, 48 MiB) a FAT32 volume
 # from mkfs.fat holding /hello.txt and /docs/readme.txt put there by mcopy, and with `2`
-# partition 2 (sectors 100352-161791, 30 MiB) a FAT16 volume holding /data.txt.
-# usage: scripts/make-fat-image.sh <image> [mbr|gpt] [1|2]
+# partition 2 (sectors 100352-161791, 30 MiB) a FAT16 volume holding /data.txt. Any further
+# files are copied to the root of partition 1 too (a script for examples/lua, say).
+# usage: scripts/make-fat-image.sh <image> [mbr|gpt] [1|2] [file...]
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 image=${1:?usage: make-fat-image.sh <image> [mbr|gpt] [1|2]}
 label=${2:-mbr}
 parts=${3:-1}
+extra=("${@:4}")
+for file in "${extra[@]}"; do
+  [[ -f $file ]] || kaal_die "no file '$file' to put on the volume"
+done
 for tool in mkfs.fat mcopy mmd sfdisk sgdisk; do
   command -v $tool >/dev/null ||
     kaal_die "$tool is missing: scripts/setup.sh installs dosfstools, mtools, fdisk, gdisk"
@@ -38,6 +43,9 @@ printf 'This volume was made on Linux with mkfs.fat and mcopy.\n' >"$work/readme
 mcopy -i "$work/p1.img" "$work/hello.txt" ::/hello.txt
 mmd -i "$work/p1.img" ::/docs
 mcopy -i "$work/p1.img" "$work/readme.txt" ::/docs/readme.txt
+for file in "${extra[@]}"; do
+  mcopy -i "$work/p1.img" "$file" "::/$(basename "$file")"
+done
 dd if="$work/p1.img" of="$image" bs=512 seek=2048 conv=notrunc status=none
 if [[ $parts == 2 ]]; then
   mkfs.fat -C -F 16 -n DATA "$work/p2.img" 30720 >/dev/null

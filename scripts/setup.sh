@@ -51,14 +51,18 @@ if ((${#missing[@]} != 0)); then
     "${missing[@]}" >/dev/null
 fi
 
-# lwIP, the network clients' IP stack (services/network/lwip/README.md), from Debian 12's source
-# package: Debian's patches applied, nothing of ours. It is unpacked in a cache outside the tree,
-# never committed, and CMake finds it there (KAAL_LWIP_DIR, cmake/KaalLwip.cmake). apt-get runs
-# with a private sources list, package lists and cache under that directory, so the machine's
-# own sources and package lists are neither used nor changed, and no root is needed.
-lwip_version="2.1.3"
+# Third-party C code KaaL builds, each from Debian 12's source package with Debian's patches
+# applied and nothing of ours: lwIP, the network clients' IP stack (services/network/lwip/
+# README.md), and Lua, a program the POSIX layer runs unmodified (examples/lua). Each is
+# unpacked in a cache outside the tree, never committed, and CMake finds it there
+# (cmake/KaalLwip.cmake, examples/lua/CMakeLists.txt). apt-get runs with a private sources list,
+# package lists and cache under that directory, so the machine's own sources and package lists
+# are neither used nor changed, and no root is needed.
 third_party="${KAAL_THIRD_PARTY_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kaal/third-party}"
-lwip_dir="$third_party/lwip-${lwip_version}+dfsg1"
+apt_dir="$third_party/apt"
+apt_private=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+             -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Debug::NoLocking=1)
+apt_updated=0
 
 # The version lwIP's own header declares, as MAJOR.MINOR.REVISION; empty if there is no tree.
 lwip_unpacked_version() {
@@ -70,30 +74,46 @@ lwip_unpacked_version() {
        END { print v["LWIP_VERSION_MAJOR"] "." v["LWIP_VERSION_MINOR"] "." v["LWIP_VERSION_REVISION"] }' "$init_h"
 }
 
-if [[ "$(lwip_unpacked_version "$lwip_dir")" != "$lwip_version" ]]; then
-  apt_dir="$third_party/apt"
+# The version lua.h declares, as MAJOR.MINOR.RELEASE; empty if there is no tree.
+lua_unpacked_version() {
+  local lua_h="$1/src/lua.h"
+  [[ -f "$lua_h" ]] || return 0
+  awk '$1 == "#define" && $2 ~ /^LUA_VERSION_(MAJOR|MINOR|RELEASE)$/ { gsub(/"/, "", $3); v[$2] = $3 }
+       END { print v["LUA_VERSION_MAJOR"] "." v["LUA_VERSION_MINOR"] "." v["LUA_VERSION_RELEASE"] }' "$lua_h"
+}
+
+# Unpacks Debian's source package <package> as <dir>, unless <dir> already holds <version>
+# (as <version function> reads it off the tree).
+# usage: fetch_source <package> <name for messages> <version> <dir> <version function>
+fetch_source() {
+  local package=$1 name=$2 version=$3 dir=$4 version_of=$5
+  [[ "$($version_of "$dir")" == "$version" ]] && return 0
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$third_party/download"
   printf 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main\n' \
     >"$apt_dir/sources.list"
-  apt_private=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-               -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Debug::NoLocking=1)
-  echo "setup: fetching lwIP ${lwip_version} (Debian source package lwip) into $third_party"
+  echo "setup: fetching $name $version (Debian source package $package) into $third_party"
   # A half-unpacked tree from an interrupted run is fetched again from scratch.
-  rm -rf "$lwip_dir" "$third_party/download"/*
-  if ! log=$(apt-get "${apt_private[@]}" -qq update 2>&1 &&
-             cd "$third_party/download" && apt-get "${apt_private[@]}" -qq source lwip 2>&1); then
+  rm -rf "$dir" "$third_party/download"/*
+  local log
+  if ! log=$( ( ((apt_updated)) || apt-get "${apt_private[@]}" -qq update 2>&1 ) &&
+             cd "$third_party/download" && apt-get "${apt_private[@]}" -qq source "$package" 2>&1); then
     # The first complaint is the cause: a failed index fetch is only a warning to apt-get
     # update, and apt-get source then finds no deb-src entry at all.
-    echo "error: could not download Debian's lwip source package from deb.debian.org:" \
+    echo "error: could not download Debian's $package source package from deb.debian.org:" \
          "$(grep -m1 -E '^(E|W|Err):' <<<"$log" || echo "${log##*$'\n'}")" >&2
     exit 1
   fi
-  unpacked=("$third_party/download"/lwip-*/)
-  got="$(lwip_unpacked_version "${unpacked[0]%/}")"
-  if [[ "$got" != "$lwip_version" ]]; then
-    echo "error: Debian's lwip source package is lwIP '${got:-unknown}', KaaL needs ${lwip_version}" >&2
+  apt_updated=1
+  local unpacked=("$third_party/download/$package"-*/)
+  local got
+  got="$($version_of "${unpacked[0]%/}")"
+  if [[ "$got" != "$version" ]]; then
+    echo "error: Debian's $package source package is $name '${got:-unknown}', KaaL needs $version" >&2
     exit 1
   fi
-  mv "${unpacked[0]%/}" "$lwip_dir"
+  mv "${unpacked[0]%/}" "$dir"
   rm -rf "$third_party/download"
-fi
+}
+
+fetch_source lwip lwIP 2.1.3 "$third_party/lwip-2.1.3+dfsg1" lwip_unpacked_version
+fetch_source lua5.4 Lua 5.4.4 "$third_party/lua-5.4.4" lua_unpacked_version

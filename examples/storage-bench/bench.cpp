@@ -24,7 +24,7 @@
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/wait.hpp>
-#include <kaal/services/fs/fs_client.hpp>
+#include <kaal/services/fs/mounted_client.hpp>
 #include <kaal/services/serial/console_writer.hpp>
 #include <kaal/services/time/time_client.hpp>
 
@@ -82,15 +82,7 @@ constexpr std::array<std::string_view, static_cast<unsigned>(Pass::count)> pass_
     return p == Pass::raw_random || p == Pass::file_random;
 }
 
-struct WaitFor {
-    kaal::Channel channel;
-    kaal::Status operator()() const { return kaal::wait_for(channel); }
-};
-struct Notify {
-    kaal::Channel channel;
-    void operator()() const { static_cast<void>(kaal::notify(channel)); }
-};
-using Client = fs::FsClient<WaitFor, Notify>;
+using Client = fs::MountedClient;
 
 class StorageBench {
 public:
@@ -99,9 +91,8 @@ public:
                                                                      config::serial_tx);
         // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer mapped the queue there
         auto queue = kaal::dddk::BlockQueue::attach(reinterpret_cast<void*>(config::blk_queue));
-        // NOLINTNEXTLINE(performance-no-int-to-ptr): and this one
-        auto fsq = fs::FsQueue::attach(reinterpret_cast<void*>(*mount.queue));
-        if (!console || !queue || !fsq ||
+        auto client = fs::attach_mount(mount);
+        if (!console || !queue || !client ||
             !kaal::services::time::TimeClient::attach(time_, config::time_clock, config::time_fired,
                                                       config::time)) {
             kaal::debug::print("storage-bench: FAILED: cannot attach its queues or the clock\n");
@@ -109,9 +100,7 @@ public:
         }
         console_.emplace(*console);
         blk_.emplace(*queue);
-        // NOLINTNEXTLINE(performance-no-int-to-ptr): and its data region there
-        const std::span data{reinterpret_cast<std::uint8_t*>(*mount.data), mount.data_size};
-        fs_.emplace(*fsq, data, WaitFor{mount.channel}, Notify{mount.channel});
+        fs_.emplace(*client);
         while (!blk_->info->published()) {
             if (!kaal::wait_for(config::blk)) {
                 return;

@@ -20,7 +20,7 @@
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/wait.hpp>
 #include <kaal/services/fs/fat/directory_entry.hpp>
-#include <kaal/services/fs/fs_client.hpp>
+#include <kaal/services/fs/mounted_client.hpp>
 #include <kaal/services/fs/vfs.hpp>
 #include <kaal/services/serial/console_reader.hpp>
 #include <kaal/services/serial/console_writer.hpp>
@@ -36,15 +36,7 @@ namespace fs = kaal::services::fs;
 using kaal::services::serial::ConsoleReader;
 using kaal::services::serial::ConsoleWriter;
 
-struct WaitFor {
-    kaal::Channel channel;
-    kaal::Status operator()() const { return kaal::wait_for(channel); }
-};
-struct NotifyService {
-    kaal::Channel channel;
-    void operator()() const { static_cast<void>(kaal::notify(channel)); }
-};
-using Client = fs::FsClient<WaitFor, NotifyService>;
+using Client = fs::MountedClient;
 constexpr auto& mounts = config::VfsMounts::mounts;
 using Vfs = fs::Vfs<Client, mounts.size(), 8>;
 
@@ -73,21 +65,12 @@ public:
         }
         console_.emplace(*console);
         input_.emplace(*input);
-        for (std::size_t i = 0; i < mounts.size(); ++i) {
-            const auto& m = mounts[i];
-            // NOLINTBEGIN(performance-no-int-to-ptr): the composer mapped them there
-            auto queue = fs::FsQueue::attach(reinterpret_cast<void*>(*m.queue));
-            const std::span data{reinterpret_cast<std::uint8_t*>(*m.data), m.data_size};
-            // NOLINTEND(performance-no-int-to-ptr)
-            if (!queue) {
-                say("shell: FAILED: cannot attach the queue to ", m.service);
-                return;
-            }
-            clients_[i].emplace(*queue, data, WaitFor{m.channel}, NotifyService{m.channel});
-            if (auto s = vfs_.mount(m.mount_point, *clients_[i]); !s) {
-                say("shell: FAILED: cannot mount ", m.mount_point, s.error());
-                return;
-            }
+        const fs::MountWiring* failed = nullptr;
+        if (auto s = fs::mount_all(mounts, clients_, vfs_, failed); !s) {
+            say("shell: FAILED: cannot mount ", failed->mount_point, s.error());
+            return;
+        }
+        for (const auto& m : mounts) {
             Line line;
             line.add(m.mount_point).add(" is ").add(m.service).add("\n");
             write(line.view());

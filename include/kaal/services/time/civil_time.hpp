@@ -54,7 +54,24 @@ constexpr CivilTime civil_from_unix_ns(std::uint64_t unix_ns) {
     };
 }
 
+// The inverse, to whole seconds, on the same calendar: for dates from 1970 (FAT's start at 1980).
+constexpr std::uint64_t unix_s_from_civil(const CivilTime& t) {
+    constexpr std::uint64_t days_0000_03_01_to_1970 = 719'468;
+    const std::uint64_t year = t.month <= 2 ? t.year - 1 : t.year;
+    const std::uint64_t era = year / 400;
+    const std::uint64_t year_of_era = year % 400;
+    const std::uint64_t month_from_march = t.month > 2 ? t.month - 3 : t.month + 9;
+    const std::uint64_t day_of_year = (153 * month_from_march + 2) / 5 + t.day - 1;
+    const std::uint64_t day_of_era =
+        365 * year_of_era + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    const std::uint64_t days = era * 146'097 + day_of_era - days_0000_03_01_to_1970;
+    return days * 86'400 + std::uint64_t{t.hour} * 3'600 + std::uint64_t{t.minute} * 60 + t.second;
+}
+
 static_assert(civil_from_unix_ns(0) == CivilTime{1970, 1, 1, 0, 0, 0, 0});
+static_assert(unix_s_from_civil({1970, 1, 1, 0, 0, 0, 0}) == 0);
+static_assert(unix_s_from_civil({2000, 2, 29, 0, 0, 0, 0}) == 951'782'400);
+static_assert(unix_s_from_civil({2026, 12, 3, 15, 4, 5, 0}) == 1'796'310'245);
 static_assert(civil_from_unix_ns(951'782'400'000'000'000) == CivilTime{2000, 2, 29, 0, 0, 0, 0});
 
 } // namespace kaal::services::time

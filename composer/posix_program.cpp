@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// The POSIX program building block (posix_program.hpp).
+#include <map>
+
+#include <kaal/composer/posix_program.hpp>
+
+namespace kaal::composer {
+
+namespace {
+
+// Process ids, per system: 1 is the system itself (getppid), programs count from 2.
+int next_pid(System& s) {
+    static std::map<System*, int> last;
+    auto [entry, added] = last.try_emplace(&s, 1);
+    return ++entry->second;
+}
+
+} // namespace
+
+PosixProgram::PosixProgram(System& s, std::string name, PosixProgramOptions options,
+                           std::source_location at) {
+    const std::string component = name;
+    Pd& pd = s.pd(std::move(name), component, at);
+    pd_ = &pd;
+    pd.priority(options.priority, at).stack_size(options.stack_bytes, at);
+    Region& heap = s.region("posix_" + identifier(pd.name()) + "_heap", options.heap_bytes, at);
+    pd.map(heap, "posix_heap", Perms::rw, at);
+    pd.constant("posix_pid", "int", std::to_string(next_pid(s)), at);
+    // Input too: a program reads stdin, and is the one client that gets it first.
+    options.console.add_client(pd, {.input = true, .may_select_input = true}, at);
+    options.clock.add_client(pd, at);
+    if (options.root != nullptr) {
+        options.root->add_client(pd, "/", options.file_data_bytes, at);
+    } else {
+        pd.section({{"array", "kaal/services/fs/fs_wiring.hpp"},
+                    "struct VfsMounts {\n"
+                    "    static constexpr std::array<kaal::services::fs::MountWiring, 0> "
+                    "mounts{};\n};\n"});
+    }
+}
+
+} // namespace kaal::composer

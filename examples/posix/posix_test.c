@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * posix_test: an ordinary C program that checks the POSIX layer, one call at a time, with the
+ * results and errno values POSIX gives. It is written for any POSIX system: the host test runs
+ * it on Linux too (tests/posix), so every expectation here is also Linux's.
+ *
+ * It works under $TEST_ROOT (default "/"), where it expects hello.txt holding
+ * "hello from Linux\n" (scripts/make-fat-image.sh puts it there), and leaves the directory as it
+ * found it but for posix-result.txt, the summary line. With $HEAP_LIMIT_TEST set it also uses up
+ * the heap, which on seL4 is the size the system description gave it and on Linux would be all of
+ * the machine's memory.
+ *
+ * One line per check, "ok" or "FAILED", then a count, then it exits through exit() with
+ * status 0 if everything passed and 1 otherwise.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+static int checks;
+static int failures;
+
+static void check(int passed, const char* what) {
+    ++checks;
+    if (passed) {
+        printf("ok %d - %s\n", checks, what);
+    } else {
+        ++failures;
+        printf("FAILED %d - %s (errno %d: %s)\n", checks, what, errno, strerror(errno));
+    }
+}
+
+/* A call that must fail with `expected`. */
+static void check_error(long result, int expected, const char* what) {
+    const int error = errno;
+    ++checks;
+    if (result == -1 && error == expected) {
+        printf("ok %d - %s\n", checks, what);
+    } else {
+        ++failures;
+        printf("FAILED %d - %s: returned %ld, errno %d, expected errno %d\n", checks, what, result,
+               error, expected);
+    }
+}
+
+static uint64_t ns(const struct timespec* t) {
+    return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
+
+static void process(int argc, char** argv) {
+    check(argc == 3 && strcmp(argv[1], "first") == 0 && strcmp(argv[2], "second argument") == 0,
+          "argv holds the arguments");
+    const char* greeting = getenv("GREETING");
+    check(greeting != NULL && strcmp(greeting, "hello") == 0, "getenv finds the environment");
+    check(getenv("NOT_SET") == NULL, "getenv of an unset name is NULL");
+    check(getpid() > 1 && getppid() != getpid(), "getpid is the program's own");
+    check(setenv("ADDED", "value", 0) == 0 && strcmp(getenv("ADDED"), "value") == 0,
+          "setenv adds a name");
+    check(setenv("GREETING", "other", 0) == 0 && strcmp(getenv("GREETING"), "hello") == 0,
+          "setenv without overwrite keeps the value");
+    check(unsetenv("ADDED") == 0 && getenv("ADDED") == NULL, "unsetenv");
+}
+
+static void clocks(void) {
+    struct timespec a;
+    struct timespec b;
+    check(clock_gettime(CLOCK_MONOTONIC, &a) == 0, "clock_gettime(CLOCK_MONOTONIC)");
+    struct timespec real;
+    check(clock_gettime(CLOCK_REALTIME, &real) == 0 && real.tv_sec > 1700000000,
+          "CLOCK_REALTIME is the wall clock (after 2023)");
+    struct timeval tv;
+    check(gettimeofday(&tv, NULL) == 0 && tv.tv_sec >= real.tv_sec && tv.tv_usec < 1000000,
+          "gettimeofday agrees");
+    check(time(NULL) >= real.tv_sec, "time agrees");
+    const struct timespec nap = {0, 20000000}; /* 20 ms */
+    check(nanosleep(&nap, NULL) == 0, "nanosleep");
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    check(ns(&b) - ns(&a) >= 20000000u, "nanosleep slept at least as long as asked");
+    check(usleep(1000) == 0, "usleep");
+    struct tm civil;
+    char date[32];
+    const time_t epoch_day = 86400 * 365;
+    check(gmtime_r(&epoch_day, &civil) != NULL &&
+              strftime(date, sizeof date, "%Y-%m-%d %H:%M", &civil) == 16 &&
+              strcmp(date, "1971-01-01 00:00") == 0,
+          "gmtime_r and strftime");
+    const struct timespec bad = {0, 1000000000};
+    check_error(nanosleep(&bad, NULL), EINVAL, "nanosleep of 10^9 ns is EINVAL");
+    check_error(clock_gettime((clockid_t)12345, &a), EINVAL, "an unknown clock is EINVAL");
+}
+
+static void files(void) {
+    int fd = open("posix-test.txt", O_RDWR | O_CREAT | O_EXCL, 0644);
+    check(fd >= 3, "open O_CREAT|O_EXCL makes a file");
+    check(write(fd, "hello, seL4\n", 12) == 12, "write");
+    check_error(open("posix-test.txt", O_RDWR | O_CREAT | O_EXCL, 0644), EEXIST,
+                "O_EXCL on an existing file is EEXIST");
+    check(lseek(fd, 0, SEEK_CUR) == 12, "lseek(SEEK_CUR) is the offset written to");
+    check(lseek(fd, 7, SEEK_SET) == 7, "lseek(SEEK_SET)");
+    char buffer[64] = {0};
+    check(read(fd, buffer, sizeof buffer) == 5 && memcmp(buffer, "seL4\n", 5) == 0,
+          "read from the offset to the end");
+    check(read(fd, buffer, sizeof buffer) == 0, "read at the end returns 0");
+    check(pwrite(fd, "SEL4", 4, 7) == 4, "pwrite");
+    check(pread(fd, buffer, 4, 7) == 4 && memcmp(buffer, "SEL4", 4) == 0, "pread");
+    check(lseek(fd, 0, SEEK_CUR) == 12, "pread and pwrite leave the offset alone");
+    struct stat st;
+    check(fstat(fd, &st) == 0 && st.st_size == 12 && S_ISREG(st.st_mode), "fstat");
+    check(ftruncate(fd, 5) == 0 && fstat(fd, &st) == 0 && st.st_size == 5, "ftruncate");
+    check(fsync(fd) == 0, "fsync");
+    check_error(lseek(fd, -1, SEEK_SET), EINVAL, "lseek before the start is EINVAL");
+
+    const int copy = dup(fd);
+    check(copy > fd, "dup");
+    lseek(fd, 1, SEEK_SET);
+    check(lseek(copy, 0, SEEK_CUR) == 1, "a dup'ed descriptor shares the offset");
+    check(dup2(fd, 20) == 20 && lseek(20, 0, SEEK_END) == 5 && lseek(fd, 0, SEEK_CUR) == 5,
+          "dup2 to a chosen descriptor");
+    check(fcntl(copy, F_GETFD) == 0 && fcntl(copy, F_SETFD, FD_CLOEXEC) == 0 &&
+              fcntl(copy, F_GETFD) == FD_CLOEXEC && fcntl(fd, F_GETFD) == 0,
+          "FD_CLOEXEC is per descriptor");
+    check((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR, "F_GETFL gives the access mode");
+    check(fcntl(fd, F_SETFL, O_APPEND) == 0 && (fcntl(copy, F_GETFL) & O_APPEND) != 0,
+          "F_SETFL O_APPEND, seen through the dup");
+    lseek(fd, 0, SEEK_SET);
+    check(write(fd, "!", 1) == 1 && fstat(fd, &st) == 0 && st.st_size == 6,
+          "O_APPEND writes at the end whatever the offset");
+    close(copy);
+    close(20);
+    check(close(fd) == 0, "close");
+    check_error(close(fd), EBADF, "close of a closed descriptor is EBADF");
+    check_error(read(99, buffer, 1), EBADF, "read of a descriptor never opened is EBADF");
+    check_error(write(-1, buffer, 1), EBADF, "write to -1 is EBADF");
+
+    fd = open("posix-test.txt", O_RDONLY);
+    check_error(write(fd, "x", 1), EBADF, "write to a read-only descriptor is EBADF");
+    struct iovec parts[2] = {{buffer, 2}, {buffer + 10, 3}};
+    check(readv(fd, parts, 2) == 5 && memcmp(buffer, "he", 2) == 0 &&
+              memcmp(buffer + 10, "llo", 3) == 0,
+          "readv fills each vector in turn");
+    close(fd);
+    fd = open("posix-test.txt", O_WRONLY | O_TRUNC);
+    struct iovec out[2] = {{"two ", 4}, {"parts", 5}};
+    check(writev(fd, out, 2) == 9 && fstat(fd, &st) == 0 && st.st_size == 9,
+          "O_TRUNC, then writev");
+    close(fd);
+
+    FILE* f = fopen("posix-test.txt", "a+");
+    check(f != NULL && fprintf(f, " and %d more\n", 3) == 12, "fopen(\"a+\") and fprintf");
+    check(fseek(f, 0, SEEK_SET) == 0 && fgets(buffer, sizeof buffer, f) != NULL &&
+              strcmp(buffer, "two parts and 3 more\n") == 0,
+          "fgets reads back what stdio wrote");
+    check(fclose(f) == 0, "fclose");
+
+    FILE* linux_file = fopen("hello.txt", "r");
+    check(linux_file != NULL && fgets(buffer, sizeof buffer, linux_file) != NULL &&
+              strcmp(buffer, "hello from Linux\n") == 0,
+          "a file Linux's mcopy wrote reads back");
+    if (linux_file != NULL) {
+        fclose(linux_file);
+    }
+    check_error(lseek(1, 0, SEEK_SET), ESPIPE, "lseek on the console is ESPIPE");
+    if (getenv("CONSOLE_IS_TTY") != NULL) {
+        check(isatty(1), "isatty knows the console");
+        /* Nobody types during the test. */
+        check(fcntl(0, F_SETFL, O_NONBLOCK) == 0, "F_SETFL O_NONBLOCK on the console");
+        check_error(read(0, buffer, sizeof buffer), EAGAIN,
+                    "a non-blocking read with nothing typed is EAGAIN");
+        fcntl(0, F_SETFL, 0);
+    }
+    check(!isatty(99) && errno == EBADF, "isatty of no descriptor is EBADF");
+}
+
+static void paths(void) {
+    struct stat st;
+    check(stat("posix-test.txt", &st) == 0 && st.st_size == 21, "stat");
+    check(lstat("posix-test.txt", &st) == 0 && S_ISREG(st.st_mode), "lstat");
+    check(access("posix-test.txt", R_OK | W_OK) == 0, "access");
+    check_error(access("no-such-file", F_OK), ENOENT, "access of a missing file is ENOENT");
+    check_error(stat("", &st), ENOENT, "stat(\"\") is ENOENT");
+    check_error(open("no-such-dir/file", O_RDONLY), ENOENT, "a missing directory is ENOENT");
+    check_error(open("posix-test.txt/x", O_RDONLY), ENOTDIR, "a file as a directory is ENOTDIR");
+
+    check(mkdir("posix-dir", 0755) == 0 && stat("posix-dir", &st) == 0 && S_ISDIR(st.st_mode),
+          "mkdir");
+    check_error(mkdir("posix-dir", 0755), EEXIST, "mkdir of an existing name is EEXIST");
+    check(rename("posix-test.txt", "posix-dir/moved.txt") == 0, "rename into a directory");
+    check_error(stat("posix-test.txt", &st), ENOENT, "the old name is gone");
+    char cwd[256];
+    check(getcwd(cwd, sizeof cwd) != NULL, "getcwd");
+    check(chdir("posix-dir") == 0 && stat("moved.txt", &st) == 0 && st.st_size == 21,
+          "chdir, then a relative path");
+    char inside[256];
+    check(getcwd(inside, sizeof inside) != NULL && strlen(inside) > strlen(cwd) &&
+              strcmp(inside + strlen(inside) - 9, "posix-dir") == 0,
+          "getcwd follows chdir");
+    check_error(getcwd(inside, 2) == NULL ? -1 : 0, ERANGE, "getcwd into too small a buffer");
+    check(stat("../posix-dir/./moved.txt", &st) == 0, "'..' and '.' resolve");
+    check_error(chdir("moved.txt"), ENOTDIR, "chdir to a file is ENOTDIR");
+    check(chdir("..") == 0, "chdir back up");
+
+    check(mkdir("posix-dir/sub", 0755) == 0, "mkdir a subdirectory");
+    DIR* dir = opendir("posix-dir");
+    int names = 0;
+    int saw_file = 0;
+    int saw_sub = 0;
+    struct dirent* entry;
+    while (dir != NULL && (entry = readdir(dir)) != NULL) {
+        ++names;
+        saw_file |= strcmp(entry->d_name, "moved.txt") == 0;
+        saw_sub |= strcmp(entry->d_name, "sub") == 0;
+    }
+    check(dir != NULL && saw_file && saw_sub, "opendir and readdir list a directory");
+    rewinddir(dir);
+    int again = 0;
+    while (dir != NULL && readdir(dir) != NULL) {
+        ++again;
+    }
+    check(again == names, "rewinddir starts the listing again");
+    check(dir != NULL && closedir(dir) == 0, "closedir");
+    check_error(opendir("posix-dir/moved.txt") == NULL ? -1 : 0, ENOTDIR,
+                "opendir of a file is ENOTDIR");
+
+    check_error(rmdir("posix-dir"), ENOTEMPTY, "rmdir of a full directory is ENOTEMPTY");
+    check_error(unlink("posix-dir/sub"), EISDIR, "unlink of a directory is EISDIR");
+    check_error(open("posix-dir", O_WRONLY), EISDIR, "a directory opened to write is EISDIR");
+    char long_name[300];
+    memset(long_name, 'n', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    check_error(open(long_name, O_RDWR | O_CREAT, 0644), ENAMETOOLONG,
+                "a 299-byte name is ENAMETOOLONG");
+    check(unlink("posix-dir/moved.txt") == 0 && rmdir("posix-dir/sub") == 0 &&
+              rmdir("posix-dir") == 0,
+          "unlink and rmdir clean up");
+    check_error(unlink("posix-dir/moved.txt"), ENOENT, "unlink of a missing file is ENOENT");
+}
+
+static void descriptors(void) {
+    int opened[64];
+    int count = 0;
+    int fd;
+    while (count < 64 && (fd = open("hello.txt", O_RDONLY)) >= 0) {
+        opened[count++] = fd;
+    }
+    check(count < 64 && errno == EMFILE, "opening without closing ends in EMFILE");
+    while (count > 0) {
+        close(opened[--count]);
+    }
+    fd = open("hello.txt", O_RDONLY);
+    check(fd >= 0, "closing them frees the descriptors");
+    close(fd);
+}
+
+static void heap(void) {
+    if (getenv("HEAP_LIMIT_TEST") == NULL) {
+        return;
+    }
+    void* blocks[4096];
+    int count = 0;
+    errno = 0;
+    while (count < 4096 && (blocks[count] = malloc(64 * 1024)) != NULL) {
+        memset(blocks[count], count, 64 * 1024);
+        ++count;
+    }
+    check(count > 0 && count < 4096 && errno == ENOMEM, "malloc until ENOMEM");
+    while (count > 0) {
+        free(blocks[--count]);
+    }
+    void* again = malloc(64 * 1024);
+    check(again != NULL, "free gives the memory back");
+    free(again);
+}
+
+static void at_exit(void) {
+    printf("atexit handler ran\n");
+}
+
+int main(int argc, char** argv) {
+    const char* root = getenv("TEST_ROOT");
+    if (chdir(root != NULL ? root : "/") != 0) {
+        printf("FAILED: cannot chdir to the test root\n");
+        return 2;
+    }
+    process(argc, argv);
+    clocks();
+    files();
+    paths();
+    descriptors();
+    heap();
+    printf("%d of %d checks passed\n", checks - failures, checks);
+    /* For whoever reads the volume afterwards: the boot test does, on Linux, with mtype. */
+    FILE* result = fopen("posix-result.txt", "w");
+    if (result == NULL ||
+        fprintf(result, "%d of %d checks passed\n", checks - failures, checks) < 0 ||
+        fflush(result) != 0 || fsync(fileno(result)) != 0 || fclose(result) != 0) {
+        printf("FAILED: cannot write posix-result.txt (errno %d)\n", errno);
+        ++failures;
+    }
+    atexit(at_exit);
+    exit(failures == 0 ? 0 : 1);
+}

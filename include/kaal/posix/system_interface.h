@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#pragma once
+
+/*
+ * The one boundary between the POSIX layer's C side (posix/c/, compiled against picolibc's
+ * headers, where struct stat, O_* and errno are picolibc's) and its C++ side (posix/program.cpp,
+ * a KaaL component compiled like any other, where the VFS, the console and the time service
+ * live). Everything crossing it is a fixed-width integer, a pointer to bytes, or one of the two
+ * plain structs below, so neither side needs the other's headers.
+ *
+ * Every function returns a value >= 0 on success and -errno on failure, with errno numbers from
+ * the list below. posix/c/errno_check.c asserts at compile time that each equals picolibc's.
+ *
+ * Handles are the VFS's file descriptors; the POSIX descriptors a program sees are the C side's
+ * (posix/c/fd_table.c), which adds what the VFS does not know: console streams, dup'ed
+ * descriptors sharing one open file, FD_CLOEXEC, O_APPEND and O_NONBLOCK.
+ *
+ * Paths are absolute and NUL-terminated: the C side resolves relative paths against the working
+ * directory first. None of these may be called while another is running (one thread).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KAAL_EPERM 1
+#define KAAL_ENOENT 2
+#define KAAL_EIO 5
+#define KAAL_EBADF 9
+#define KAAL_EAGAIN 11
+#define KAAL_ENOMEM 12
+#define KAAL_EACCES 13
+#define KAAL_EFAULT 14
+#define KAAL_EBUSY 16
+#define KAAL_EEXIST 17
+#define KAAL_EXDEV 18
+#define KAAL_ENOTDIR 20
+#define KAAL_EISDIR 21
+#define KAAL_EINVAL 22
+#define KAAL_EMFILE 24
+#define KAAL_ENOSPC 28
+#define KAAL_ESPIPE 29
+#define KAAL_EROFS 30
+#define KAAL_ENOSYS 88
+#define KAAL_ENOTEMPTY 90
+#define KAAL_ENAMETOOLONG 91
+
+/* kaal_sys_open's flags: the filesystem protocol's (kaal/services/fs/fs_protocol.hpp). */
+#define KAAL_OPEN_CREATE 1u
+#define KAAL_OPEN_EXCLUSIVE 2u
+#define KAAL_OPEN_TRUNCATE 4u
+#define KAAL_OPEN_DIRECTORY 8u
+
+/* The longest absolute path the filesystem protocol carries, without its NUL. */
+#define KAAL_PATH_MAX 1024
+/* The longest name of one directory entry: 255 UTF-16 units of a long name, as UTF-8. */
+#define KAAL_NAME_MAX 765
+
+struct kaal_sys_file_status {
+    uint64_t size;
+    uint64_t modified_unix_s; /* the FAT timestamp, read as UTC */
+    uint32_t directory;       /* 1 for a directory */
+    uint32_t read_only;       /* FAT's read-only attribute */
+};
+
+struct kaal_sys_dirent {
+    char name[KAAL_NAME_MAX + 1];
+    struct kaal_sys_file_status stat;
+};
+
+/* The console. stream: 1 for stdout, 2 for stderr (one serial client: they interleave). Write
+ * returns once all of it is queued; read returns one line at most, with its '\n', and with
+ * nonblock set -EAGAIN when no whole line has been typed yet. */
+long kaal_sys_console_write(int stream, const void* bytes, size_t length);
+long kaal_sys_console_read(void* bytes, size_t length, int nonblock);
+
+/* Files and directories (kaal/services/fs/vfs.hpp). */
+int kaal_sys_open(const char* path, uint32_t flags);
+int kaal_sys_close(int handle);
+long kaal_sys_read(int handle, void* bytes, size_t length);
+long kaal_sys_write(int handle, const void* bytes, size_t length);
+long kaal_sys_pread(int handle, void* bytes, size_t length, uint64_t offset);
+long kaal_sys_pwrite(int handle, const void* bytes, size_t length, uint64_t offset);
+/* whence: 0 from the start, 1 from the position, 2 from the end; the new position in *to. */
+int kaal_sys_seek(int handle, int64_t offset, int whence, uint64_t* to);
+int kaal_sys_truncate(int handle, uint64_t size);
+int kaal_sys_fsync(int handle);
+int kaal_sys_stat(const char* path, struct kaal_sys_file_status* out);
+int kaal_sys_fstat(int handle, struct kaal_sys_file_status* out);
+/* 1 with an entry in *out, 0 at the end of the directory. */
+int kaal_sys_readdir(int handle, struct kaal_sys_dirent* out);
+int kaal_sys_unlink(const char* path);
+int kaal_sys_rename(const char* from, const char* to);
+int kaal_sys_mkdir(const char* path);
+int kaal_sys_rmdir(const char* path);
+
+/* Time from the time service: CLOCK_MONOTONIC since boot and CLOCK_REALTIME from the RTC, in
+ * nanoseconds, without a kernel entry. sleep blocks this program only. */
+uint64_t kaal_sys_monotonic_ns(void);
+uint64_t kaal_sys_realtime_ns(void);
+uint64_t kaal_sys_clock_resolution_ns(void); /* one counter tick, rounded up */
+int kaal_sys_sleep_ns(uint64_t ns);
+
+/* The program: its heap (a region the system description sizes), its process id (unique in the
+ * system), its arguments and environment (kaal_add_posix_program's ARGS and ENV). */
+void kaal_sys_heap(uintptr_t* base, size_t* bytes);
+int kaal_sys_pid(void);
+extern char* kaal_posix_argv[]; /* NULL-terminated; argv[0] is the program's name */
+extern char* kaal_posix_envp[]; /* NULL-terminated "NAME=value" */
+
+/* The C side's entry point (posix/c/start.c): runs main with its arguments and returns the
+ * program's exit status, whether main returned or the program called exit(). */
+int kaal_posix_run(void);
+
+#ifdef __cplusplus
+}
+#endif

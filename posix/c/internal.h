@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#pragma once
+
+/*
+ * What the POSIX layer's C files share: the descriptor table and the helpers that turn the
+ * system interface's -errno results into POSIX's -1-and-errno.
+ *
+ * A descriptor names an open file description (POSIX.1-2017, 3.258), which holds the offset
+ * and the status flags; dup and dup2 make a second descriptor for the same description, as
+ * POSIX requires, so both see one offset. The VFS handle is the description's: it closes when
+ * the last descriptor naming it does.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include <kaal/posix/system_interface.h>
+
+#define KAAL_POSIX_OPEN_MAX 32
+
+enum kaal_file_kind {
+    KAAL_FILE_FREE = 0,
+    KAAL_FILE_CONSOLE_IN,
+    KAAL_FILE_CONSOLE_OUT,
+    KAAL_FILE_VFS,
+    KAAL_FILE_DIRECTORY,
+};
+
+struct kaal_open_file {
+    enum kaal_file_kind kind;
+    int references;   /* descriptors naming it */
+    int handle;       /* the VFS's, for KAAL_FILE_VFS and KAAL_FILE_DIRECTORY */
+    int stream;       /* 1 or 2, for KAAL_FILE_CONSOLE_OUT */
+    int status_flags; /* O_ACCMODE bits, O_APPEND, O_NONBLOCK */
+    uint64_t inode;   /* a hash of its normalised path: stat and fstat agree on it */
+};
+
+/* The description `fd` names, or NULL (errno EBADF). */
+struct kaal_open_file* kaal_fd_file(int fd);
+/* A free description, or NULL (errno ENFILE). */
+struct kaal_open_file* kaal_file_new(void);
+/* The lowest free descriptor >= lowest, now naming `file` (one reference more); -1 (EMFILE). */
+int kaal_fd_install(struct kaal_open_file* file, int lowest, int fd_flags);
+
+/* The absolute, normalised form of `path` (relative ones against the working directory) in
+ * `out`, which holds KAAL_PATH_MAX + 1 bytes; 0, or -errno (ENOENT for "", ENAMETOOLONG). */
+int kaal_path_absolute(const char* path, char* out);
+uint64_t kaal_path_inode(const char* absolute);
+
+void kaal_stat_from_sys(const struct kaal_sys_file_status* from, uint64_t inode, struct stat* to);
+
+static inline int kaal_fail(int error) {
+    errno = error;
+    return -1;
+}
+
+/* A system interface result as POSIX returns it: the value, or -1 with errno. */
+static inline long kaal_result(long value) {
+    return value < 0 ? kaal_fail((int)-value) : value;
+}

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// posix_program: the KaaL component a POSIX program runs in (kaal_add_posix_program). Its init()
+// attaches the console, the time service and the program's mounts, then runs the program's main
+// to the end (posix/c/start.c), syncs the volumes it mounted, and reports its exit status:
+//
+//   posix: <name> exited with status <n>
+//
+// Below main, this file is the system interface (kaal/posix/system_interface.h): the C side's
+// calls land here and go to the VFS, the console writer and reader, and the time client. Each
+// call that waits uses kaal::wait_for on the channel it waits for, so while the program runs,
+// calls and faults addressed to the PD are still answered and other notifications are held;
+// main runs inside init(), whose held notifications would reach notified() only after main, so
+// nothing here relies on notified() while main runs.
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include <kaal/dddk/serial_queue.hpp>
+#include <kaal/platform/component.hpp>
+#include <kaal/platform/debug.hpp>
+#include <kaal/platform/wait.hpp>
+#include <kaal/posix/system_interface.h>
+#include <kaal/services/fs/mounted_client.hpp>
+#include <kaal/services/fs/vfs.hpp>
+#include <kaal/services/serial/console_reader.hpp>
+#include <kaal/services/serial/console_writer.hpp>
+#include <kaal/services/time/civil_time.hpp>
+#include <kaal/services/time/time_client.hpp>
+
+#include "kaal_config.hpp"
+
+namespace {
+
+using kaal::Error;
+namespace fs = kaal::services::fs;
+using kaal::services::serial::ConsoleReader;
+using kaal::services::serial::ConsoleWriter;
+using kaal::services::time::TimeClient;
+
+using Client = fs::MountedClient;
+constexpr auto& mounts = config::VfsMounts::mounts;
+using Vfs = fs::Vfs<Client, std::max<std::size_t>(mounts.size(), 1), 16>;
+
+// FAT's longest name: 255 UTF-16 units (Microsoft FAT specification, "Long File Name
+// Implementation"). A name the filesystem refuses is too long if it has more than that, and
+// otherwise holds a character FAT cannot store.
+bool name_too_long(std::string_view path) {
+    std::size_t units = 0;
+    for (const char c : path) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '/') {
+            units = 0;
+            continue;
+        }
+        // A UTF-8 lead byte starts a character; four-byte ones need two UTF-16 units.
+        units += (byte & 0xc0U) == 0x80U ? 0 : (byte >= 0xf0U ? 2 : 1);
+        if (units > 255) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// POSIX's name for what went wrong. `path`, when the call named one, tells a name FAT cannot
+// store from one that is too long.
+int to_errno(Error e, std::string_view path = {}) {
+    switch (e) {
+    case Error::not_found: return KAAL_ENOENT;
+    case Error::exists: return KAAL_EEXIST;
+    case Error::not_directory: return KAAL_ENOTDIR;
+    case Error::is_directory: return KAAL_EISDIR;
+    case Error::not_empty: return KAAL_ENOTEMPTY;
+    case Error::volume_full: return KAAL_ENOSPC;
+    case Error::busy: return KAAL_EBUSY;
+    case Error::bad_name: return name_too_long(path) ? KAAL_ENAMETOOLONG : KAAL_EINVAL;
+    case Error::out_of_slots: return KAAL_EMFILE;
+    case Error::invalid_argument: return KAAL_EINVAL;
+    case Error::not_permitted: return KAAL_EACCES;
+    case Error::unsupported: return KAAL_ENOSYS;
+    case Error::not_enough_memory: return KAAL_ENOMEM;
+    default: return KAAL_EIO; // the device, the service or its protocol failed
+    }
+}
+
+// A FAT date and time (two-second steps), read as UTC: FAT stores no zone, and KaaL's
+// filesystem writes UTC (civil_time.hpp).
+std::uint64_t unix_seconds(std::uint16_t date, std::uint16_t time) {
+    const unsigned month = (date >> 5U) & 0xfU;
+    const unsigned day = date & 0x1fU;
+    if (date == 0 || month < 1 || month > 12 || day < 1) {
+        return 0; // never set
+    }
+    return kaal::services::time::unix_s_from_civil({
+        .year = 1980U + (date >> 9U),
+        .month = month,
+        .day = day,
+        .hour = std::min(23U, static_cast<unsigned>(time >> 11U)),
+        .minute = std::min(59U, (time >> 5U) & 0x3fU),
+        .second = std::min(59U, 2U * (time & 0x1fU)),
+        .nanosecond = 0,
+    });
+}
+
+kaal_sys_file_status to_sys(const fs::VfsStat& s) {
+    return kaal_sys_file_status{
+        .size = s.size,
+        .modified_unix_s = unix_seconds(s.modified_date, s.modified_time),
+        .directory = s.directory ? 1U : 0U,
+        .read_only = (s.attributes & 0x01U) != 0 ? 1U : 0U,
+    };
+}
+
+class PosixProgram {
+public:
+    void init() {
+        if (!attach()) {
+            return;
+        }
+        const int exit_status = kaal_posix_run();
+        // The program is the system's reason to run: once it has exited, what it wrote goes to
+        // the disk, as an operating system writes its cache back when it shuts down. Whoever
+        // sees the exit line may cut the power.
+        if (auto synced = vfs_.sync(); !synced) {
+            kaal::debug::print("posix: ", config::pd_name,
+                               ": FAILED: sync after exit: ", synced.error(), "\n");
+        }
+        std::array<char, 16> digits{};
+        const std::string_view n = decimal(exit_status, digits);
+        kaal::debug::print("posix: ", config::pd_name, " exited with status ", n, "\n");
+    }
+
+    // The system interface, one member per call.
+    long console_write(std::span<const char> bytes);
+    long console_read(std::span<char> out, bool nonblock);
+    int open(const char* path, std::uint32_t flags);
+    template <typename T>
+    long value(kaal::Result<T> r, std::string_view path = {}) const {
+        return r ? static_cast<long>(*r) : -static_cast<long>(to_errno(r.error(), path));
+    }
+    static int status(kaal::Status s, std::string_view path = {}) {
+        return s ? 0 : -to_errno(s.error(), path);
+    }
+    Vfs& vfs() { return vfs_; }
+    TimeClient& time() { return *time_; }
+
+private:
+    bool attach() {
+        auto console = ConsoleWriter::attach(config::serial_tx_queue, config::serial_tx);
+        auto input = ConsoleReader::attach(config::serial_rx_queue, config::serial_rx);
+        if (!console || !input) {
+            kaal::debug::print("posix: ", config::pd_name, ": FAILED: no console\n");
+            return false;
+        }
+        console_.emplace(*console);
+        input_.emplace(*input);
+        if (!TimeClient::attach(time_, config::time_clock, config::time_fired, config::time)) {
+            kaal::debug::print("posix: ", config::pd_name, ": FAILED: no time service\n");
+            return false;
+        }
+        const fs::MountWiring* failed = nullptr;
+        if (auto s = fs::mount_all(mounts, clients_, vfs_, failed); !s) {
+            kaal::debug::print("posix: ", config::pd_name, ": FAILED: cannot mount ",
+                               failed->mount_point, ": ", s.error(), "\n");
+            return false;
+        }
+        return true;
+    }
+
+    static std::string_view decimal(int value, std::array<char, 16>& digits) {
+        auto magnitude = static_cast<unsigned>(value < 0 ? -(value + 1) : value) + (value < 0);
+        std::size_t at = digits.size();
+        do {
+            digits[--at] = static_cast<char>('0' + magnitude % 10);
+            magnitude /= 10;
+        } while (magnitude != 0);
+        if (value < 0) {
+            digits[--at] = '-';
+        }
+        return {digits.data() + at, digits.size() - at};
+    }
+
+    // Lines typed, each with its '\n', waiting for read(): room for everything one drain can
+    // take (the RX queue and a partial line), since a drain cannot stop half-way.
+    static constexpr std::size_t typed_capacity =
+        kaal::dddk::serial::queue_capacity + ConsoleReader::line_capacity + 1;
+
+    std::optional<ConsoleWriter> console_;
+    std::optional<ConsoleReader> input_;
+    std::optional<TimeClient> time_;
+    std::array<std::optional<Client>, mounts.size()> clients_;
+    Vfs vfs_;
+    std::array<char, typed_capacity> typed_{};
+    std::size_t typed_start_ = 0;
+    std::size_t typed_end_ = 0;
+    bool end_of_input_ = false;
+};
+
+// Whole, or not at all: the caller (write(2) on the console) returns only once every byte is in
+// the TX queue, because main runs inside init() and no notified() would come to move a backlog
+// on.
+long PosixProgram::console_write(std::span<const char> bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const std::size_t piece = std::min(bytes.size() - done, ConsoleWriter::backlog_capacity);
+        if (console_->write({bytes.data() + done, piece})) {
+            done += piece;
+            continue;
+        }
+        if (!console_->flush() && !kaal::wait_for(config::serial_tx)) {
+            return done > 0 ? static_cast<long>(done) : -KAAL_EIO;
+        }
+    }
+    while (!console_->flush()) {
+        if (!kaal::wait_for(config::serial_tx)) {
+            return -KAAL_EIO;
+        }
+    }
+    return static_cast<long>(done);
+}
+
+// A terminal in canonical mode with ECHO (POSIX.1-2017, 11.1.6 and 11.2.5): input comes a line
+// at a time and is echoed to the console as it is taken, so a person sees what they typed after
+// the program's prompt; a line that is Ctrl-D alone is the end of the input, which read() reports
+// once as 0 bytes.
+long PosixProgram::console_read(std::span<char> out, bool nonblock) {
+    while (typed_start_ == typed_end_) {
+        typed_start_ = typed_end_ = 0;
+        input_->drain([this](std::string_view line) {
+            if (line == "\x04") {
+                end_of_input_ = true;
+                return;
+            }
+            std::memcpy(typed_.data() + typed_end_, line.data(), line.size());
+            typed_end_ += line.size();
+            typed_[typed_end_++] = '\n';
+            static_cast<void>(console_write({line.data(), line.size()}));
+            static_cast<void>(console_write({"\n", 1}));
+        });
+        if (typed_start_ != typed_end_) {
+            break;
+        }
+        if (end_of_input_) {
+            end_of_input_ = false;
+            return 0;
+        }
+        if (nonblock) {
+            return -KAAL_EAGAIN;
+        }
+        // drain() returned having asked for a signal and found the queue still empty, so a
+        // line typed from here on notifies the channel: this wait cannot sleep through it.
+        if (!kaal::wait_for(config::serial_rx)) {
+            return -KAAL_EIO;
+        }
+    }
+    // One line at most per read, as a terminal gives it.
+    std::size_t n = 0;
+    while (n < out.size() && typed_start_ < typed_end_) {
+        const char c = typed_[typed_start_++];
+        out[n++] = c;
+        if (c == '\n') {
+            break;
+        }
+    }
+    return static_cast<long>(n);
+}
+
+int PosixProgram::open(const char* path, std::uint32_t flags) {
+    const std::string_view p{path};
+    return static_cast<int>(value(vfs_.open(p, flags), p));
+}
+
+PosixProgram* program = nullptr;
+
+} // namespace
+
+// The component's one instance; the system interface's functions reach it here.
+struct PosixProgramComponent : PosixProgram {
+    PosixProgramComponent() { program = this; }
+};
+KAAL_COMPONENT(PosixProgramComponent);
+
+extern "C" {
+
+long kaal_sys_console_write(int stream, const void* bytes, size_t length) {
+    static_cast<void>(stream); // stdout and stderr share the PD's one console queue
+    return program->console_write({static_cast<const char*>(bytes), length});
+}
+
+long kaal_sys_console_read(void* bytes, size_t length, int nonblock) {
+    return program->console_read({static_cast<char*>(bytes), length}, nonblock != 0);
+}
+
+int kaal_sys_open(const char* path, uint32_t flags) {
+    return program->open(path, flags);
+}
+
+int kaal_sys_close(int handle) {
+    return PosixProgram::status(program->vfs().close(handle));
+}
+
+long kaal_sys_read(int handle, void* bytes, size_t length) {
+    return program->value(program->vfs().read(handle, {static_cast<std::uint8_t*>(bytes), length}));
+}
+
+long kaal_sys_write(int handle, const void* bytes, size_t length) {
+    return program->value(
+        program->vfs().write(handle, {static_cast<const std::uint8_t*>(bytes), length}));
+}
+
+long kaal_sys_pread(int handle, void* bytes, size_t length, uint64_t offset) {
+    return program->value(
+        program->vfs().pread(handle, {static_cast<std::uint8_t*>(bytes), length}, offset));
+}
+
+long kaal_sys_pwrite(int handle, const void* bytes, size_t length, uint64_t offset) {
+    return program->value(
+        program->vfs().pwrite(handle, {static_cast<const std::uint8_t*>(bytes), length}, offset));
+}
+
+int kaal_sys_seek(int handle, int64_t offset, int whence, uint64_t* to) {
+    constexpr std::array whences{fs::Whence::set, fs::Whence::current, fs::Whence::end};
+    if (whence < 0 || whence > 2) {
+        return -KAAL_EINVAL;
+    }
+    auto moved = program->vfs().seek(handle, offset, whences[static_cast<std::size_t>(whence)]);
+    if (!moved) {
+        return -to_errno(moved.error());
+    }
+    *to = *moved;
+    return 0;
+}
+
+int kaal_sys_truncate(int handle, uint64_t size) {
+    return PosixProgram::status(program->vfs().truncate(handle, size));
+}
+
+int kaal_sys_fsync(int handle) {
+    return PosixProgram::status(program->vfs().fsync(handle));
+}
+
+int kaal_sys_stat(const char* path, kaal_sys_file_status* out) {
+    auto s = program->vfs().stat(path);
+    if (!s) {
+        return -to_errno(s.error(), path);
+    }
+    *out = to_sys(*s);
+    return 0;
+}
+
+int kaal_sys_fstat(int handle, kaal_sys_file_status* out) {
+    auto s = program->vfs().fstat(handle);
+    if (!s) {
+        return -to_errno(s.error());
+    }
+    *out = to_sys(*s);
+    return 0;
+}
+
+int kaal_sys_readdir(int handle, kaal_sys_dirent* out) {
+    fs::VfsDirEntry entry{};
+    auto more = program->vfs().readdir(handle, entry);
+    if (!more) {
+        return -to_errno(more.error());
+    }
+    if (!*more) {
+        return 0;
+    }
+    static_assert(sizeof out->name >= sizeof entry.name);
+    std::memcpy(out->name, entry.name.data(), entry.name_len + 1);
+    out->stat = to_sys(entry.stat);
+    return 1;
+}
+
+int kaal_sys_unlink(const char* path) {
+    return PosixProgram::status(program->vfs().unlink(path), path);
+}
+
+int kaal_sys_rename(const char* from, const char* to) {
+    const auto moved = program->vfs().rename(from, to);
+    // The VFS's unsupported is a rename across two services: POSIX's EXDEV.
+    if (!moved && moved.error() == Error::unsupported) {
+        return -KAAL_EXDEV;
+    }
+    return PosixProgram::status(moved, name_too_long(from) ? from : to);
+}
+
+int kaal_sys_mkdir(const char* path) {
+    return PosixProgram::status(program->vfs().mkdir(path), path);
+}
+
+int kaal_sys_rmdir(const char* path) {
+    return PosixProgram::status(program->vfs().rmdir(path), path);
+}
+
+uint64_t kaal_sys_monotonic_ns(void) {
+    return program->time().monotonic_ns();
+}
+
+uint64_t kaal_sys_realtime_ns(void) {
+    return program->time().realtime_ns();
+}
+
+uint64_t kaal_sys_clock_resolution_ns(void) {
+    const std::uint64_t hz = program->time().hz();
+    return (1'000'000'000 + hz - 1) / hz;
+}
+
+int kaal_sys_sleep_ns(uint64_t ns) {
+    return PosixProgram::status(program->time().sleep_for(ns));
+}
+
+void kaal_sys_heap(uintptr_t* base, size_t* bytes) {
+    *base = config::posix_heap;
+    *bytes = config::posix_heap_size;
+}
+
+int kaal_sys_pid(void) {
+    return config::posix_pid;
+}
+
+} // extern "C"
