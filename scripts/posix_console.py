@@ -39,6 +39,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--image", required=True, help="the system's loader.img")
     parser.add_argument("--disk", required=True, help="raw disk image (virtio-blk)")
     parser.add_argument("--timeout", type=float, default=0, help="seconds; 0: none")
+    parser.add_argument("--icount", action="store_true",
+                        help="QEMU's -icount shift=0: guest time counts instructions")
     args = parser.parse_args(argv)
     if not os.path.isfile(args.image):
         print(f"posix_console: no image {args.image}", file=sys.stderr)
@@ -46,7 +48,7 @@ def main(argv: list[str]) -> int:
     command = qemu_harness.MACHINES["aarch64"](args.image, None) + [
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", f"file={args.disk},if=none,format=raw,id=hd0",
-        "-device", "virtio-blk-device,drive=hd0"]
+        "-device", "virtio-blk-device,drive=hd0"] + (["-icount", "shift=0"] if args.icount else [])
     exited = re.compile(rf"^posix: {re.escape(args.name)} exited with status (-?\d+)$")
     log = qemu_harness.SerialLog(echo=True)
     qemu = qemu_harness.Qemu(command, log)

@@ -6,13 +6,15 @@
 # "posix: <name> exited with status N". The terminal is the program's console: lines typed go
 # to its stdin, and Ctrl-D (or the end of a piped stdin) is its end of input.
 # usage: MICROKIT_SDK=<sdk> scripts/run-posix.sh FILE.c... [--disk IMAGE] [--name NAME]
-#                                                [--cflags "OPTIONS"] [--timeout SECONDS] [-- ARGS...]
+#                                                [--cflags "OPTIONS"] [--timeout SECONDS] [--icount]
+#                                                [-- ARGS...]
 #   --disk    a raw disk image whose first partition (MBR or GPT) holds a FAT volume; without
 #             it, a fresh one each run: build/run-posix-disk.img (scripts/make-fat-image.sh).
 #             Read it back afterwards with: mdir -i build/run-posix-disk.img@@1M ::/
 #   --name    the program's name (argv[0]); default: the first file's name without .c
 #   --cflags  compiler options for the program (-O2, -DNAME=value, -I<dir>, ...)
 #   --timeout give up after this many seconds (exit 124); default: none
+#   --icount  QEMU's -icount shift=0: guest time counts instructions (for benchmarks)
 #   ARGS      argv[1...], fixed when the image is built
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -21,6 +23,7 @@ disk=""
 name=""
 cflags=""
 timeout=0
+icount=()
 args=()
 while (($#)); do
   case $1 in
@@ -44,6 +47,7 @@ while (($#)); do
       timeout=$2
       shift
       ;;
+    --icount) icount=(--icount) ;;
     --)
       shift
       args=("$@")
@@ -86,5 +90,5 @@ if [[ -z "$disk" ]]; then
   disk="$kaal_root/build/run-posix-disk.img"
   "$kaal_root/scripts/make-fat-image.sh" "$disk" mbr 1
 fi
-exec python3 "$kaal_root/scripts/posix_console.py" --name "$name" --timeout "$timeout" \
+exec python3 "$kaal_root/scripts/posix_console.py" --name "$name" --timeout "$timeout" "${icount[@]}" \
   --image "$dir/examples/run-posix/loader.img" --disk "$disk"

@@ -7,9 +7,9 @@
 #   With it, QEMU keeps the terminal: type to the serial port, Ctrl-A X quits.
 #   --graph builds the system and prints the path of its picture (an SVG) and its summary.
 #   --disk attaches a raw image as the virtio-blk disk (QEMU's first -device: virtio-mmio
-#   transport 31, modern virtio). examples/storage, posix and lua without --disk get a fresh one
-#   each run, build/<example>-disk.img: an MBR, one FAT32 partition made by mkfs.fat, a few
-#   files by mcopy (for lua, its hello.lua too).
+#   transport 31, modern virtio). examples/storage, posix, lua and sqlite without --disk get a
+#   fresh one each run, build/<example>-disk.img: an MBR, one FAT32 partition made by mkfs.fat,
+#   a few files by mcopy (for lua and sqlite, the scripts they run too).
 #   examples/network runs until Ctrl-A X, on QEMU's user network with restrict=on (the guest
 #   reaches nothing outside QEMU), forwarding 127.0.0.1:8080 to the HTTP server (10.0.2.16:80)
 #   and 127.0.0.1:7007 to the echo server (10.0.2.15:7, TCP). Each --hostfwd replaces those,
@@ -38,12 +38,16 @@ fi
 image="$kaal_root/build/microkit/examples/$example/loader.img"
 [[ -f "$image" ]] || kaal_die "examples/$example has no Microkit system (no loader.img built)"
 harness=(python3 "$kaal_root/tests/harness/qemu_harness.py" --arch aarch64 --image "$image")
-# The examples that read a FAT volume get a fresh one each run without --disk; lua's holds the
-# script it runs.
-if [[ -z "$disk" && $example =~ ^(storage|posix|lua)$ ]]; then
+# The examples that read a FAT volume get a fresh one each run without --disk; lua's and
+# sqlite's hold the scripts they run.
+if [[ -z "$disk" && $example =~ ^(storage|posix|lua|sqlite)$ ]]; then
   disk="$kaal_root/build/$example-disk.img"
   files=()
   [[ $example == lua ]] && files=("$kaal_root/examples/lua/hello.lua")
+  if [[ $example == sqlite ]]; then
+    "$kaal_root/examples/sqlite/make-inserts.sh" "$kaal_root/build/inserts.sql"
+    files=("$kaal_root/examples/sqlite/demo.sql" "$kaal_root/build/inserts.sql")
+  fi
   "$kaal_root/scripts/make-fat-image.sh" "$disk" mbr 1 "${files[@]}"
   echo "run: a fresh disk, $disk (read it back with: mdir -i $disk@@1M -/ ::/)"
 fi

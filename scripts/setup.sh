@@ -28,6 +28,9 @@ packages=(
   fdisk gdisk dosfstools mtools
   # network: the boot tests drive the guest's servers from the host, the benchmarks load them
   curl wrk
+  # SQLite for the POSIX layer: tclsh makes its amalgamation from Debian's source package, and
+  # the host's sqlite3 checks the databases KaaL wrote
+  tcl sqlite3
   # debugging on seL4 in QEMU (scripts/debug.sh): gdb-multiarch for aarch64, gdb for x86_64;
   # llvm-symbolizer reads the inline chains that fault reports name (cmake/symbol_table.py)
   gdb-multiarch gdb llvm-14
@@ -53,9 +56,9 @@ fi
 
 # Third-party C code KaaL builds, each from Debian 12's source package with Debian's patches
 # applied and nothing of ours: lwIP, the network clients' IP stack (services/network/lwip/
-# README.md), and Lua, a program the POSIX layer runs unmodified (examples/lua). Each is
-# unpacked in a cache outside the tree, never committed, and CMake finds it there
-# (cmake/KaalLwip.cmake, examples/lua/CMakeLists.txt). apt-get runs with a private sources list,
+# README.md), and Lua and SQLite, programs the POSIX layer runs unmodified (examples/lua,
+# examples/sqlite). Each is unpacked in a cache outside the tree, never committed, and CMake
+# finds it there (cmake/KaalLwip.cmake, examples/lua and examples/sqlite's CMakeLists.txt). apt-get runs with a private sources list,
 # package lists and cache under that directory, so the machine's own sources and package lists
 # are neither used nor changed, and no root is needed.
 third_party="${KAAL_THIRD_PARTY_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kaal/third-party}"
@@ -80,6 +83,12 @@ lua_unpacked_version() {
   [[ -f "$lua_h" ]] || return 0
   awk '$1 == "#define" && $2 ~ /^LUA_VERSION_(MAJOR|MINOR|RELEASE)$/ { gsub(/"/, "", $3); v[$2] = $3 }
        END { print v["LUA_VERSION_MAJOR"] "." v["LUA_VERSION_MINOR"] "." v["LUA_VERSION_RELEASE"] }' "$lua_h"
+}
+
+# The version SQLite's VERSION file holds; empty if there is no tree.
+sqlite_unpacked_version() {
+  [[ -f "$1/VERSION" ]] && cat "$1/VERSION"
+  return 0
 }
 
 # Unpacks Debian's source package <package> as <dir>, unless <dir> already holds <version>
@@ -117,3 +126,22 @@ fetch_source() {
 
 fetch_source lwip lwIP 2.1.3 "$third_party/lwip-2.1.3+dfsg1" lwip_unpacked_version
 fetch_source lua5.4 Lua 5.4.4 "$third_party/lua-5.4.4" lua_unpacked_version
+fetch_source sqlite3 SQLite 3.40.1 "$third_party/sqlite3-3.40.1" sqlite_unpacked_version
+
+# SQLite is built from its amalgamation, sqlite3.c and the shell's shell.c, which its own build
+# makes from the sources with tclsh (SQLite's README, "Compiling"); made once, beside the tree.
+amalgamation="$third_party/sqlite3-3.40.1-amalgamation"
+if [[ ! -f "$amalgamation/sqlite3.c" || ! -f "$amalgamation/shell.c" ]]; then
+  echo "setup: making SQLite's amalgamation in $amalgamation"
+  rm -rf "$amalgamation" "$amalgamation.build"
+  mkdir -p "$amalgamation.build"
+  if ! log=$(cd "$amalgamation.build" &&
+             "$third_party/sqlite3-3.40.1/configure" --disable-tcl --disable-readline \
+               --disable-editline 2>&1 && make -j2 sqlite3.c shell.c 2>&1); then
+    echo "error: could not make SQLite's amalgamation: ${log##*$'\n'}" >&2
+    exit 1
+  fi
+  mkdir -p "$amalgamation"
+  cp "$amalgamation.build"/{sqlite3.c,sqlite3.h,sqlite3ext.h,shell.c} "$amalgamation/"
+  rm -rf "$amalgamation.build"
+fi

@@ -133,6 +133,21 @@ int fcntl(int fd, int command, ...) {
         file->status_flags = (file->status_flags & ~changeable) | (flags & changeable);
         break;
     }
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW: {
+        /* POSIX record locks keep other processes out (fcntl, "Advisory record locking"); a
+         * process's own locks never conflict with each other. A program here is one process and
+         * the filesystem service keeps no locks, so every lock is granted and F_GETLK finds none
+         * in the way. Two programs sharing a volume are not kept apart (docs/posix.md). */
+        struct flock* lock = va_arg(args, struct flock*);
+        if (lock->l_type != F_RDLCK && lock->l_type != F_WRLCK && lock->l_type != F_UNLCK) {
+            result = kaal_fail(EINVAL);
+        } else if (command == F_GETLK) {
+            lock->l_type = F_UNLCK;
+        }
+        break;
+    }
     default: result = kaal_fail(EINVAL); break;
     }
     va_end(args);

@@ -3,6 +3,7 @@
  * lseek, fstat, fsync, ftruncate, isatty. */
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -265,4 +266,24 @@ int isatty(int fd) {
         return 0;
     }
     return 1;
+}
+
+int ioctl(int fd, unsigned long request, ...) {
+    (void)request;
+    return kaal_fd_file(fd) == NULL ? -1 : kaal_fail(ENOTTY);
+}
+
+int fchmod(int fd, mode_t mode) {
+    struct stat now;
+    return fstat(fd, &now) < 0 ? -1 : kaal_mode_change(&now, mode);
+}
+
+/* Every file belongs to the one user (identity.c); giving it to anyone else is EPERM, as on a
+ * Linux vfat volume. */
+int fchown(int fd, uid_t owner, gid_t group) {
+    if (kaal_fd_file(fd) == NULL) {
+        return -1;
+    }
+    const int to_us = (owner == 0 || owner == (uid_t)-1) && (group == 0 || group == (gid_t)-1);
+    return to_us ? 0 : kaal_fail(EPERM);
 }

@@ -47,6 +47,9 @@ int kaal_fd_install(struct kaal_open_file* file, int lowest, int fd_flags);
 int kaal_path_absolute(const char* path, char* out);
 uint64_t kaal_path_inode(const char* absolute);
 
+/* chmod and fchmod: 0 if `mode` keeps what FAT stores of `now`, else -1 with EPERM. */
+int kaal_mode_change(const struct stat* now, mode_t mode);
+
 void kaal_stat_from_sys(const struct kaal_sys_file_status* from, uint64_t inode, struct stat* to);
 
 static inline int kaal_fail(int error) {

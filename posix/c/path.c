@@ -2,6 +2,7 @@
 /* Paths: the working directory (getcwd, chdir), resolution of relative paths, and the calls
  * that name a path: stat, lstat, access, unlink, rename, mkdir, rmdir. */
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -203,4 +204,39 @@ int rename(const char* from, const char* to) {
         result = kaal_sys_rename(a, b);
     }
     return result < 0 ? kaal_fail(-result) : 0;
+}
+
+/* FAT stores one permission bit, the read-only attribute, and the filesystem protocol has no
+ * command to change it: a mode that keeps the file's owner-write bit as it is succeeds (the
+ * other bits are not stored), one that would change it is EPERM, as Linux's vfat answers a
+ * mode it cannot store. */
+int kaal_mode_change(const struct stat* now, mode_t mode) {
+    return ((now->st_mode ^ mode) & S_IWUSR) != 0 ? kaal_fail(EPERM) : 0;
+}
+
+int chmod(const char* path, mode_t mode) {
+    struct stat now;
+    return stat(path, &now) < 0 ? -1 : kaal_mode_change(&now, mode);
+}
+
+/* FAT has no symbolic links: nothing is one (readlink), and none can be made (symlink: EPERM,
+ * as Linux's vfat answers). */
+ssize_t readlink(const char* __restrict path, char* __restrict out, size_t size) {
+    (void)out;
+    (void)size;
+    struct stat st;
+    return stat(path, &st) < 0 ? -1 : kaal_fail(EINVAL);
+}
+
+int symlink(const char* target, const char* path) {
+    (void)target;
+    (void)path;
+    return kaal_fail(EPERM);
+}
+
+/* The filesystem protocol has no command that sets a file's times. */
+int utimes(const char* path, const struct timeval times[2]) {
+    (void)times;
+    struct stat st;
+    return stat(path, &st) < 0 ? -1 : kaal_fail(ENOSYS);
 }
