@@ -7,7 +7,7 @@
 #   With it, QEMU keeps the terminal: type to the serial port, Ctrl-A X quits.
 #   --graph builds the system and prints the path of its picture (an SVG) and its summary.
 #   --disk attaches a raw image as the virtio-blk disk (QEMU's first -device: virtio-mmio
-#   transport 31, modern virtio). examples/storage, posix, lua and sqlite without --disk get a
+#   transport 31, modern virtio). examples/storage, posix(-fault), lua and sqlite without --disk get a
 #   fresh one each run, build/<example>-disk.img: an MBR, one FAT32 partition made by mkfs.fat,
 #   a few files by mcopy (for lua and sqlite, the scripts they run too).
 #   examples/network runs until Ctrl-A X, on QEMU's user network with restrict=on (the guest
@@ -40,7 +40,7 @@ image="$kaal_root/build/microkit/examples/$example/loader.img"
 harness=(python3 "$kaal_root/tests/harness/qemu_harness.py" --arch aarch64 --image "$image")
 # The examples that read a FAT volume get a fresh one each run without --disk; lua's and
 # sqlite's hold the scripts they run.
-if [[ -z "$disk" && $example =~ ^(storage|posix|lua|sqlite)$ ]]; then
+if [[ -z "$disk" && $example =~ ^(storage|posix|posix-fault|lua|sqlite)$ ]]; then
   disk="$kaal_root/build/$example-disk.img"
   files=()
   [[ $example == lua ]] && files=("$kaal_root/examples/lua/hello.lua")

@@ -8,7 +8,8 @@
  * "hello from Linux\n" (scripts/make-fat-image.sh puts it there), and leaves the directory as it
  * found it but for posix-result.txt, the summary line. With $HEAP_LIMIT_TEST set it also uses up
  * the heap, which on seL4 is the size the system description gave it and on Linux would be all of
- * the machine's memory.
+ * the machine's memory; with $FILL_VOLUME_TEST it fills the volume it works on (on seL4, a 48 MiB
+ * FAT32 volume).
  *
  * One line per check, "ok" or "FAILED", then a count, then it exits through exit() with
  * status 0 if everything passed and 1 otherwise.
@@ -280,6 +281,38 @@ static void heap(void) {
     free(again);
 }
 
+/* Fills the volume: writes stop short, then fail with ENOSPC; what was there still reads, and
+ * once the filler is gone a new file can be written again. */
+static void full_volume(void) {
+    if (getenv("FILL_VOLUME_TEST") == NULL) {
+        return;
+    }
+    static char chunk[256 * 1024];
+    memset(chunk, 'f', sizeof chunk);
+    const int fd = open("filler.bin", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    long long total = 0;
+    ssize_t n = 0;
+    while (fd >= 0 && total < 1024LL * 1024 * 1024 && (n = write(fd, chunk, sizeof chunk)) > 0) {
+        total += n;
+    }
+    check(fd >= 0 && n == -1 && errno == ENOSPC && total > 0, "a full volume is ENOSPC");
+    printf("filled the volume with %lld bytes\n", total);
+    close(fd);
+    char buffer[32] = {0};
+    FILE* f = fopen("hello.txt", "r");
+    check(f != NULL && fgets(buffer, sizeof buffer, f) != NULL &&
+              strcmp(buffer, "hello from Linux\n") == 0,
+          "a full volume leaves what was on it whole");
+    if (f != NULL) {
+        fclose(f);
+    }
+    check(unlink("filler.bin") == 0, "unlink the filler");
+    const int again = open("after-full.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    check(again >= 0 && write(again, "room again\n", 11) == 11 && close(again) == 0 &&
+              unlink("after-full.txt") == 0,
+          "after the unlink a new file can be written");
+}
+
 static void at_exit(void) {
     printf("atexit handler ran\n");
 }
@@ -296,6 +329,7 @@ int main(int argc, char** argv) {
     paths();
     descriptors();
     heap();
+    full_volume();
     printf("%d of %d checks passed\n", checks - failures, checks);
     /* For whoever reads the volume afterwards: the boot test does, on Linux, with mtype. */
     FILE* result = fopen("posix-result.txt", "w");
