@@ -137,6 +137,10 @@ public:
     // The system interface, one member per call.
     long console_write(std::span<const char> bytes);
     long console_read(std::span<char> out, bool nonblock);
+    // Takes what has been typed into the line buffer without waiting: true if a read would not
+    // wait. drain() has asked for a signal when it returns, so a wait after it sleeps through
+    // nothing.
+    bool console_ready();
     int open(const char* path, std::uint32_t flags);
     template <typename T>
     long value(kaal::Result<T> r, std::string_view path = {}) const {
@@ -227,8 +231,8 @@ long PosixProgram::console_write(std::span<const char> bytes) {
 // at a time and is echoed to the console as it is taken, so a person sees what they typed after
 // the program's prompt; a line that is Ctrl-D alone is the end of the input, which read() reports
 // once as 0 bytes.
-long PosixProgram::console_read(std::span<char> out, bool nonblock) {
-    while (typed_start_ == typed_end_) {
+bool PosixProgram::console_ready() {
+    if (typed_start_ == typed_end_) {
         typed_start_ = typed_end_ = 0;
         input_->drain([this](std::string_view line) {
             if (line == "\x04") {
@@ -241,7 +245,13 @@ long PosixProgram::console_read(std::span<char> out, bool nonblock) {
             static_cast<void>(console_write({line.data(), line.size()}));
             static_cast<void>(console_write({"\n", 1}));
         });
-        if (typed_start_ != typed_end_) {
+    }
+    return typed_start_ != typed_end_ || end_of_input_;
+}
+
+long PosixProgram::console_read(std::span<char> out, bool nonblock) {
+    while (typed_start_ == typed_end_) {
+        if (console_ready() && typed_start_ != typed_end_) {
             break;
         }
         if (end_of_input_) {
@@ -293,6 +303,14 @@ long kaal_sys_console_write(int stream, const void* bytes, size_t length) {
 
 long kaal_sys_console_read(void* bytes, size_t length, int nonblock) {
     return program->console_read({static_cast<char*>(bytes), length}, nonblock != 0);
+}
+
+int kaal_sys_console_ready(void) {
+    return program->console_ready() ? 1 : 0;
+}
+
+int kaal_sys_console_wait(void) {
+    return PosixProgram::status(kaal::wait_for(config::serial_rx));
 }
 
 int kaal_sys_open(const char* path, uint32_t flags) {

@@ -17,10 +17,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -172,6 +175,9 @@ static void files(void) {
     check_error(lseek(1, 0, SEEK_SET), ESPIPE, "lseek on the console is ESPIPE");
     if (getenv("CONSOLE_IS_TTY") != NULL) {
         check(isatty(1), "isatty knows the console");
+        struct pollfd console = {0, POLLIN, 0};
+        check(poll(&console, 1, 20) == 0 && console.revents == 0,
+              "poll of the console with nothing typed times out");
         /* Nobody types during the test. */
         check(fcntl(0, F_SETFL, O_NONBLOCK) == 0, "F_SETFL O_NONBLOCK on the console");
         check_error(read(0, buffer, sizeof buffer), EAGAIN,
@@ -281,6 +287,68 @@ static void heap(void) {
     free(again);
 }
 
+static void pipes_and_poll(void) {
+    int ends[2];
+    check(pipe(ends) == 0, "pipe");
+    char buffer[64];
+    check(write(ends[1], "through a pipe", 14) == 14, "write into a pipe");
+    struct pollfd fds[3] = {{ends[0], POLLIN, 0}, {ends[1], POLLOUT, 0}, {99, POLLIN, 0}};
+    check(poll(fds, 3, 0) == 3 && fds[0].revents == POLLIN && fds[1].revents == POLLOUT &&
+              fds[2].revents == POLLNVAL,
+          "poll: a pipe with data, a pipe with room, a closed descriptor");
+    check(read(ends[0], buffer, sizeof buffer) == 14 && memcmp(buffer, "through a pipe", 14) == 0,
+          "read from a pipe");
+    fds[0].revents = 0;
+    struct timespec before;
+    struct timespec after;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    check(poll(fds, 1, 50) == 0 && fds[0].revents == 0, "poll of an empty pipe times out");
+    clock_gettime(CLOCK_MONOTONIC, &after);
+    check(ns(&after) - ns(&before) >= 50000000u, "poll waited its 50 ms");
+    fd_set readable;
+    fd_set writable;
+    FD_ZERO(&readable);
+    FD_ZERO(&writable);
+    FD_SET(ends[0], &readable);
+    FD_SET(ends[1], &writable);
+    struct timeval no_wait = {0, 0};
+    check(select(ends[1] + 1, &readable, &writable, NULL, &no_wait) == 1 &&
+              !FD_ISSET(ends[0], &readable) && FD_ISSET(ends[1], &writable),
+          "select: the write end is ready, the empty read end is not");
+    check(fcntl(ends[0], F_SETFL, O_NONBLOCK) == 0, "F_SETFL O_NONBLOCK on a pipe");
+    check_error(read(ends[0], buffer, sizeof buffer), EAGAIN,
+                "a non-blocking read of an empty pipe is EAGAIN");
+    struct stat st;
+    check(fstat(ends[0], &st) == 0 && S_ISFIFO(st.st_mode), "fstat says FIFO");
+    close(ends[1]);
+    fds[0].revents = 0;
+    check(poll(fds, 1, 0) == 1 && (fds[0].revents & POLLHUP) != 0,
+          "poll: POLLHUP once the write end is closed");
+    check(read(ends[0], buffer, sizeof buffer) == 0, "read at a pipe's end of file returns 0");
+    close(ends[0]);
+
+    check(pipe(ends) == 0, "a second pipe");
+    close(ends[0]);
+    signal(SIGPIPE, SIG_IGN);
+    check_error(write(ends[1], "x", 1), EPIPE, "a write with no reader left is EPIPE");
+    close(ends[1]);
+    if (getenv("PIPES_WOULD_DEADLOCK") != NULL) {
+        /* KaaL's answer where Linux would wait for a thread that does not exist (docs/posix.md):
+         * a blocking read of an empty pipe, a blocking write to a full one. */
+        check(pipe(ends) == 0, "a third pipe");
+        check_error(read(ends[0], buffer, 1), EDEADLK, "a read no writer could satisfy is EDEADLK");
+        static char fill[4096];
+        check(write(ends[1], fill, sizeof fill) == (ssize_t)sizeof fill, "fill the pipe");
+        check_error(write(ends[1], "x", 1), EDEADLK, "a write no reader could drain is EDEADLK");
+        close(ends[0]);
+        close(ends[1]);
+    }
+    struct pollfd file = {open("hello.txt", O_RDONLY), POLLIN | POLLOUT, 0};
+    check(poll(&file, 1, -1) == 1 && file.revents == (POLLIN | POLLOUT),
+          "a regular file always polls ready");
+    close(file.fd);
+}
+
 /* Fills the volume: writes stop short, then fail with ENOSPC; what was there still reads, and
  * once the filler is gone a new file can be written again. */
 static void full_volume(void) {
@@ -328,6 +396,7 @@ int main(int argc, char** argv) {
     files();
     paths();
     descriptors();
+    pipes_and_poll();
     heap();
     full_volume();
     printf("%d of %d checks passed\n", checks - failures, checks);

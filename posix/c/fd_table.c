@@ -63,6 +63,8 @@ static int release(struct kaal_open_file* file) {
     int result = 0;
     if (file->kind == KAAL_FILE_VFS || file->kind == KAAL_FILE_DIRECTORY) {
         result = kaal_sys_close(file->handle);
+    } else if (file->kind == KAAL_FILE_PIPE) {
+        kaal_pipe_release(file);
     }
     file->kind = KAAL_FILE_FREE;
     return result < 0 ? kaal_fail(-result) : 0;

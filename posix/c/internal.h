@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include <kaal/posix/system_interface.h>
 
@@ -24,6 +25,7 @@ enum kaal_file_kind {
     KAAL_FILE_CONSOLE_OUT,
     KAAL_FILE_VFS,
     KAAL_FILE_DIRECTORY,
+    KAAL_FILE_PIPE, /* handle: the pipe's index (pipe.c) */
 };
 
 struct kaal_open_file {
@@ -51,6 +53,12 @@ uint64_t kaal_path_inode(const char* absolute);
 int kaal_mode_change(const struct stat* now, mode_t mode);
 
 void kaal_stat_from_sys(const struct kaal_sys_file_status* from, uint64_t inode, struct stat* to);
+
+/* Pipes (pipe.c): the calls read, write, close and poll make on a pipe's description. */
+ssize_t kaal_pipe_read(struct kaal_open_file* file, void* bytes, size_t length);
+ssize_t kaal_pipe_write(struct kaal_open_file* file, const void* bytes, size_t length);
+void kaal_pipe_release(struct kaal_open_file* file);
+short kaal_pipe_events(const struct kaal_open_file* file); /* POLLIN, POLLOUT, POLLHUP, POLLERR */
 
 static inline int kaal_fail(int error) {
     errno = error;

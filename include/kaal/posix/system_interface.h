@@ -76,6 +76,10 @@ struct kaal_sys_dirent {
  * nonblock set -EAGAIN when no whole line has been typed yet. */
 long kaal_sys_console_write(int stream, const void* bytes, size_t length);
 long kaal_sys_console_read(void* bytes, size_t length, int nonblock);
+/* 1 if a read would not wait (a whole line, or the end of input, has been typed), else 0; and a
+ * wait until something has been typed since (poll, select). */
+int kaal_sys_console_ready(void);
+int kaal_sys_console_wait(void);
 
 /* Files and directories (kaal/services/fs/vfs.hpp). */
 int kaal_sys_open(const char* path, uint32_t flags);
