@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The POSIX program building block (posix_program.hpp).
-#include <map>
+#include <string>
 
 #include <kaal/composer/posix_program.hpp>
 
@@ -8,11 +8,16 @@ namespace kaal::composer {
 
 namespace {
 
-// Process ids, per system: 1 is the system itself (getppid), programs count from 2.
-int next_pid(System& s) {
-    static std::map<System*, int> last;
-    auto [entry, added] = last.try_emplace(&s, 1);
-    return ++entry->second;
+// Process ids: 1 is the system itself (getppid), programs count from 2 in the order the
+// description adds them. Counted from the PDs already there, so nothing outlives the System.
+int next_pid(const System& s) {
+    int programs = 0;
+    for (const Pd& pd : s.pds()) {
+        for (const Pd::Constant& c : pd.constants) {
+            programs += c.name == "posix_pid" ? 1 : 0;
+        }
+    }
+    return 2 + programs;
 }
 
 } // namespace

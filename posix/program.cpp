@@ -129,9 +129,15 @@ public:
             kaal::debug::print("posix: ", config::pd_name,
                                ": FAILED: sync after exit: ", synced.error(), "\n");
         }
+        // Through the console queue, behind everything the program printed: the debug UART
+        // would overtake lines still in the queue, and whoever sees this line may stop QEMU.
         std::array<char, 16> digits{};
-        const std::string_view n = decimal(exit_status, digits);
-        kaal::debug::print("posix: ", config::pd_name, " exited with status ", n, "\n");
+        for (const std::string_view part :
+             {std::string_view{"posix: "}, std::string_view{config::pd_name},
+              std::string_view{" exited with status "}, decimal(exit_status, digits),
+              std::string_view{"\n"}}) {
+            static_cast<void>(console_write({part.data(), part.size()}));
+        }
     }
 
     // The system interface, one member per call.

@@ -6,7 +6,8 @@ Boots the image with the disk attached, copies the serial output to stdout, and 
 (or piped) on stdin to the serial input a line at a time; the end of stdin is sent as Ctrl-D on
 a line of its own, which the POSIX layer reads as the end of the program's input. Once the
 system prints "posix: <name> exited with status N", QEMU is stopped and this exits with N.
-A fault reported by the monitor or the kernel ends the run with status 125; QEMU ending first,
+A fault reported by the monitor or the kernel, or the program failing to start, ends the run
+with status 125; QEMU ending first,
 126; --timeout running out, 124.
 """
 import argparse
@@ -50,6 +51,7 @@ def main(argv: list[str]) -> int:
         "-drive", f"file={args.disk},if=none,format=raw,id=hd0",
         "-device", "virtio-blk-device,drive=hd0"] + (["-icount", "shift=0"] if args.icount else [])
     exited = re.compile(rf"^posix: {re.escape(args.name)} exited with status (-?\d+)$")
+    failed = re.compile(rf"^posix: {re.escape(args.name)}: FAILED")
     log = qemu_harness.SerialLog(echo=True)
     qemu = qemu_harness.Qemu(command, log)
     threading.Thread(target=forward_input, args=(qemu,), daemon=True).start()
@@ -61,7 +63,7 @@ def main(argv: list[str]) -> int:
                 for line in log.lines[seen:]:
                     if match := exited.match(line):
                         return int(match.group(1)) & 0xff
-                    if FAULT.search(line):
+                    if FAULT.search(line) or failed.match(line):
                         print(f"\nrun-posix: the system reported a fault: {line}", file=sys.stderr)
                         return 125
                 seen = len(log.lines)
