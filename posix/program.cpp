@@ -149,10 +149,10 @@ public:
     bool console_ready();
     int open(const char* path, std::uint32_t flags);
     template <typename T>
-    long value(kaal::Result<T> r, std::string_view path = {}) const {
+    [[nodiscard]] static long value(kaal::Result<T> r, std::string_view path = {}) {
         return r ? static_cast<long>(*r) : -static_cast<long>(to_errno(r.error(), path));
     }
-    static int status(kaal::Status s, std::string_view path = {}) {
+    [[nodiscard]] static int status(kaal::Status s, std::string_view path = {}) {
         return s ? 0 : -to_errno(s.error(), path);
     }
     Vfs& vfs() { return vfs_; }

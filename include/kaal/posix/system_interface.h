@@ -19,8 +19,9 @@
  * directory first. None of these may be called while another is running (one thread).
  */
 
-#include <stddef.h>
-#include <stdint.h>
+/* C headers: this one is C's too. */
+#include <stddef.h> /* NOLINT(modernize-deprecated-headers) */
+#include <stdint.h> /* NOLINT(modernize-deprecated-headers) */
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,14 +60,14 @@ extern "C" {
 /* The longest name of one directory entry: 255 UTF-16 units of a long name, as UTF-8. */
 #define KAAL_NAME_MAX 765
 
-struct kaal_sys_file_status {
+struct kaal_sys_file_status { /* NOLINT(readability-identifier-naming): a C name */
     uint64_t size;
     uint64_t modified_unix_s; /* the FAT timestamp, read as UTC */
     uint32_t directory;       /* 1 for a directory */
     uint32_t read_only;       /* FAT's read-only attribute */
 };
 
-struct kaal_sys_dirent {
+struct kaal_sys_dirent { /* NOLINT(readability-identifier-naming): a C name */
     char name[KAAL_NAME_MAX + 1];
     struct kaal_sys_file_status stat;
 };
