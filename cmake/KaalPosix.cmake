@@ -86,6 +86,10 @@ char* kaal_posix_envp[] = {${envp}NULL};
     DEPENDS ${program} "$<TARGET_OBJECTS:${program}>"
     COMMENT "posix: ${name}'s objects, main renamed"
     VERBATIM COMMAND_EXPAND_LISTS)
+  set(libraries kaal_posix)
+  if(TARGET kaal_posix_sockets)
+    list(APPEND libraries kaal_posix_sockets)
+  endif()
   kaal_component(${name} SOURCES "${KAAL_POSIX_DIR}/program.cpp" "${object}"
-    LIBRARIES kaal_posix)
+    LIBRARIES ${libraries})
 endfunction()

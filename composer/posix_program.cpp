@@ -34,6 +34,27 @@ PosixProgram::PosixProgram(System& s, std::string name, PosixProgramOptions opti
     // Input too: a program reads stdin, and is the one client that gets it first.
     options.console.add_client(pd, {.input = true, .may_select_input = true}, at);
     options.clock.add_client(pd, at);
+    // The program's network, for posix/program.cpp's ProgramNetwork: a template on this struct,
+    // so a program without one compiles no network code and links no lwIP. With one, the names
+    // NetworkStack::add_client gives the PD, gathered for LwipStack::start.
+    if (options.network != nullptr) {
+        options.network->add_client(pd, options.net, at);
+        pd.section({{},
+                    "struct PosixNetwork {\n"
+                    "    static constexpr bool present = true;\n"
+                    "    static constexpr kaal::Channel rx = net_rx;\n"
+                    "    static constexpr kaal::Channel tx = net_tx;\n"
+                    "    static inline const kaal::Word& rx_queue = net_rx_queue;\n"
+                    "    static inline const kaal::Word& rx_data = net_rx_data;\n"
+                    "    static constexpr kaal::Word rx_data_size = net_rx_data_size;\n"
+                    "    static inline const kaal::Word& tx_queue = net_tx_queue;\n"
+                    "    static inline const kaal::Word& tx_data = net_tx_data;\n"
+                    "    static constexpr kaal::Word tx_data_size = net_tx_data_size;\n"
+                    "    static constexpr const auto& address = net_address;\n"
+                    "};\n"});
+    } else {
+        pd.section({{}, "struct PosixNetwork {\n    static constexpr bool present = false;\n};\n"});
+    }
     if (options.root != nullptr) {
         options.root->add_client(pd, "/", options.file_data_bytes, at);
     } else {

@@ -6,11 +6,12 @@
 //   posix: <name> exited with status <n>
 //
 // Below main, this file is the system interface (kaal/posix/system_interface.h): the C side's
-// calls land here and go to the VFS, the console writer and reader, and the time client. Each
-// call that waits uses kaal::wait_for on the channel it waits for, so while the program runs,
-// calls and faults addressed to the PD are still answered and other notifications are held;
-// main runs inside init(), whose held notifications would reach notified() only after main, so
-// nothing here relies on notified() while main runs.
+// calls land here and go to the VFS, the console writer and reader, the time client and the
+// sockets (socket_table.hpp). main runs inside init(), so no notified() comes while it runs:
+// whatever waits does so in wait() (kaal_sys_wait), one step of the program's own event loop
+// over kaal::wait_for_any, which hands frames to the network, runs its timers, and returns for
+// the caller to look again. Calls and faults addressed to the PD are still answered meanwhile
+// (kaal/platform/wait.hpp).
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -19,6 +20,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include <kaal/dddk/serial_queue.hpp>
 #include <kaal/platform/component.hpp>
@@ -27,12 +29,14 @@
 #include <kaal/posix/system_interface.h>
 #include <kaal/services/fs/mounted_client.hpp>
 #include <kaal/services/fs/vfs.hpp>
+#include <kaal/services/net/lwip_stack.hpp>
 #include <kaal/services/serial/console_reader.hpp>
 #include <kaal/services/serial/console_writer.hpp>
 #include <kaal/services/time/civil_time.hpp>
 #include <kaal/services/time/time_client.hpp>
 
 #include "kaal_config.hpp"
+#include "socket_table.hpp"
 
 namespace {
 
@@ -115,6 +119,76 @@ kaal_sys_file_status to_sys(const fs::VfsStat& s) {
     };
 }
 
+// The program's network, when its system description gives it one (the composer's
+// PosixProgram `.network`): its own lwIP over the NetworkStack's queues, and the socket table
+// over that. A template on the configuration's PosixNetwork, so that for a program without a
+// network none of it is compiled and the linker takes no lwIP from kaal_posix_sockets.
+template <typename Wiring>
+class ProgramNetwork {
+public:
+    static constexpr bool present = Wiring::present;
+    struct Absent {};
+    using Sockets = std::conditional_t<present, kaal::posix::SocketTable, Absent>;
+
+    [[nodiscard]] bool start() {
+        if constexpr (present) {
+            auto stack = kaal::services::net::LwipStack::start({
+                .rx_queue = Wiring::rx_queue,
+                .rx_data = Wiring::rx_data,
+                .rx_data_size = Wiring::rx_data_size,
+                .tx_queue = Wiring::tx_queue,
+                .tx_data = Wiring::tx_data,
+                .tx_data_size = Wiring::tx_data_size,
+                .rx = Wiring::rx,
+                .tx = Wiring::tx,
+                .address = Wiring::address,
+            });
+            if (!stack) {
+                kaal::debug::print("posix: ", config::pd_name,
+                                   ": FAILED: the IP stack did not start: ", stack.error(), "\n");
+                return false;
+            }
+            stack_ = *stack;
+            sockets_.emplace(**stack);
+        }
+        return true;
+    }
+
+    [[nodiscard]] kaal::ChannelSet channels() const {
+        if constexpr (present) {
+            return {Wiring::rx, Wiring::tx};
+        }
+        return {};
+    }
+    void notified(kaal::Channel ch) {
+        if constexpr (present) {
+            static_cast<void>(stack_->notified(ch));
+        }
+    }
+    void run_timers() {
+        if constexpr (present) {
+            stack_->poll_timers();
+        }
+    }
+    // Nanoseconds until lwIP wants its timers run, or nullopt: no network, or nothing due.
+    [[nodiscard]] std::optional<std::uint64_t> timers_due_in_ns() const {
+        if constexpr (present) {
+            const std::uint32_t ms = stack_->next_timeout_ms();
+            if (ms != 0xffff'ffffU) {
+                return std::uint64_t{ms} * 1'000'000U;
+            }
+        }
+        return std::nullopt;
+    }
+    Sockets& sockets() { return *sockets_; }
+
+private:
+    std::conditional_t<present, kaal::services::net::LwipStack*, Absent> stack_{};
+    std::optional<Sockets> sockets_;
+};
+
+using Network = ProgramNetwork<config::PosixNetwork>;
+
 class PosixProgram {
 public:
     void init() {
@@ -140,6 +214,21 @@ public:
         }
     }
 
+    // After main: the network alone still has work, the closing handshakes of connections the
+    // program closed (a FIN to retransmit, the peer's to acknowledge). Everything else that
+    // comes has nobody to go to.
+    void notified(kaal::Channel ch) {
+        if (!time_) {
+            return; // attach() failed: nothing was started
+        }
+        if (ch == config::time) {
+            time_->drain([](const kaal::services::time::FiredTimeout&) {});
+        } else if (ch != config::serial_rx && ch != config::serial_tx) {
+            network_.notified(ch);
+        }
+        network_.run_timers();
+    }
+
     // The system interface, one member per call.
     long console_write(std::span<const char> bytes);
     long console_read(std::span<char> out, bool nonblock);
@@ -147,6 +236,8 @@ public:
     // wait. drain() has asked for a signal when it returns, so a wait after it sleeps through
     // nothing.
     bool console_ready();
+    int wait(std::uint64_t deadline_ns);
+    int sleep(std::uint64_t ns);
     int open(const char* path, std::uint32_t flags);
     template <typename T>
     [[nodiscard]] static long value(kaal::Result<T> r, std::string_view path = {}) {
@@ -157,6 +248,7 @@ public:
     }
     Vfs& vfs() { return vfs_; }
     TimeClient& time() { return *time_; }
+    Network& network() { return network_; }
 
 private:
     bool attach() {
@@ -178,8 +270,14 @@ private:
                                failed->mount_point, ": ", s.error(), "\n");
             return false;
         }
-        return true;
+        return network_.start();
     }
+
+    // Has the time service wake the program by `at_ns` (monotonic), with one timeout armed at a
+    // time: a later one stays, an earlier one replaces it.
+    kaal::Status wake_by(std::uint64_t at_ns);
+    // Drains the fired queue: true if the alarm wake_by armed was in it.
+    bool take_alarm();
 
     static std::string_view decimal(int value, std::array<char, 16>& digits) {
         auto magnitude = static_cast<unsigned>(value < 0 ? -(value + 1) : value) + (value < 0);
@@ -208,7 +306,88 @@ private:
     std::size_t typed_start_ = 0;
     std::size_t typed_end_ = 0;
     bool end_of_input_ = false;
+    Network network_;
+    // The one timeout wait() keeps armed, and when it fires (monotonic ns).
+    std::optional<kaal::services::time::TimeoutId> alarm_;
+    std::uint64_t alarm_at_ns_ = 0;
 };
+
+kaal::Status PosixProgram::wake_by(std::uint64_t at_ns) {
+    if (alarm_ && alarm_at_ns_ <= at_ns) {
+        return {};
+    }
+    if (alarm_) {
+        // Too late for this wait. If it has fired meanwhile the cancel fails, and its entry in
+        // the fired queue is drained as a stale one: either way it wakes nobody wrongly.
+        static_cast<void>(time_->cancel(*alarm_));
+        alarm_.reset();
+    }
+    const std::uint64_t now = time_->monotonic_ns();
+    KAAL_TRY(const auto id, time_->after(0, at_ns > now ? at_ns - now : 0));
+    alarm_ = id;
+    alarm_at_ns_ = at_ns;
+    return {};
+}
+
+// One step: sleeps until the console, the network or the time service notifies, or until the
+// deadline or lwIP's next timer, then does what the notification asks, runs lwIP's timers and
+// returns. The console needs nothing here: console_ready() takes what was typed when the caller
+// looks. Channels notified together come one per step (wait_for_any holds the others).
+int PosixProgram::wait(std::uint64_t deadline_ns) {
+    std::optional<std::uint64_t> wake_at;
+    if (deadline_ns != 0) {
+        wake_at = deadline_ns;
+    }
+    if (const auto due = network_.timers_due_in_ns()) {
+        const std::uint64_t at = time_->monotonic_ns() + *due;
+        wake_at = wake_at ? std::min(*wake_at, at) : at;
+    }
+    if (wake_at) {
+        if (auto armed = wake_by(*wake_at); !armed) {
+            return -to_errno(armed.error());
+        }
+    }
+    // The fired queue, drained before the wait as after it: a drain ends by asking the service
+    // for a signal (time_client.hpp), without which the alarm would fire unsignalled and the
+    // wait below sleep through it. An alarm already in the queue ends the step at once.
+    if (!take_alarm()) {
+        kaal::ChannelSet channels = network_.channels();
+        channels.add(config::serial_rx).add(config::time);
+        auto woke = kaal::wait_for_any(channels);
+        if (!woke) {
+            return -KAAL_EIO;
+        }
+        if (*woke == config::time) {
+            static_cast<void>(take_alarm());
+        } else if (*woke != config::serial_rx) {
+            network_.notified(*woke);
+        }
+    }
+    network_.run_timers();
+    return 0;
+}
+
+bool PosixProgram::take_alarm() {
+    bool rang = false;
+    time_->drain([this, &rang](const kaal::services::time::FiredTimeout& fired) {
+        if (alarm_ && fired.id == alarm_->id) {
+            alarm_.reset();
+            rang = true;
+        }
+    });
+    return rang;
+}
+
+// Steps until the deadline, so that the network keeps running while the program sleeps.
+int PosixProgram::sleep(std::uint64_t ns) {
+    const std::uint64_t deadline = time_->monotonic_ns() + ns;
+    while (time_->monotonic_ns() < deadline) {
+        if (const int stepped = wait(deadline); stepped < 0) {
+            return stepped;
+        }
+    }
+    return 0;
+}
 
 // Whole, or not at all: the caller (write(2) on the console) returns only once every byte is in
 // the TX queue, because main runs inside init() and no notified() would come to move a backlog
@@ -270,8 +449,8 @@ long PosixProgram::console_read(std::span<char> out, bool nonblock) {
         }
         // drain() returned having asked for a signal and found the queue still empty, so a
         // line typed from here on notifies the channel: this wait cannot sleep through it.
-        if (!kaal::wait_for(config::serial_rx)) {
-            return -KAAL_EIO;
+        if (const int stepped = wait(0); stepped < 0) {
+            return stepped;
         }
     }
     // One line at most per read, as a terminal gives it.
@@ -316,8 +495,8 @@ int kaal_sys_console_ready(void) {
     return program->console_ready() ? 1 : 0;
 }
 
-int kaal_sys_console_wait(void) {
-    return PosixProgram::status(kaal::wait_for(config::serial_rx));
+int kaal_sys_wait(uint64_t deadline_ns) {
+    return program->wait(deadline_ns);
 }
 
 int kaal_sys_open(const char* path, uint32_t flags) {
@@ -436,7 +615,90 @@ uint64_t kaal_sys_clock_resolution_ns(void) {
 }
 
 int kaal_sys_sleep_ns(uint64_t ns) {
-    return PosixProgram::status(program->time().sleep_for(ns));
+    return program->sleep(ns);
+}
+
+} // extern "C"
+
+namespace {
+
+// `call(sockets)`, or -absent_error for a program without a network. The call is a generic
+// lambda, whose body is only compiled where there is a socket table to call it with.
+template <typename Call>
+auto with_sockets(long absent_error, Call&& call) -> long {
+    if constexpr (Network::present) {
+        return call(program->network().sockets());
+    } else {
+        return -absent_error;
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+int kaal_sys_socket(int type) {
+    return static_cast<int>(
+        with_sockets(KAAL_EAFNOSUPPORT, [type](auto& sockets) { return sockets.open(type); }));
+}
+
+int kaal_sys_socket_close(int handle) {
+    return static_cast<int>(
+        with_sockets(KAAL_EBADF, [handle](auto& sockets) { return sockets.close(handle); }));
+}
+
+int kaal_sys_bind(int handle, const kaal_sys_endpoint* at) {
+    return static_cast<int>(
+        with_sockets(KAAL_EBADF, [&](auto& sockets) { return sockets.bind(handle, *at); }));
+}
+
+int kaal_sys_listen(int handle, int backlog) {
+    return static_cast<int>(
+        with_sockets(KAAL_EBADF, [&](auto& sockets) { return sockets.listen(handle, backlog); }));
+}
+
+int kaal_sys_accept(int handle, kaal_sys_endpoint* peer) {
+    return static_cast<int>(
+        with_sockets(KAAL_EBADF, [&](auto& sockets) { return sockets.accept(handle, peer); }));
+}
+
+int kaal_sys_connect(int handle, const kaal_sys_endpoint* to) {
+    return static_cast<int>(
+        with_sockets(KAAL_EBADF, [&](auto& sockets) { return sockets.connect(handle, *to); }));
+}
+
+long kaal_sys_send(int handle, const void* bytes, size_t length, const kaal_sys_endpoint* to) {
+    return with_sockets(KAAL_EBADF, [&](auto& sockets) {
+        return sockets.send(handle, {static_cast<const std::uint8_t*>(bytes), length}, to);
+    });
+}
+
+long kaal_sys_receive(int handle, void* bytes, size_t length, kaal_sys_endpoint* from, int peek) {
+    return with_sockets(KAAL_EBADF, [&](auto& sockets) {
+        return sockets.receive(handle, {static_cast<std::uint8_t*>(bytes), length}, from,
+                               peek != 0);
+    });
+}
+
+int kaal_sys_shutdown(int handle, int read, int write) {
+    return static_cast<int>(with_sockets(KAAL_EBADF, [&](auto& sockets) {
+        return sockets.shutdown(handle, read != 0, write != 0);
+    }));
+}
+
+int kaal_sys_socket_name(int handle, int peer, kaal_sys_endpoint* out) {
+    return static_cast<int>(with_sockets(
+        KAAL_EBADF, [&](auto& sockets) { return sockets.name(handle, peer != 0, out); }));
+}
+
+int kaal_sys_socket_option(int handle, int option, const int* value) {
+    return static_cast<int>(with_sockets(
+        KAAL_EBADF, [&](auto& sockets) { return sockets.option(handle, option, value); }));
+}
+
+unsigned kaal_sys_socket_events(int handle) {
+    return static_cast<unsigned>(with_sockets(
+        0, [handle](auto& sockets) { return static_cast<long>(sockets.events(handle)); }));
 }
 
 void kaal_sys_heap(uintptr_t* base, size_t* bytes) {

@@ -7,8 +7,7 @@ Boots the image with the disk attached, copies the serial output to stdout, and 
 a line of its own, which the POSIX layer reads as the end of the program's input. Once the
 system prints "posix: <name> exited with status N", QEMU is stopped and this exits with N.
 A fault reported by the monitor or the kernel, or the program failing to start, ends the run
-with status 125; QEMU ending first,
-126; --timeout running out, 124.
+with status 125; QEMU ending first, 126; --timeout running out, 124.
 """
 import argparse
 import os
@@ -25,10 +24,18 @@ FAULT = re.compile("|".join(qemu_harness.DEFAULT_FAIL_PATTERNS))
 
 
 def forward_input(qemu: qemu_harness.Qemu) -> None:
-    """stdin to the serial port, line by line; its end as a Ctrl-D line."""
+    """stdin to the serial port, line by line; its end as a Ctrl-D line. Read with os.read, not
+    through sys.stdin's buffer: this thread may still be blocked in a read when the program has
+    exited, and Python aborts at exit on a buffer a daemon thread holds locked."""
+    pending = b""
     try:
-        for line in sys.stdin.buffer:
-            qemu.send(line.decode("utf-8", errors="replace").replace("\n", "\r"))
+        while chunk := os.read(0, 4096):
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                qemu.send(line.decode("utf-8", errors="replace") + "\r")
+        if pending:
+            qemu.send(pending.decode("utf-8", errors="replace") + "\r")
         qemu.send("\x04\r")
     except (BrokenPipeError, OSError, ValueError):
         pass  # QEMU has gone
@@ -42,6 +49,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--timeout", type=float, default=0, help="seconds; 0: none")
     parser.add_argument("--icount", action="store_true",
                         help="QEMU's -icount shift=0: guest time counts instructions")
+    parser.add_argument("--hostfwd", action="append", default=[],
+                        help="a user-network forward, QEMU's syntax (tcp:127.0.0.1:7007-10.0.2.15:7)")
+    parser.add_argument("--netdev", default="",
+                        help="the NIC's whole QEMU back end instead of the user network "
+                             "(its id must be net0)")
     args = parser.parse_args(argv)
     if not os.path.isfile(args.image):
         print(f"posix_console: no image {args.image}", file=sys.stderr)
@@ -50,6 +62,12 @@ def main(argv: list[str]) -> int:
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", f"file={args.disk},if=none,format=raw,id=hd0",
         "-device", "virtio-blk-device,drive=hd0"] + (["-icount", "shift=0"] if args.icount else [])
+    # The NIC is on virtio-mmio transport 23, a page of its own (examples/posix/posix_system.hpp).
+    # QEMU's user network with restrict=on: the guest reaches nothing outside QEMU, and the host
+    # reaches it only through the forwards on 127.0.0.1.
+    netdev = args.netdev or "user,id=net0,restrict=on" + "".join(
+        f",hostfwd={forward}" for forward in args.hostfwd)
+    command += ["-netdev", netdev, "-device", "virtio-net-device,netdev=net0,bus=virtio-mmio-bus.23"]
     exited = re.compile(rf"^posix: {re.escape(args.name)} exited with status (-?\d+)$")
     failed = re.compile(rf"^posix: {re.escape(args.name)}: FAILED")
     log = qemu_harness.SerialLog(echo=True)

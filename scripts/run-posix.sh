@@ -7,6 +7,7 @@
 # to its stdin, and Ctrl-D (or the end of a piped stdin) is its end of input.
 # usage: MICROKIT_SDK=<sdk> scripts/run-posix.sh FILE.c... [--disk IMAGE] [--name NAME]
 #                                                [--cflags "OPTIONS"] [--timeout SECONDS] [--icount]
+#                                                [--hostfwd FORWARD]... [--netdev SPEC]
 #                                                [-- ARGS...]
 #   --disk    a raw disk image whose first partition (MBR or GPT) holds a FAT volume; without
 #             it, a fresh one each run: build/run-posix-disk.img (scripts/make-fat-image.sh).
@@ -15,6 +16,12 @@
 #   --cflags  compiler options for the program (-O2, -DNAME=value, -I<dir>, ...)
 #   --timeout give up after this many seconds (exit 124); default: none
 #   --icount  QEMU's -icount shift=0: guest time counts instructions (for benchmarks)
+#   --hostfwd the program is 10.0.2.15 on QEMU's user network with restrict=on (it reaches
+#             nothing outside QEMU); the host reaches it through forwards on 127.0.0.1, by default
+#             tcp:127.0.0.1:7007-10.0.2.15:7 and tcp:127.0.0.1:8080-10.0.2.15:80. Each --hostfwd
+#             replaces those, in QEMU's syntax. With restrict=on QEMU drops the datagrams the
+#             guest sends, so UDP answers need --netdev
+#   --netdev  the NIC's whole QEMU back end instead (id net0), e.g. a socket netdev on 127.0.0.1
 #   ARGS      argv[1...], fixed when the image is built
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -24,6 +31,8 @@ name=""
 cflags=""
 timeout=0
 icount=()
+forwards=()
+netdev=""
 args=()
 while (($#)); do
   case $1 in
@@ -48,6 +57,16 @@ while (($#)); do
       shift
       ;;
     --icount) icount=(--icount) ;;
+    --hostfwd)
+      [[ $# -ge 2 ]] || kaal_die "--hostfwd needs a forward, e.g. tcp:127.0.0.1:7007-10.0.2.15:7"
+      forwards+=("$2")
+      shift
+      ;;
+    --netdev)
+      [[ $# -ge 2 ]] || kaal_die "--netdev needs a QEMU netdev, e.g. socket,id=net0,udp=..."
+      netdev=$2
+      shift
+      ;;
     --)
       shift
       args=("$@")
@@ -90,5 +109,10 @@ if [[ -z "$disk" ]]; then
   disk="$kaal_root/build/run-posix-disk.img"
   "$kaal_root/scripts/make-fat-image.sh" "$disk" mbr 1
 fi
+((${#forwards[@]})) || forwards=(tcp:127.0.0.1:7007-10.0.2.15:7 tcp:127.0.0.1:8080-10.0.2.15:80)
+network=(--netdev "$netdev")
+for forward in "${forwards[@]}"; do
+  network+=(--hostfwd "$forward")
+done
 exec python3 "$kaal_root/scripts/posix_console.py" --name "$name" --timeout "$timeout" "${icount[@]}" \
-  --image "$dir/examples/run-posix/loader.img" --disk "$disk"
+  "${network[@]}" --image "$dir/examples/run-posix/loader.img" --disk "$disk"

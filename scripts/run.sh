@@ -56,6 +56,11 @@ if [[ -n "$disk" ]]; then
     --qemu-arg=-drive --qemu-arg="file=$disk,if=none,format=raw,id=hd0"
     --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0)
 fi
+if [[ $example == posix ]]; then
+  # Its NIC, on QEMU's user network without forwards (examples/posix/posix_system.hpp).
+  harness+=(--qemu-arg=-netdev --qemu-arg=user,id=net0,restrict=on
+    --qemu-arg=-device --qemu-arg=virtio-net-device,netdev=net0,bus=virtio-mmio-bus.23)
+fi
 if [[ $example == network ]]; then
   ((${#hostfwd[@]})) || hostfwd=(tcp:127.0.0.1:8080-10.0.2.16:80 tcp:127.0.0.1:7007-10.0.2.15:7)
   netdev=user,id=net0,restrict=on

@@ -14,9 +14,13 @@
  * One line per check, "ok" or "FAILED", then a count, then it exits through exit() with
  * status 0 if everything passed and 1 otherwise.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -26,6 +30,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -352,6 +357,117 @@ static void pipes_and_poll(void) {
     close(file.fd);
 }
 
+/* Sockets, as far as one program can check them alone: names and addresses, the calls a
+ * server makes before its first client, and their errors. Data through connections is
+ * tests/posix/socket_echo_boot.py's, with the host as the peer. */
+static void sockets(void) {
+    struct addrinfo hints = {
+        .ai_family = AF_INET, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo* found = NULL;
+    check(getaddrinfo(NULL, "7", &hints, &found) == 0 && found->ai_family == AF_INET &&
+              found->ai_socktype == SOCK_STREAM &&
+              ((struct sockaddr_in*)found->ai_addr)->sin_port == htons(7) &&
+              ((struct sockaddr_in*)found->ai_addr)->sin_addr.s_addr == htonl(INADDR_ANY),
+          "getaddrinfo: the wildcard address to serve port 7 on");
+    freeaddrinfo(found);
+    hints = (struct addrinfo){.ai_family = AF_INET};
+    check(getaddrinfo("10.0.2.15", "80", &hints, &found) == 0 &&
+              ((struct sockaddr_in*)found->ai_addr)->sin_addr.s_addr == inet_addr("10.0.2.15") &&
+              ((struct sockaddr_in*)found->ai_addr)->sin_port == htons(80),
+          "getaddrinfo of a numeric address and port");
+    freeaddrinfo(found);
+    check(getaddrinfo("localhost", NULL, &hints, &found) == 0 &&
+              ((struct sockaddr_in*)found->ai_addr)->sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+          "getaddrinfo of localhost is 127.0.0.1");
+    freeaddrinfo(found);
+    hints.ai_flags = AI_NUMERICHOST;
+    check(getaddrinfo("kaal.invalid", NULL, &hints, &found) == EAI_NONAME,
+          "getaddrinfo of a name with AI_NUMERICHOST is EAI_NONAME");
+    hints.ai_flags = AI_NUMERICSERV;
+    check(getaddrinfo(NULL, "echo-service", &hints, &found) == EAI_NONAME,
+          "getaddrinfo of a service name with AI_NUMERICSERV is EAI_NONAME");
+    unsigned char bytes[4];
+    char text[INET_ADDRSTRLEN];
+    check(inet_pton(AF_INET, "10.0.2.15", bytes) == 1 && bytes[0] == 10 && bytes[3] == 15 &&
+              inet_pton(AF_INET, "10.0.2", bytes) == 0 &&
+              inet_pton(AF_INET, "10.0.2.256", bytes) == 0 &&
+              strcmp(inet_ntop(AF_INET, "\x7f\x00\x00\x01", text, sizeof text), "127.0.0.1") == 0,
+          "inet_pton and inet_ntop");
+    check_error(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT,
+                "a stream socket over UDP is EPROTONOSUPPORT");
+
+    const int server = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    check(server >= 0 && (fcntl(server, F_GETFL) & O_NONBLOCK) != 0,
+          "socket: TCP, SOCK_NONBLOCK is its O_NONBLOCK");
+    struct stat st;
+    check(fstat(server, &st) == 0 && S_ISSOCK(st.st_mode), "fstat says socket");
+    const int on = 1;
+    int value = 0;
+    socklen_t length = sizeof value;
+    check(setsockopt(server, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0 &&
+              getsockopt(server, SOL_SOCKET, SO_REUSEADDR, &value, &length) == 0 && value != 0,
+          "SO_REUSEADDR set and read back");
+    check(getsockopt(server, SOL_SOCKET, SO_TYPE, &value, &length) == 0 && value == SOCK_STREAM,
+          "SO_TYPE");
+    check(setsockopt(server, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0 &&
+              getsockopt(server, IPPROTO_TCP, TCP_NODELAY, &value, &length) == 0 && value != 0,
+          "TCP_NODELAY set and read back");
+    struct sockaddr_in any = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY)};
+    struct sockaddr_in named;
+    socklen_t named_length = sizeof named;
+    check(bind(server, (struct sockaddr*)&any, sizeof any) == 0 &&
+              getsockname(server, (struct sockaddr*)&named, &named_length) == 0 &&
+              named.sin_port != 0,
+          "bind to port 0 takes a free port, which getsockname names");
+    check_error(bind(server, (struct sockaddr*)&any, sizeof any), EINVAL,
+                "binding a bound socket again is EINVAL");
+    check(listen(server, 4) == 0, "listen");
+    check_error(accept(server, NULL, NULL), EAGAIN,
+                "accept with nobody connecting, non-blocking, is EAGAIN");
+    char buffer[16];
+    check_error(recv(server, buffer, sizeof buffer, 0), ENOTCONN,
+                "recv on a listening socket is ENOTCONN");
+    struct pollfd listener = {server, POLLIN, 0};
+    struct timespec before;
+    struct timespec after;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    check(poll(&listener, 1, 50) == 0, "poll of a listener nobody connects to times out");
+    clock_gettime(CLOCK_MONOTONIC, &after);
+    check(ns(&after) - ns(&before) >= 50000000u, "poll waited its 50 ms");
+    const int second = socket(AF_INET, SOCK_STREAM, 0);
+    check_error(bind(second, (struct sockaddr*)&named, sizeof named), EADDRINUSE,
+                "a second bind to a listener's port is EADDRINUSE");
+    check_error(getpeername(second, (struct sockaddr*)&named, &named_length), ENOTCONN,
+                "getpeername of an unconnected socket is ENOTCONN");
+    check_error(shutdown(second, SHUT_WR), ENOTCONN, "shutdown of an unconnected socket");
+    const int blocking = fcntl(server, F_SETFL, 0);
+    const struct timeval patience = {0, 50000};
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    check(blocking == 0 &&
+              setsockopt(server, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience) == 0,
+          "SO_RCVTIMEO of 50 ms on a blocking listener");
+    check_error(accept(server, NULL, NULL), EAGAIN, "accept gives up after SO_RCVTIMEO: EAGAIN");
+    clock_gettime(CLOCK_MONOTONIC, &after);
+    check(ns(&after) - ns(&before) >= 50000000u, "accept waited its 50 ms");
+    close(second);
+    check(close(server) == 0, "close a listener");
+
+    const int udp = socket(AF_INET, SOCK_DGRAM, 0);
+    check(udp >= 0 && bind(udp, (struct sockaddr*)&any, sizeof any) == 0, "a UDP socket, bound");
+    check_error(send(udp, "x", 1, 0), EDESTADDRREQ,
+                "send on an unconnected UDP socket is EDESTADDRREQ");
+    check_error(recv(udp, buffer, sizeof buffer, MSG_DONTWAIT), EAGAIN,
+                "recv with MSG_DONTWAIT and nothing come is EAGAIN");
+    struct pollfd datagrams = {udp, POLLIN | POLLOUT, 0};
+    check(poll(&datagrams, 1, 0) == 1 && datagrams.revents == POLLOUT,
+          "poll: a UDP socket is writable, and not readable");
+    close(udp);
+    const int file = open("hello.txt", O_RDONLY);
+    check_error(send(file, "x", 1, 0), ENOTSOCK, "send on a file is ENOTSOCK");
+    close(file);
+    check_error(listen(file, 1), EBADF, "listen on a closed descriptor is EBADF");
+}
+
 /* The rest of what docs/posix.md calls supported, each at least once. */
 static void the_rest(void) {
     int fd = creat("posix-creat.txt", 0644);
@@ -473,6 +589,7 @@ int main(int argc, char** argv) {
     paths();
     descriptors();
     pipes_and_poll();
+    sockets();
     the_rest();
     heap();
     full_volume();

@@ -178,16 +178,19 @@ void request_stop(ProtectionDomain& pd) {
 
 namespace kaal {
 
-Status wait_for(Channel ch) {
+Result<Channel> wait_for_any(ChannelSet channels) {
     auto& pd = mock::current_pd();
     auto& held = detail::held_notifications;
-    if (!mock::wired(pd.notifications | pd.irqs, ch)) {
+    if (!channels.valid() || (channels.bits() & ~(pd.notifications | pd.irqs)) != 0) {
         return Error::invalid_channel;
     }
     if (held.in_protected_call) {
         return Error::illegal_operation;
     }
-    while (!held.take(ch)) {
+    for (;;) {
+        if (const auto ch = held.take_any(channels.bits())) {
+            return *ch;
+        }
         Word bits = 0;
         mock::detail::PendingCall* call = nullptr;
         if (!pd.inbox.next_event(bits, call)) {
@@ -200,7 +203,6 @@ Status wait_for(Channel ch) {
             });
         }
     }
-    return {};
 }
 
 Status notify(Channel ch) {

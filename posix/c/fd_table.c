@@ -65,6 +65,8 @@ static int release(struct kaal_open_file* file) {
         result = kaal_sys_close(file->handle);
     } else if (file->kind == KAAL_FILE_PIPE) {
         kaal_pipe_release(file);
+    } else if (file->kind == KAAL_FILE_SOCKET) {
+        result = kaal_socket_release(file);
     }
     file->kind = KAAL_FILE_FREE;
     return result < 0 ? kaal_fail(-result) : 0;

@@ -101,6 +101,7 @@ ssize_t read(int fd, void* bytes, size_t length) {
             kaal_sys_console_read(bytes, length, (file->status_flags & O_NONBLOCK) != 0));
     case KAAL_FILE_VFS: return kaal_result(kaal_sys_read(file->handle, bytes, length));
     case KAAL_FILE_PIPE: return kaal_pipe_read(file, bytes, length);
+    case KAAL_FILE_SOCKET: return kaal_socket_read(file, bytes, length);
     case KAAL_FILE_DIRECTORY: return kaal_fail(EISDIR);
     default: return kaal_fail(EBADF);
     }
@@ -127,6 +128,7 @@ ssize_t write(int fd, const void* bytes, size_t length) {
         }
         return kaal_result(kaal_sys_write(file->handle, bytes, length));
     case KAAL_FILE_PIPE: return kaal_pipe_write(file, bytes, length);
+    case KAAL_FILE_SOCKET: return kaal_socket_write(file, bytes, length);
     default: return kaal_fail(EBADF);
     }
 }
@@ -222,6 +224,10 @@ int fstat(int fd, struct stat* out) {
     }
     if (file->kind == KAAL_FILE_PIPE) {
         *out = (struct stat){.st_mode = S_IFIFO | 0600, .st_nlink = 1, .st_blksize = 4096};
+        return 0;
+    }
+    if (file->kind == KAAL_FILE_SOCKET) {
+        *out = (struct stat){.st_mode = S_IFSOCK | 0777, .st_nlink = 1, .st_blksize = 4096};
         return 0;
     }
     struct kaal_sys_file_status stat = {0};

@@ -25,7 +25,8 @@ enum kaal_file_kind {
     KAAL_FILE_CONSOLE_OUT,
     KAAL_FILE_VFS,
     KAAL_FILE_DIRECTORY,
-    KAAL_FILE_PIPE, /* handle: the pipe's index (pipe.c) */
+    KAAL_FILE_PIPE,   /* handle: the pipe's index (pipe.c) */
+    KAAL_FILE_SOCKET, /* handle: the socket table's (socket.c) */
 };
 
 struct kaal_open_file {
@@ -35,6 +36,10 @@ struct kaal_open_file {
     int stream;       /* 1 or 2, for KAAL_FILE_CONSOLE_OUT */
     int status_flags; /* O_ACCMODE bits, O_APPEND, O_NONBLOCK */
     uint64_t inode;   /* a hash of its normalised path: stat and fstat agree on it */
+    /* Sockets: SOCK_STREAM or SOCK_DGRAM, and SO_RCVTIMEO and SO_SNDTIMEO (0: none). */
+    int socket_type;
+    uint64_t receive_timeout_ns;
+    uint64_t send_timeout_ns;
 };
 
 /* The description `fd` names, or NULL (errno EBADF). */
@@ -59,6 +64,11 @@ ssize_t kaal_pipe_read(struct kaal_open_file* file, void* bytes, size_t length);
 ssize_t kaal_pipe_write(struct kaal_open_file* file, const void* bytes, size_t length);
 void kaal_pipe_release(struct kaal_open_file* file);
 short kaal_pipe_events(const struct kaal_open_file* file); /* POLLIN, POLLOUT, POLLHUP, POLLERR */
+
+/* Sockets (socket.c): read, write and close on a socket's description. */
+ssize_t kaal_socket_read(struct kaal_open_file* file, void* bytes, size_t length);
+ssize_t kaal_socket_write(struct kaal_open_file* file, const void* bytes, size_t length);
+int kaal_socket_release(struct kaal_open_file* file);
 
 static inline int kaal_fail(int error) {
     errno = error;

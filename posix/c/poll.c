@@ -1,22 +1,19 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* poll and select over the console, files and pipes.
+/* poll and select over the console, files, pipes and sockets.
  *
  * Regular files and directories are always ready (POSIX poll: "Regular files shall always poll
  * TRUE for reading and writing"), the console's output too (write waits for room itself); a
- * pipe is as full as this program made it, and only the program itself could change that. So
- * only console input can become ready while poll waits: with no timeout it waits on the console
- * channel; with a timeout it looks at the console every 10 ms (the time service's sleep; waiting
- * on two channels at once is not in the platform API yet), so input is seen within 10 ms of
- * arriving. With no console in the set, nothing can become ready: poll sleeps out its timeout. */
+ * pipe is as full as this program made it. Console input and sockets change while poll waits:
+ * it looks at every descriptor, and while none is ready takes one step of the program's event
+ * loop (kaal_sys_wait, which returns when a line is typed, a frame or a timer comes, or the
+ * timeout is up) and looks again. A step brings what came in before it returns, so what arrives
+ * between a look and the step after it is seen by the next look. */
 #include <poll.h>
 #include <sys/select.h>
-#include <time.h>
 
 #include "internal.h"
 
-#define STEP_NS 10000000u /* 10 ms */
-
-static short events_of(int fd, short wanted, int* console) {
+static short events_of(int fd, short wanted) {
     struct kaal_open_file* file = fd < 0 ? NULL : kaal_fd_file(fd);
     if (fd < 0) {
         return 0; /* POSIX: a negative fd is ignored, revents 0 */
@@ -28,11 +25,16 @@ static short events_of(int fd, short wanted, int* console) {
     const short out = POLLOUT | POLLWRNORM;
     short ready = 0;
     switch (file->kind) {
-    case KAAL_FILE_CONSOLE_IN:
-        *console = 1;
-        ready = kaal_sys_console_ready() ? in : 0;
-        break;
+    case KAAL_FILE_CONSOLE_IN: ready = kaal_sys_console_ready() ? in : 0; break;
     case KAAL_FILE_CONSOLE_OUT: ready = out; break;
+    case KAAL_FILE_SOCKET: {
+        const unsigned socket = kaal_sys_socket_events(file->handle);
+        ready = (short)(((socket & KAAL_SOCKET_READABLE) != 0 ? in : 0) |
+                        ((socket & KAAL_SOCKET_WRITABLE) != 0 ? out : 0) |
+                        ((socket & KAAL_SOCKET_HUNG_UP) != 0 ? POLLHUP : 0) |
+                        ((socket & KAAL_SOCKET_ERROR) != 0 ? POLLERR : 0));
+        break;
+    }
     case KAAL_FILE_PIPE: {
         const short pipe = kaal_pipe_events(file);
         ready = (short)(((pipe & POLLIN) != 0 ? in : 0) | ((pipe & POLLOUT) != 0 ? out : 0) |
@@ -45,11 +47,11 @@ static short events_of(int fd, short wanted, int* console) {
     return (short)(ready & (wanted | POLLHUP | POLLERR));
 }
 
-/* One look at every descriptor: how many are ready; *console says whether one is the console. */
-static int look(struct pollfd* fds, nfds_t count, int* console) {
+/* One look at every descriptor: how many are ready. */
+static int look(struct pollfd* fds, nfds_t count) {
     int ready = 0;
     for (nfds_t i = 0; i < count; ++i) {
-        fds[i].revents = events_of(fds[i].fd, fds[i].events, console);
+        fds[i].revents = events_of(fds[i].fd, fds[i].events);
         ready += fds[i].revents != 0;
     }
     return ready;
@@ -62,28 +64,16 @@ int poll(struct pollfd* fds, nfds_t count, int timeout_ms) {
     const uint64_t deadline =
         timeout_ms < 0 ? 0 : kaal_sys_monotonic_ns() + (uint64_t)timeout_ms * 1000000u;
     for (;;) {
-        int console = 0;
-        const int ready = look(fds, count, &console);
+        const int ready = look(fds, count);
         if (ready > 0 || timeout_ms == 0) {
             return ready;
         }
-        if (timeout_ms < 0) {
-            /* Nothing but console input can come: wait for it, or (without the console in the
-             * set) for ever, as POSIX's poll would. */
-            const int waited = console ? kaal_sys_console_wait() : kaal_sys_sleep_ns(STEP_NS * 100);
-            if (waited < 0) {
-                return kaal_fail(-waited);
-            }
-            continue;
-        }
-        const uint64_t now = kaal_sys_monotonic_ns();
-        if (now >= deadline) {
+        if (timeout_ms > 0 && kaal_sys_monotonic_ns() >= deadline) {
             return 0;
         }
-        const uint64_t left = deadline - now;
-        const int slept = kaal_sys_sleep_ns(console && left > STEP_NS ? STEP_NS : left);
-        if (slept < 0) {
-            return kaal_fail(-slept);
+        const int stepped = kaal_sys_wait(deadline);
+        if (stepped < 0) {
+            return kaal_fail(-stepped);
         }
     }
 }

@@ -122,6 +122,30 @@ TEST(WaitFor, IsRefusedInsideAProtectedCallAndForAChannelNothingNotifies) {
     EXPECT_EQ(kaal::wait_for(Channel{9}).error(), Error::invalid_channel);
 }
 
+TEST(WaitForAny, SaysWhichChannelWokeItAndKeepsTheOthersHeld) {
+    kaal::mock::ProtectionDomain a;
+    kaal::mock::ProtectionDomain b;
+    kaal::mock::ProtectionDomain pd;
+    kaal::mock::connect(a, pd, {.a_id = 0, .b_id = 3});
+    kaal::mock::connect(b, pd, {.a_id = 0, .b_id = 7});
+    for (auto* from : {&b, &a}) {
+        const kaal::mock::ScopedPd as{*from};
+        ASSERT_TRUE(kaal::notify(Channel{0}).ok());
+    }
+    const kaal::mock::ScopedPd as{pd};
+    // Both were notified before the first wait: the lowest first, then the other without a
+    // second notification, since the first wait received both and held the one it did not take.
+    const auto first = kaal::wait_for_any({Channel{3}, Channel{7}});
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(first->id(), 3U);
+    const auto second = kaal::wait_for_any({Channel{3}, Channel{7}});
+    ASSERT_TRUE(second.ok());
+    EXPECT_EQ(second->id(), 7U);
+    EXPECT_EQ(kaal::wait_for_any({Channel{3}, Channel{9}}).error(), Error::invalid_channel);
+    EXPECT_EQ(kaal::wait_for_any({Channel{3}, Channel{63}}).error(), Error::invalid_channel);
+    EXPECT_EQ(kaal::wait_for_any({}).error(), Error::invalid_channel);
+}
+
 TEST(WaitFor, ReturnsAnErrorWhenThePdIsStoppedWhileItWaits) {
     Sleeper s;
     Error woke = Error::ok;

@@ -15,13 +15,19 @@ trap 'rm -rf "$work"' EXIT
 export MTOOLS_SKIP_CHECK=1
 
 # Boots examples/<name> from the build tree <binary dir> with <image> as its disk, against
-# <script>. usage: boot_with_disk <name> <binary dir> <image> <script>
+# <script>; any further arguments go to the harness (a NIC's --qemu-arg pairs).
+# usage: boot_with_disk <name> <binary dir> <image> <script> [harness argument...]
 boot_with_disk() {
   "$root/tests/boot/run-boot-test.sh" microkit "$1" "$2" "examples/$1" "$4" \
     --qemu-arg=-global --qemu-arg=virtio-mmio.force-legacy=false \
     --qemu-arg=-drive --qemu-arg="file=$3,if=none,format=raw,id=hd0" \
-    --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0
+    --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0 "${@:5}"
 }
+
+# The NIC of a POSIX system with a network (examples/posix/posix_system.hpp): virtio-mmio
+# transport 23, on QEMU's user network with restrict=on and no forwards.
+posix_nic=(--qemu-arg=-netdev --qemu-arg=user,id=net0,restrict=on
+  --qemu-arg=-device --qemu-arg=virtio-net-device,netdev=net0,bus=virtio-mmio-bus.23)
 
 # Partition 1 of a make-fat-image.sh disk as a volume image of its own, for mtools and fsck.fat.
 # usage: first_partition <disk image> <volume image>

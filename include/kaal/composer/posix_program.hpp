@@ -6,16 +6,18 @@
 #include <string>
 
 #include <kaal/composer/file_system.hpp>
+#include <kaal/composer/network_stack.hpp>
 #include <kaal/composer/serial_console.hpp>
 #include <kaal/composer/system.hpp>
 #include <kaal/composer/time_service.hpp>
 
 // A POSIX program (posix/, kaal_add_posix_program) as one building block: a PD running it with
 // the console as stdin, stdout and stderr, the time service's clocks, a heap of its own, and
-// optionally a filesystem at "/":
+// optionally a filesystem at "/" and a network (its sockets, over its own lwIP, with the
+// address `.net` gives it):
 //
 //   kaal::composer::PosixProgram hello{s, "hello", {.console = serial, .clock = time,
-//                                                    .root = &root_fs}};
+//                                                    .root = &root_fs, .network = &net}};
 //
 // `hello` is also the component: the name kaal_add_posix_program gave the program. Each program
 // gets its own process id, from 2 in the order the description adds them (getppid answers 1).
@@ -30,6 +32,8 @@ struct PosixProgramOptions {
     Word heap_bytes = 0x100'0000;    // 16 MiB
     Word stack_bytes = 0x4'0000;     // 256 KiB: C programs put arrays on the stack
     Word file_data_bytes = 0x4'0000; // the data region to the filesystem: one read or write
+    NetworkStack* network = nullptr; // without, socket() is EAFNOSUPPORT
+    NetClientOptions net = {};       // the program's addresses on `network`
     unsigned priority = 100;
 };
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #pragma once
 
+#include <initializer_list>
+
 #include <kaal/core/result.hpp>
 #include <kaal/platform/message.hpp>
 #include <kaal/platform/mode.hpp>
@@ -22,6 +24,33 @@ public:
 
 private:
     unsigned id_;
+};
+
+// Some of a component's channels at once, for wait_for_any: a bit per channel id, as a Microkit
+// badge carries notifications. A set that was given an invalid channel stays invalid, so the
+// mistake reaches the wait as invalid_channel instead of vanishing from the mask.
+class ChannelSet {
+public:
+    constexpr ChannelSet() = default;
+    constexpr ChannelSet(std::initializer_list<Channel> channels) {
+        for (const Channel ch : channels) {
+            add(ch);
+        }
+    }
+    constexpr ChannelSet& add(Channel ch) {
+        if (ch.valid()) {
+            bits_ |= Word{1} << ch.id();
+        } else {
+            valid_ = false;
+        }
+        return *this;
+    }
+    [[nodiscard]] constexpr Word bits() const { return bits_; }
+    [[nodiscard]] constexpr bool valid() const { return valid_ && bits_ != 0; }
+
+private:
+    Word bits_ = 0;
+    bool valid_ = true;
 };
 
 // A child protection domain, as named in a `fault` hook.

@@ -41,12 +41,16 @@ struct WaitHooks {
 class HeldNotifications {
 public:
     void hold(Word badge) { held_ |= badge; }
-    // Takes `ch` if it has been held: a wait for it is over before it starts.
-    bool take(Channel ch) {
-        const Word bit = Word{1} << ch.id();
-        const bool was_held = (held_ & bit) != 0;
-        held_ &= ~bit;
-        return was_held;
+    // Takes the lowest channel of `mask` that has been held: a wait for it is over before it
+    // starts, and the others stay held for the next wait or for delivery.
+    std::optional<Channel> take_any(Word mask) {
+        const Word held = held_ & mask;
+        if (held == 0) {
+            return std::nullopt;
+        }
+        const auto id = static_cast<unsigned>(std::countr_zero(held));
+        held_ &= ~(Word{1} << id);
+        return Channel{id};
     }
 
     // Called by the entry point after every handler: each held channel once, lowest first, as

@@ -172,11 +172,12 @@ class LinkPeer:
         self.guest = ("127.0.0.1", guest)
         self.ip_id = 0
 
-    def udp_frame(self, to_mac: bytes, to_ip: bytes, port: int, payload: bytes) -> bytes:
+    def udp_frame(self, to_mac: bytes, to_ip: bytes, port: int, payload: bytes,
+                  source_port: int = 40000) -> bytes:
         udp_len = 8 + len(payload)
         pseudo = self.IP + to_ip + struct.pack("!BBH", 0, 17, udp_len)
-        header = struct.pack("!HHHH", 40000, port, udp_len, 0)
-        udp = struct.pack("!HHHH", 40000, port, udp_len,
+        header = struct.pack("!HHHH", source_port, port, udp_len, 0)
+        udp = struct.pack("!HHHH", source_port, port, udp_len,
                           checksum(pseudo + header + payload) or 0xFFFF) + payload
         self.ip_id = (self.ip_id + 1) & 0xFFFF
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, self.ip_id, 0, 64, 17, 0,
@@ -186,6 +187,11 @@ class LinkPeer:
 
     def handle(self, frame: bytes) -> bytes | None:
         """Answers an ARP request for its address; returns a UDP payload for it, if any."""
+        got = self.handle_to_port(frame)
+        return None if got is None else got[1]
+
+    def handle_to_port(self, frame: bytes) -> tuple[int, bytes] | None:
+        """handle(), with the UDP port the datagram is for."""
         if len(frame) >= 42 and frame[12:14] == b"\x08\x06" and frame[21] == 1 and \
                 frame[38:42] == self.IP:
             reply = (frame[6:12] + self.MAC + b"\x08\x06" + frame[14:20] + b"\x00\x02" +
@@ -196,8 +202,8 @@ class LinkPeer:
                 frame[30:34] == self.IP:
             ihl = (frame[14] & 15) * 4
             udp = frame[14 + ihl:]
-            length = struct.unpack("!H", udp[4:6])[0]
-            return udp[8:length]
+            port, length = struct.unpack("!HH", udp[2:6])
+            return port, udp[8:length]
         return None
 
 

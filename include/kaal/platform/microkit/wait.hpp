@@ -11,9 +11,10 @@ namespace kaal {
 // layout: bit 63 a protected call, bit 62 a child's fault with the child's id in the low byte,
 // otherwise one bit per notified channel. The reply object is the PD's one (slot 4 on the MCS
 // kernel Microkit runs); a reply is a Send on it (seL4 manual, "Reply Objects").
-inline Status wait_for(Channel ch) {
+inline Result<Channel> wait_for_any(ChannelSet channels) {
     auto& held = detail::held_notifications;
-    if (!detail::wired(microkit_notifications | microkit_irqs, ch)) {
+    if (!channels.valid() ||
+        (channels.bits() & ~Word{microkit_notifications | microkit_irqs}) != 0) {
         return Error::invalid_channel;
     }
     if (held.in_protected_call) {
@@ -21,7 +22,10 @@ inline Status wait_for(Channel ch) {
     }
     constexpr Word child_mask = 0xff;
     constexpr Word channel_mask = 0x3f;
-    while (!held.take(ch)) {
+    for (;;) {
+        if (const auto ch = held.take_any(channels.bits())) {
+            return *ch;
+        }
         seL4_Word badge = 0;
         const seL4_MessageInfo_t tag = seL4_Recv(microkit::input_cap, &badge, microkit::reply_cap);
         if (((badge >> 62) & 1U) != 0) {
@@ -37,7 +41,6 @@ inline Status wait_for(Channel ch) {
             held.hold(badge);
         }
     }
-    return {};
 }
 
 } // namespace kaal

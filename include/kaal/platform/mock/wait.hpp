@@ -9,6 +9,6 @@ namespace kaal {
 // The mock PD's inbox, as run_event_loop receives from it; calls are answered with the ppc hook
 // of the run_event_loop the calling thread is in. Beyond the seL4 errors: unsupported once a
 // stop of the PD has been requested, so that a test can end a PD that waits.
-Status wait_for(Channel ch);
+Result<Channel> wait_for_any(ChannelSet channels);
 
 } // namespace kaal

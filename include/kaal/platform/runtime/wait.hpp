@@ -10,15 +10,19 @@ namespace kaal {
 // The receive of run_component (runtime/entry.hpp), with its badges (runtime/abi.hpp). The
 // x86_64 kernel is not MCS: a protected call is answered with Reply, which uses the caller's
 // one-shot reply cap in the TCB (seL4 manual, "Endpoints").
-inline Status wait_for(Channel ch) {
+inline Result<Channel> wait_for_any(ChannelSet channels) {
     auto& held = detail::held_notifications;
-    if (!detail::wired(runtime::start_info->notifications | runtime::start_info->irqs, ch)) {
+    if (!channels.valid() || (channels.bits() & ~Word{runtime::start_info->notifications |
+                                                      runtime::start_info->irqs}) != 0) {
         return Error::invalid_channel;
     }
     if (held.in_protected_call) {
         return Error::illegal_operation;
     }
-    while (!held.take(ch)) {
+    for (;;) {
+        if (const auto ch = held.take_any(channels.bits())) {
+            return *ch;
+        }
         seL4_Word badge = 0;
         const seL4_MessageInfo_t tag = seL4_Recv(runtime::input_cap, &badge);
         if ((badge & runtime::ppc_badge_bit) != 0) {
@@ -30,7 +34,6 @@ inline Status wait_for(Channel ch) {
             held.hold(badge);
         }
     }
-    return {};
 }
 
 } // namespace kaal
