@@ -10,6 +10,8 @@
 #   transport 31, modern virtio). examples/storage, posix(-fault), lua and sqlite without --disk get a
 #   fresh one each run, build/<example>-disk.img: an MBR, one FAT32 partition made by mkfs.fat,
 #   a few files by mcopy (for lua and sqlite, the scripts they run too).
+#   examples/entropy gets a virtio-rng device as QEMU's second virtio -device (transport 30),
+#   after the disk (a null one without --disk).
 #   examples/network runs until Ctrl-A X, on QEMU's user network with restrict=on (the guest
 #   reaches nothing outside QEMU), forwarding 127.0.0.1:8080 to the HTTP server (10.0.2.16:80)
 #   and 127.0.0.1:7007 to the echo server (10.0.2.15:7, TCP). Each --hostfwd replaces those,
@@ -55,6 +57,17 @@ if [[ -n "$disk" ]]; then
   harness+=(--qemu-arg=-global --qemu-arg=virtio-mmio.force-legacy=false
     --qemu-arg=-drive --qemu-arg="file=$disk,if=none,format=raw,id=hd0"
     --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0)
+fi
+# examples/entropy's virtio-rng device is QEMU's second virtio -device (transport 30), after a
+# disk it leaves alone (QEMU's null block driver when no --disk is given), as in a system with a
+# disk.
+if [[ $example == entropy ]]; then
+  if [[ -z "$disk" ]]; then
+    harness+=(--qemu-arg=-global --qemu-arg=virtio-mmio.force-legacy=false
+      --qemu-arg=-drive --qemu-arg=driver=null-co,if=none,id=hd0
+      --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0)
+  fi
+  harness+=(--qemu-arg=-device --qemu-arg=virtio-rng-device)
 fi
 if [[ $example == network ]]; then
   ((${#hostfwd[@]})) || hostfwd=(tcp:127.0.0.1:8080-10.0.2.16:80 tcp:127.0.0.1:7007-10.0.2.15:7)
