@@ -29,6 +29,7 @@ set(KAAL_COMPOSER_SOURCES
   "${PROJECT_SOURCE_DIR}/composer/posix_program.cpp"
   "${PROJECT_SOURCE_DIR}/composer/network_stack.cpp"
   "${PROJECT_SOURCE_DIR}/composer/supervisor.cpp"
+  "${PROJECT_SOURCE_DIR}/composer/entropy_source.cpp"
   "${PROJECT_SOURCE_DIR}/composer/main.cpp")
 
 function(kaal_component name)
