@@ -55,6 +55,19 @@ PosixProgram::PosixProgram(System& s, std::string name, PosixProgramOptions opti
     } else {
         pd.section({{}, "struct PosixNetwork {\n    static constexpr bool present = false;\n};\n"});
     }
+    // Its entropy, for ProgramEntropy, the same way: the names EntropySource::add_client gives.
+    if (options.entropy != nullptr) {
+        options.entropy->add_client(pd, 0x1000, at);
+        pd.section({{},
+                    "struct PosixEntropy {\n"
+                    "    static constexpr bool present = true;\n"
+                    "    static constexpr kaal::Channel channel = entropy;\n"
+                    "    static inline const kaal::Word& data = entropy_data;\n"
+                    "    static constexpr kaal::Word data_size = entropy_data_size;\n"
+                    "};\n"});
+    } else {
+        pd.section({{}, "struct PosixEntropy {\n    static constexpr bool present = false;\n};\n"});
+    }
     if (options.root != nullptr) {
         options.root->add_client(pd, "/", options.file_data_bytes, at);
     } else {

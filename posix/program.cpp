@@ -27,6 +27,7 @@
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/wait.hpp>
 #include <kaal/posix/system_interface.h>
+#include <kaal/services/entropy/entropy_client.hpp>
 #include <kaal/services/fs/mounted_client.hpp>
 #include <kaal/services/fs/vfs.hpp>
 #include <kaal/services/net/lwip_stack.hpp>
@@ -189,6 +190,60 @@ private:
 
 using Network = ProgramNetwork<config::PosixNetwork>;
 
+// The program's entropy source, when its description gives it one (PosixProgram `.entropy`):
+// a template on the configuration's PosixEntropy, as ProgramNetwork is.
+template <typename Wiring>
+class ProgramEntropy {
+public:
+    static constexpr bool present = Wiring::present;
+
+    [[nodiscard]] bool start() {
+        if constexpr (present) {
+            auto client = kaal::services::entropy::EntropyClient::attach(
+                Wiring::data, Wiring::data_size, Wiring::channel);
+            if (!client) {
+                kaal::debug::print("posix: ", config::pd_name,
+                                   ": FAILED: no entropy source: ", client.error(), "\n");
+                return false;
+            }
+            client_.emplace(*client);
+        }
+        return true;
+    }
+
+    // getrandom's contract (Linux's getrandom(2), which POSIX leaves to the system): at least
+    // one byte, waiting for the device if it must, or what there is now without waiting.
+    long random(std::span<std::uint8_t> out, bool nonblock) {
+        if constexpr (present) {
+            if (out.empty()) {
+                return 0;
+            }
+            auto got = client_->try_read(out);
+            if (got && *got == 0 && !nonblock) {
+                // The pool was dry: read() waits for the refill the short answer asked for.
+                const auto some = out.first(std::min<std::size_t>(out.size(), 256));
+                if (auto filled = client_->read(some); !filled) {
+                    return -KAAL_EIO;
+                }
+                return static_cast<long>(some.size());
+            }
+            if (!got) {
+                return -KAAL_EIO; // the device failed, and the pool is empty
+            }
+            return *got == 0 ? -KAAL_EAGAIN : static_cast<long>(*got);
+        } else {
+            static_cast<void>(out);
+            static_cast<void>(nonblock);
+            return -KAAL_ENOSYS;
+        }
+    }
+
+private:
+    std::optional<kaal::services::entropy::EntropyClient> client_;
+};
+
+using Entropy = ProgramEntropy<config::PosixEntropy>;
+
 class PosixProgram {
 public:
     void init() {
@@ -249,6 +304,7 @@ public:
     Vfs& vfs() { return vfs_; }
     TimeClient& time() { return *time_; }
     Network& network() { return network_; }
+    Entropy& entropy() { return entropy_; }
 
 private:
     bool attach() {
@@ -270,7 +326,7 @@ private:
                                failed->mount_point, ": ", s.error(), "\n");
             return false;
         }
-        return network_.start();
+        return network_.start() && entropy_.start();
     }
 
     // Has the time service wake the program by `at_ns` (monotonic), with one timeout armed at a
@@ -307,6 +363,7 @@ private:
     std::size_t typed_end_ = 0;
     bool end_of_input_ = false;
     Network network_;
+    Entropy entropy_;
     // The one timeout wait() keeps armed, and when it fires (monotonic ns).
     std::optional<kaal::services::time::TimeoutId> alarm_;
     std::uint64_t alarm_at_ns_ = 0;
@@ -699,6 +756,10 @@ int kaal_sys_socket_option(int handle, int option, const int* value) {
 unsigned kaal_sys_socket_events(int handle) {
     return static_cast<unsigned>(with_sockets(
         0, [handle](auto& sockets) { return static_cast<long>(sockets.events(handle)); }));
+}
+
+long kaal_sys_random(void* bytes, size_t length, int nonblock) {
+    return program->entropy().random({static_cast<std::uint8_t*>(bytes), length}, nonblock != 0);
 }
 
 void kaal_sys_heap(uintptr_t* base, size_t* bytes) {

@@ -62,12 +62,14 @@ def main(argv: list[str]) -> int:
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", f"file={args.disk},if=none,format=raw,id=hd0",
         "-device", "virtio-blk-device,drive=hd0"] + (["-icount", "shift=0"] if args.icount else [])
-    # The NIC is on virtio-mmio transport 23, a page of its own (examples/posix/posix_system.hpp).
+    # The NIC is on virtio-mmio transport 23 and the rng on 15, each in a page of its own
+    # (examples/posix/posix_system.hpp).
     # QEMU's user network with restrict=on: the guest reaches nothing outside QEMU, and the host
     # reaches it only through the forwards on 127.0.0.1.
     netdev = args.netdev or "user,id=net0,restrict=on" + "".join(
         f",hostfwd={forward}" for forward in args.hostfwd)
-    command += ["-netdev", netdev, "-device", "virtio-net-device,netdev=net0,bus=virtio-mmio-bus.23"]
+    command += ["-netdev", netdev, "-device", "virtio-net-device,netdev=net0,bus=virtio-mmio-bus.23",
+                "-device", "virtio-rng-device,bus=virtio-mmio-bus.15"]
     exited = re.compile(rf"^posix: {re.escape(args.name)} exited with status (-?\d+)$")
     failed = re.compile(rf"^posix: {re.escape(args.name)}: FAILED")
     log = qemu_harness.SerialLog(echo=True)

@@ -11,7 +11,7 @@
 #   fresh one each run, build/<example>-disk.img: an MBR, one FAT32 partition made by mkfs.fat,
 #   a few files by mcopy (for lua and sqlite, the scripts they run too).
 #   examples/entropy gets a virtio-rng device on virtio-mmio transport 15 (bus=virtio-mmio-bus.15),
-#   examples/posix a NIC on 23 without forwards: each in a 4 KiB page of its own.
+#   examples/posix a NIC on 23 without forwards and an rng on 15: each in a 4 KiB page of its own.
 #   examples/network runs until Ctrl-A X, on QEMU's user network with restrict=on (the guest
 #   reaches nothing outside QEMU), forwarding 127.0.0.1:8080 to the HTTP server (10.0.2.16:80)
 #   and 127.0.0.1:7007 to the echo server (10.0.2.15:7, TCP). Each --hostfwd replaces those,
@@ -59,9 +59,10 @@ if [[ -n "$disk" ]]; then
     --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0)
 fi
 if [[ $example == posix ]]; then
-  # Its NIC, on QEMU's user network without forwards (examples/posix/posix_system.hpp).
+  # Its NIC, on QEMU's user network without forwards, and its rng (examples/posix/posix_system.hpp).
   harness+=(--qemu-arg=-netdev --qemu-arg=user,id=net0,restrict=on
-    --qemu-arg=-device --qemu-arg=virtio-net-device,netdev=net0,bus=virtio-mmio-bus.23)
+    --qemu-arg=-device --qemu-arg=virtio-net-device,netdev=net0,bus=virtio-mmio-bus.23
+    --qemu-arg=-device --qemu-arg=virtio-rng-device,bus=virtio-mmio-bus.15)
 fi
 # examples/entropy's virtio-rng device is on virtio-mmio transport 15, a page of its own
 # (drivers/rng/virtio/README.md).

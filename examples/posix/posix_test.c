@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -468,6 +469,44 @@ static void sockets(void) {
     check_error(listen(file, 1), EBADF, "listen on a closed descriptor is EBADF");
 }
 
+/* Random bytes: getrandom, getentropy, /dev/urandom (on seL4 a virtio-rng device's), and the
+ * null device. */
+static void randomness(void) {
+    unsigned char a[32];
+    unsigned char b[32];
+    check(getrandom(a, sizeof a, 0) == (ssize_t)sizeof a &&
+              getrandom(b, sizeof b, 0) == (ssize_t)sizeof b && memcmp(a, b, sizeof a) != 0,
+          "getrandom: two 32-byte draws differ");
+    const ssize_t quick = getrandom(a, sizeof a, GRND_NONBLOCK);
+    check(quick > 0 || (quick == -1 && errno == EAGAIN),
+          "getrandom with GRND_NONBLOCK gives bytes or EAGAIN");
+    check_error(getrandom(a, sizeof a, 0x100), EINVAL, "getrandom with an unknown flag is EINVAL");
+    static unsigned char key[256];
+    check(getentropy(key, sizeof key) == 0, "getentropy of 256 bytes");
+    check(arc4random() != arc4random() || arc4random() != arc4random(),
+          "arc4random, seeded from getentropy");
+    const int urandom = open("/dev/urandom", O_RDONLY);
+    static unsigned char block[4096];
+    int seen[256] = {0};
+    int distinct = 0;
+    check(urandom >= 0 && read(urandom, block, sizeof block) == (ssize_t)sizeof block,
+          "read 4 KiB from /dev/urandom");
+    for (size_t i = 0; i < sizeof block; ++i) {
+        distinct += seen[block[i]]++ == 0;
+    }
+    /* 4096 uniform bytes miss more than 56 of the 256 values with a chance far below 10^-100. */
+    check(distinct >= 200, "they take at least 200 of the 256 byte values");
+    struct stat st;
+    check(fstat(urandom, &st) == 0 && S_ISCHR(st.st_mode) && stat("/dev/urandom", &st) == 0 &&
+              S_ISCHR(st.st_mode),
+          "fstat and stat say /dev/urandom is a character device");
+    close(urandom);
+    const int null = open("/dev/null", O_RDWR);
+    check(null >= 0 && write(null, "gone", 4) == 4 && read(null, block, 16) == 0,
+          "/dev/null takes writes and reads empty");
+    close(null);
+}
+
 /* The rest of what docs/posix.md calls supported, each at least once. */
 static void the_rest(void) {
     int fd = creat("posix-creat.txt", 0644);
@@ -590,6 +629,7 @@ int main(int argc, char** argv) {
     descriptors();
     pipes_and_poll();
     sockets();
+    randomness();
     the_rest();
     heap();
     full_volume();

@@ -3,6 +3,7 @@
  * lseek, fstat, fsync, ftruncate, isatty. */
 #include <fcntl.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -26,6 +27,12 @@ int open(const char* path, int flags, ...) {
     const int access = flags & O_ACCMODE;
     if (access != O_RDONLY && access != O_WRONLY && access != O_RDWR) {
         return kaal_fail(EINVAL);
+    }
+    if (strncmp(absolute, "/dev/", 5) == 0) {
+        const int device = kaal_device_open(absolute, flags);
+        if (device != -2) {
+            return device;
+        }
     }
     struct kaal_open_file* file = kaal_file_new();
     if (file == NULL) {
@@ -102,6 +109,8 @@ ssize_t read(int fd, void* bytes, size_t length) {
     case KAAL_FILE_VFS: return kaal_result(kaal_sys_read(file->handle, bytes, length));
     case KAAL_FILE_PIPE: return kaal_pipe_read(file, bytes, length);
     case KAAL_FILE_SOCKET: return kaal_socket_read(file, bytes, length);
+    case KAAL_FILE_RANDOM:
+    case KAAL_FILE_NULL: return kaal_device_read(file, bytes, length);
     case KAAL_FILE_DIRECTORY: return kaal_fail(EISDIR);
     default: return kaal_fail(EBADF);
     }
@@ -129,6 +138,8 @@ ssize_t write(int fd, const void* bytes, size_t length) {
         return kaal_result(kaal_sys_write(file->handle, bytes, length));
     case KAAL_FILE_PIPE: return kaal_pipe_write(file, bytes, length);
     case KAAL_FILE_SOCKET: return kaal_socket_write(file, bytes, length);
+    case KAAL_FILE_RANDOM:
+    case KAAL_FILE_NULL: return (ssize_t)length; /* taken and dropped, as Linux's do */
     default: return kaal_fail(EBADF);
     }
 }
@@ -228,6 +239,11 @@ int fstat(int fd, struct stat* out) {
     }
     if (file->kind == KAAL_FILE_SOCKET) {
         *out = (struct stat){.st_mode = S_IFSOCK | 0777, .st_nlink = 1, .st_blksize = 4096};
+        return 0;
+    }
+    if (file->kind == KAAL_FILE_RANDOM || file->kind == KAAL_FILE_NULL) {
+        *out = (struct stat){
+            .st_mode = S_IFCHR | 0666, .st_nlink = 1, .st_blksize = 4096, .st_ino = file->inode};
         return 0;
     }
     struct kaal_sys_file_status stat = {0};

@@ -27,6 +27,8 @@ enum kaal_file_kind {
     KAAL_FILE_DIRECTORY,
     KAAL_FILE_PIPE,   /* handle: the pipe's index (pipe.c) */
     KAAL_FILE_SOCKET, /* handle: the socket table's (socket.c) */
+    KAAL_FILE_RANDOM, /* /dev/random, /dev/urandom (random.c) */
+    KAAL_FILE_NULL,   /* /dev/null */
 };
 
 struct kaal_open_file {
@@ -69,6 +71,12 @@ short kaal_pipe_events(const struct kaal_open_file* file); /* POLLIN, POLLOUT, P
 ssize_t kaal_socket_read(struct kaal_open_file* file, void* bytes, size_t length);
 ssize_t kaal_socket_write(struct kaal_open_file* file, const void* bytes, size_t length);
 int kaal_socket_release(struct kaal_open_file* file);
+
+/* Device files (random.c). open: a descriptor, -1 with errno, or -2 if `absolute` names none;
+ * stat: 1 with *out filled for a device file, else 0. Writes to either are taken and dropped. */
+int kaal_device_open(const char* absolute, int flags);
+int kaal_device_stat(const char* absolute, struct stat* out);
+ssize_t kaal_device_read(struct kaal_open_file* file, void* bytes, size_t length);
 
 static inline int kaal_fail(int error) {
     errno = error;

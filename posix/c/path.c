@@ -139,6 +139,9 @@ int chdir(const char* path) {
 
 int stat(const char* path, struct stat* out) {
     char absolute[KAAL_PATH_MAX + 1];
+    if (kaal_path_absolute(path, absolute) == 0 && kaal_device_stat(absolute, out)) {
+        return 0;
+    }
     struct kaal_sys_file_status stat = {0};
     const int result = status_of(path, absolute, &stat);
     if (result < 0) {

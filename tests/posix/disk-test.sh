@@ -24,10 +24,11 @@ boot_with_disk() {
     --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0 "${@:5}"
 }
 
-# The NIC of a POSIX system with a network (examples/posix/posix_system.hpp): virtio-mmio
-# transport 23, on QEMU's user network with restrict=on and no forwards.
-posix_nic=(--qemu-arg=-netdev --qemu-arg=user,id=net0,restrict=on
-  --qemu-arg=-device --qemu-arg=virtio-net-device,netdev=net0,bus=virtio-mmio-bus.23)
+# The NIC and the rng of a POSIX system with both (examples/posix/posix_system.hpp): virtio-mmio
+# transports 23 and 15, the NIC on QEMU's user network with restrict=on and no forwards.
+posix_devices=(--qemu-arg=-netdev --qemu-arg=user,id=net0,restrict=on
+  --qemu-arg=-device --qemu-arg=virtio-net-device,netdev=net0,bus=virtio-mmio-bus.23
+  --qemu-arg=-device --qemu-arg=virtio-rng-device,bus=virtio-mmio-bus.15)
 
 # Partition 1 of a make-fat-image.sh disk as a volume image of its own, for mtools and fsck.fat.
 # usage: first_partition <disk image> <volume image>

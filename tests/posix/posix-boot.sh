@@ -7,7 +7,7 @@
 # usage: posix-boot.sh <binary dir>
 source "$(dirname "$0")/disk-test.sh"
 "$root/scripts/make-fat-image.sh" "$work/disk.img" mbr 1
-boot_with_disk posix "$1" "$work/disk.img" "$root/tests/boot/posix.expect" "${posix_nic[@]}"
+boot_with_disk posix "$1" "$work/disk.img" "$root/tests/boot/posix.expect" "${posix_devices[@]}"
 first_partition "$work/disk.img" "$work/p1.img"
 listing=$(mdir -i "$work/p1.img" -/ -b ::/ | sort)
 want=$(printf '::/docs/\n::/docs/readme.txt\n::/hello.txt\n::/posix-result.txt\n' | sort)

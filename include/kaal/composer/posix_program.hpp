@@ -5,6 +5,7 @@
 #include <source_location>
 #include <string>
 
+#include <kaal/composer/entropy_source.hpp>
 #include <kaal/composer/file_system.hpp>
 #include <kaal/composer/network_stack.hpp>
 #include <kaal/composer/serial_console.hpp>
@@ -13,8 +14,8 @@
 
 // A POSIX program (posix/, kaal_add_posix_program) as one building block: a PD running it with
 // the console as stdin, stdout and stderr, the time service's clocks, a heap of its own, and
-// optionally a filesystem at "/" and a network (its sockets, over its own lwIP, with the
-// address `.net` gives it):
+// optionally a filesystem at "/", a network (its sockets, over its own lwIP, with the
+// address `.net` gives it) and an entropy source (getrandom, /dev/urandom):
 //
 //   kaal::composer::PosixProgram hello{s, "hello", {.console = serial, .clock = time,
 //                                                    .root = &root_fs, .network = &net}};
@@ -28,12 +29,13 @@ namespace kaal::composer {
 struct PosixProgramOptions {
     SerialConsole& console;
     TimeService& clock;
-    FileSystem* root = nullptr;      // mounted at "/"; without, every path is ENOENT
-    Word heap_bytes = 0x100'0000;    // 16 MiB
-    Word stack_bytes = 0x4'0000;     // 256 KiB: C programs put arrays on the stack
-    Word file_data_bytes = 0x4'0000; // the data region to the filesystem: one read or write
-    NetworkStack* network = nullptr; // without, socket() is EAFNOSUPPORT
-    NetClientOptions net = {};       // the program's addresses on `network`
+    FileSystem* root = nullptr;       // mounted at "/"; without, every path is ENOENT
+    Word heap_bytes = 0x100'0000;     // 16 MiB
+    Word stack_bytes = 0x4'0000;      // 256 KiB: C programs put arrays on the stack
+    Word file_data_bytes = 0x4'0000;  // the data region to the filesystem: one read or write
+    NetworkStack* network = nullptr;  // without, socket() is EAFNOSUPPORT
+    NetClientOptions net = {};        // the program's addresses on `network`
+    EntropySource* entropy = nullptr; // without, getrandom is ENOSYS and /dev/urandom ENOENT
     unsigned priority = 100;
 };
 

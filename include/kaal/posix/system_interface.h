@@ -186,6 +186,11 @@ int kaal_sys_socket_name(int handle, int peer, struct kaal_sys_endpoint* out);
 int kaal_sys_socket_option(int handle, int option, const int* value);
 unsigned kaal_sys_socket_events(int handle); /* KAAL_SOCKET_* bits; 0 for a bad handle */
 
+/* Random bytes from the system's entropy source (a virtio-rng device, through its driver's
+ * pool): up to `length`, at least one unless nonblock is set, when none may be ready yet
+ * (-EAGAIN). -ENOSYS for a program whose description gives it no entropy source. */
+long kaal_sys_random(void* bytes, size_t length, int nonblock);
+
 /* The program: its heap (a region the system description sizes), its process id (unique in the
  * system), its arguments and environment (kaal_add_posix_program's ARGS and ENV). */
 void kaal_sys_heap(uintptr_t* base, size_t* bytes);
