@@ -11,12 +11,15 @@
  *
  * It exits once the host has closed its connection to port 7.
  */
+#include <limits.h> /* SSIZE_MAX: lwIP's arch.h then takes ssize_t from the libc */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* htons and the rest are the libc's (arpa/inet.h): lwIP is not to define them again. */
+#define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
 #include "lwip/tcp.h"
 
 static err_t raw_received(void* arg, struct tcp_pcb* pcb, struct pbuf* p, err_t err) {

@@ -13,6 +13,14 @@ on seL4 by scripts/run-posix.sh as a user would, serving TCP and UDP echo to thi
        Ethernet neighbour (tests/services/net/network_boot.py's LinkPeer). Three clients (three
        source ports) send 100 datagrams each, interleaved; each echo must reach the port that
        sent it. Then "quit" on the program's stdin ends it; it must count 300 datagrams.
+  client  examples/posix/echo_client.c, the other way round: the program connects out, with a
+       non-blocking connect() and poll(), to 10.0.2.100:7, which QEMU's guestfwd (allowed under
+       restrict=on) hands to `cat` on this host, an echo server one connection long. Its
+       messages come back, its shutdown(SHUT_WR) ends cat's input and so the stream, and
+       getpeername/getsockname name both ends. Then two blocking connects that must fail: to
+       10.0.2.2 (QEMU's gateway, which under restrict=on answers with a reset: ECONNREFUSED),
+       and to 10.0.2.50 (nobody: not even ARP answers), given up when SO_SNDTIMEO's 200 ms run
+       out.
 usage: socket_echo_boot.py            Exit status 0 pass, 1 fail, 77 skipped.
 """
 
@@ -32,6 +40,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "services", "net"))
 from network_boot import LinkPeer, free_port  # noqa: E402
 
 PROGRAM = os.path.join(ROOT, "examples", "posix", "echo_server.c")
+CLIENT = os.path.join(ROOT, "examples", "posix", "echo_client.c")
 READY = "echo_server: ready on port 7, TCP and UDP"
 GUEST_MAC, GUEST_IP = bytes.fromhex("5254004b4101"), bytes([10, 0, 2, 15])
 PIECE, PIECES, CLIENTS = 1024, 64, 4
@@ -44,12 +53,12 @@ class Failure(Exception):
 class Run:
     """scripts/run-posix.sh in the background, its output collected line by line."""
 
-    def __init__(self, options: list[str], args: list[str]):
+    def __init__(self, options: list[str], args: list[str], program: str = PROGRAM):
         self.lines: list[str] = []
         self.ended = False
         self.changed = threading.Condition()
         self.process = subprocess.Popen(
-            [os.path.join(ROOT, "scripts", "run-posix.sh"), PROGRAM, "--timeout", "400",
+            [os.path.join(ROOT, "scripts", "run-posix.sh"), program, "--timeout", "400",
              *options, "--", *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -188,6 +197,26 @@ def boot_udp() -> None:
         peer.sock.close()
 
 
+def boot_client() -> None:
+    netdev = "user,id=net0,restrict=on,guestfwd=tcp:10.0.2.100:7-cmd:cat"
+    messages = ["hello", "from", "seL4"]
+    run = Run(["--netdev", netdev],
+              ["10.0.2.100", "7", "--refused", "10.0.2.2", "--silent", "10.0.2.50", *messages],
+              CLIENT)
+    try:
+        run.wait_line(r"^echo_client: connected from 10\.0\.2\.15:\d+ to 10\.0\.2\.100:7$", 300)
+        run.wait_line(rf"^echo_client: {len(messages)} messages echoed, then the server closed "
+                      r"its side$", 60)
+        run.wait_line(r"^echo_client: a connect to 10\.0\.2\.2:7 was refused", 60)
+        run.wait_line(r"^echo_client: a connect to 10\.0\.2\.50:7 gave up after SO_SNDTIMEO", 60)
+        run.wait_line(r"^posix: echo_client exited with status 0$", 30)
+        if (status := run.finish(30)) != 0:
+            raise Failure(f"run-posix.sh exited with {status}")
+        print("host: the program's client connected out, was echoed, and saw the end of stream")
+    finally:
+        run.kill()
+
+
 def main() -> int:
     if not os.environ.get("MICROKIT_SDK"):
         print("SKIPPED: MICROKIT_SDK not set")
@@ -195,10 +224,12 @@ def main() -> int:
     try:
         boot_tcp()
         boot_udp()
+        boot_client()
     except Failure as e:
         print(f"FAILED: {e}")
         return 1
-    print("PASS: TCP echo to 4 concurrent clients and UDP echo to 3, through one poll() loop")
+    print("PASS: TCP echo to 4 concurrent clients and UDP echo to 3, through one poll() loop; "
+          "a client connecting out")
     return 0
 
 

@@ -198,21 +198,4 @@ private:
     std::size_t early_taken_ = 0;
 };
 
-inline Result<VirtioBlkDriver<dddk::MmioBus>> make_virtio_blk_driver(const DeviceBundle& bundle,
-                                                                     const DmaPool& dma) {
-    KAAL_TRY(const auto bus, dddk::MmioBus::create(bundle.mmio, dddk::virtio::MmioRegisters::span));
-    return VirtioBlkDriver<dddk::MmioBus>::create(bus, dma);
-}
-
-// The same from a Microkit PD's mappings (dddk/virtio/transport_bundle.hpp).
-inline Result<VirtioBlkDriver<dddk::MmioBus>> make_virtio_blk_driver(const DeviceDesc& transport,
-                                                                     Word regs_page, Channel irq,
-                                                                     Word dma_vaddr,
-                                                                     Word dma_paddr) {
-    KAAL_TRY(const DeviceBundle bundle,
-             dddk::virtio::transport_bundle(transport, regs_page, irq, dma_vaddr, dma_paddr,
-                                            VirtioBlkDriver<dddk::MmioBus>::dma_bytes));
-    return make_virtio_blk_driver(bundle, bundle.dma);
-}
-
 } // namespace kaal::drivers::block

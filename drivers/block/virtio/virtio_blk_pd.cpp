@@ -28,7 +28,7 @@ static_assert(Driver::dma_bytes <= config::blk_dma_size);
 class VirtioBlkPd {
 public:
     void init() {
-        auto driver = kaal::drivers::block::make_virtio_blk_driver(
+        auto driver = kaal::dddk::virtio::make_mmio_driver<kaal::drivers::block::VirtioBlkDriver>(
             transport, config::blk_regs, config::blk_irq, config::blk_dma, config::blk_dma_paddr);
         if (!driver) {
             print("blk-driver: FAILED: no virtio-blk device: ", driver.error(), "\n");

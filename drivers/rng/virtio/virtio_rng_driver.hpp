@@ -207,21 +207,4 @@ private:
     bool failed_ = false;
 };
 
-inline Result<VirtioRngDriver<dddk::MmioBus>> make_virtio_rng_driver(const DeviceBundle& bundle,
-                                                                     const DmaPool& dma) {
-    KAAL_TRY(const auto bus, dddk::MmioBus::create(bundle.mmio, dddk::virtio::MmioRegisters::span));
-    return VirtioRngDriver<dddk::MmioBus>::create(bus, dma);
-}
-
-// The same from a Microkit PD's mappings (dddk/virtio/transport_bundle.hpp).
-inline Result<VirtioRngDriver<dddk::MmioBus>> make_virtio_rng_driver(const DeviceDesc& transport,
-                                                                     Word regs_page, Channel irq,
-                                                                     Word dma_vaddr,
-                                                                     Word dma_paddr) {
-    KAAL_TRY(const DeviceBundle bundle,
-             dddk::virtio::transport_bundle(transport, regs_page, irq, dma_vaddr, dma_paddr,
-                                            VirtioRngDriver<dddk::MmioBus>::dma_bytes));
-    return make_virtio_rng_driver(bundle, bundle.dma);
-}
-
 } // namespace kaal::drivers::rng

@@ -28,7 +28,7 @@ static_assert(Driver::dma_bytes <= config::rng_dma_size);
 class VirtioRngPd {
 public:
     void init() {
-        auto driver = kaal::drivers::rng::make_virtio_rng_driver(
+        auto driver = kaal::dddk::virtio::make_mmio_driver<kaal::drivers::rng::VirtioRngDriver>(
             transport, config::rng_regs, config::rng_irq, config::rng_dma, config::rng_dma_paddr);
         if (!driver) {
             // unsupported is most often a legacy transport: QEMU's default without the option.

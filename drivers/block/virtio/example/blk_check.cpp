@@ -52,7 +52,7 @@ void expected_sector(std::uint64_t s, unsigned char* out) {
 class BlkCheck {
 public:
     void init() {
-        auto driver = kaal::drivers::block::make_virtio_blk_driver(
+        auto driver = kaal::dddk::virtio::make_mmio_driver<kaal::drivers::block::VirtioBlkDriver>(
             transport, config::blk_regs, config::blk_irq, config::blk_dma, config::blk_dma_paddr);
         if (!driver) {
             print("blk-check: FAILED: no virtio-blk device on transport 31: ", driver.error(),
