@@ -116,13 +116,11 @@ int main(int argc, char** argv) {
     socklen_t peer_length = sizeof peer;
     socklen_t local_length = sizeof local;
     char peer_text[INET_ADDRSTRLEN];
-    char local_text[INET_ADDRSTRLEN];
     if (getpeername(fd, (struct sockaddr*)&peer, &peer_length) < 0 ||
         getsockname(fd, (struct sockaddr*)&local, &local_length) < 0) {
         return fail("getpeername or getsockname");
     }
-    printf("echo_client: connected from %s:%u to %s:%u\n",
-           inet_ntop(AF_INET, &local.sin_addr, local_text, sizeof local_text),
+    printf("echo_client: connected from %s:%u to %s:%u\n", inet_ntoa(local.sin_addr),
            (unsigned)ntohs(local.sin_port),
            inet_ntop(AF_INET, &peer.sin_addr, peer_text, sizeof peer_text),
            (unsigned)ntohs(peer.sin_port));
@@ -130,7 +128,9 @@ int main(int argc, char** argv) {
     for (int i = first; i < argc; ++i) {
         const size_t length = strlen(argv[i]);
         char back[256];
-        if (length >= sizeof back || write(fd, argv[i], length) != (ssize_t)length ||
+        /* A peek at the first byte leaves it for the whole read after it. */
+        if (length == 0 || length >= sizeof back || write(fd, argv[i], length) != (ssize_t)length ||
+            recv(fd, back, 1, MSG_PEEK) != 1 || back[0] != argv[i][0] ||
             recv(fd, back, length, MSG_WAITALL) != (ssize_t)length ||
             memcmp(back, argv[i], length) != 0) {
             return fail("an echo");

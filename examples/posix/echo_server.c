@@ -10,6 +10,7 @@
  *   CONNECTIONS  exit once this many TCP connections have been served and closed (default:
  *                never); a line "quit" on stdin ends it too. Either way it prints what it served
  *                and exits with status 0. */
+#define _GNU_SOURCE /* accept4, on Linux */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -102,7 +103,9 @@ static void accept_clients(int listener) {
     for (;;) {
         struct sockaddr_in peer;
         socklen_t length = sizeof peer;
-        const int fd = accept(listener, (struct sockaddr*)&peer, &length);
+        /* Non-blocking like the listener: a client that sends nothing never holds up the rest. */
+        const int fd =
+            accept4(listener, (struct sockaddr*)&peer, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             return; /* EAGAIN: none left */
         }
