@@ -3,28 +3,19 @@
 // client's channel and read-only data page in its configuration header, the driver's client
 // table, and the descriptions it refuses (kaal/composer/entropy_source.hpp).
 #include <gtest/gtest.h>
-#include <stdexcept>
 #include <string>
 
 #include <kaal/composer/entropy_source.hpp>
 #include <kaal/composer/outputs.hpp>
 
+#include "composer_test_support.hpp"
+
 namespace {
 
 using namespace kaal::composer;
 
-bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-const Pd& named(const System& s, const std::string& name) {
-    for (const Pd& pd : s.pds()) {
-        if (pd.name() == name) {
-            return pd;
-        }
-    }
-    throw std::runtime_error("no PD " + name);
-}
+using test_support::has;
+using test_support::named;
 
 TEST(ComposerEntropySource, GivesEachClientAChannelAndAReadOnlyPageAndTheDriverItsTable) {
     System s{"entropy", Board::qemu_virt_aarch64};

@@ -13,6 +13,8 @@
 #include <kaal/composer/time_service.hpp>
 #include <kaal/platform/microkit/restart_page.hpp>
 
+#include "composer_test_support.hpp"
+
 namespace {
 
 using namespace kaal::composer;
@@ -31,9 +33,7 @@ System demo(Board board) {
     return s;
 }
 
-bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using test_support::has;
 
 TEST(ComposerOutputs, TheMicrokitSystemFileNamesEveryPdRegionMapIrqAndChannel) {
     System s = demo(Board::qemu_virt_aarch64);

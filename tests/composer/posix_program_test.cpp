@@ -2,7 +2,6 @@
 // The PosixProgram building block: what a POSIX program's PD gets in the system and in its
 // configuration header (kaal/composer/posix_program.hpp).
 #include <gtest/gtest.h>
-#include <stdexcept>
 #include <string>
 
 #include <kaal/composer/block_storage.hpp>
@@ -12,22 +11,14 @@
 #include <kaal/composer/serial_console.hpp>
 #include <kaal/composer/time_service.hpp>
 
+#include "composer_test_support.hpp"
+
 namespace {
 
 using namespace kaal::composer;
 
-bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-const Pd& named(const System& s, const std::string& name) {
-    for (const Pd& pd : s.pds()) {
-        if (pd.name() == name) {
-            return pd;
-        }
-    }
-    throw std::runtime_error("no PD " + name);
-}
+using test_support::has;
+using test_support::named;
 
 TEST(ComposerPosixProgram, GivesEachProgramItsHeapStackConsoleClockAndProcessId) {
     System s{"posix", Board::qemu_virt_aarch64};
@@ -61,6 +52,40 @@ TEST(ComposerPosixProgram, GivesEachProgramItsHeapStackConsoleClockAndProcessId)
         << "16 MiB by default";
     EXPECT_TRUE(has(other, "std::array<kaal::services::fs::MountWiring, 0> mounts{}"))
         << "no filesystem: an empty mount table, so the component still compiles";
+}
+
+// A network and an entropy source reach the program as its PosixNetwork and PosixEntropy, which
+// posix/program.cpp's templates read; without them, the same structs say they are absent, so
+// that the component compiles and links neither lwIP nor the entropy client.
+TEST(ComposerPosixProgram, GivesANetworkAndAnEntropySourceOnlyToTheProgramThatAsks) {
+    System s{"posix", Board::qemu_virt_aarch64};
+    SerialConsole serial{s};
+    TimeService time{s};
+    NetworkStack net{s, {.transport = 23}};
+    EntropySource rng{s, {.transport = 15}};
+    PosixProgram server{s,
+                        "server",
+                        {.console = serial,
+                         .clock = time,
+                         .network = &net,
+                         .net = {.ipv4 = {10, 0, 2, 20}},
+                         .entropy = &rng}};
+    PosixProgram plain{s, "plain", {.console = serial, .clock = time}};
+    ASSERT_TRUE(s.compose().empty());
+
+    const std::string h = config_header(s, named(s, "server"), "posix.cpp");
+    EXPECT_TRUE(has(h, "struct PosixNetwork {\n    static constexpr bool present = true;")) << h;
+    EXPECT_TRUE(has(h, "static inline const kaal::Word& rx_queue = net_rx_queue;")) << h;
+    EXPECT_TRUE(has(h, "{0x0a, 0x00, 0x02, 0x14}")) << "its own address, 10.0.2.20";
+    EXPECT_TRUE(has(h, "struct PosixEntropy {\n    static constexpr bool present = true;")) << h;
+    EXPECT_TRUE(has(h, "static constexpr kaal::Channel channel = entropy;")) << h;
+
+    const std::string other = config_header(s, named(s, "plain"), "posix.cpp");
+    EXPECT_TRUE(has(other, "struct PosixNetwork {\n    static constexpr bool present = false;"))
+        << other;
+    EXPECT_TRUE(has(other, "struct PosixEntropy {\n    static constexpr bool present = false;"))
+        << other;
+    EXPECT_FALSE(has(other, "net_rx")) << "no queues to a NIC it does not use";
 }
 
 TEST(ComposerPosixProgram, TwoSystemsNumberTheirProgramsApart) {
