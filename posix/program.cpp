@@ -131,7 +131,9 @@ public:
     struct Absent {};
     using Sockets = std::conditional_t<present, kaal::posix::SocketTable, Absent>;
 
-    [[nodiscard]] bool start() {
+    // `isn_key`: TCP's secret for its initial sequence numbers (lwip_stack.hpp), from the
+    // entropy source if the program has one, else zero, for the stack to make its own.
+    [[nodiscard]] bool start([[maybe_unused]] const kaal::SipHashKey& isn_key) {
         if constexpr (present) {
             auto stack = kaal::services::net::LwipStack::start({
                 .rx_queue = Wiring::rx_queue,
@@ -143,6 +145,7 @@ public:
                 .rx = Wiring::rx,
                 .tx = Wiring::tx,
                 .address = Wiring::address,
+                .isn_key = isn_key,
             });
             if (!stack) {
                 kaal::debug::print("posix: ", config::pd_name,
@@ -238,6 +241,17 @@ public:
         }
     }
 
+    // 16 bytes from the device for a secret, or zero without a source (or if it failed).
+    kaal::SipHashKey secret() {
+        kaal::SipHashKey key{};
+        if constexpr (present) {
+            if (!client_->read(key)) {
+                key = {};
+            }
+        }
+        return key;
+    }
+
 private:
     std::optional<kaal::services::entropy::EntropyClient> client_;
 };
@@ -326,7 +340,8 @@ private:
                                failed->mount_point, ": ", s.error(), "\n");
             return false;
         }
-        return network_.start() && entropy_.start();
+        // The entropy source first: the network's TCP takes its secret from it.
+        return entropy_.start() && network_.start(entropy_.secret());
     }
 
     // Has the time service wake the program by `at_ns` (monotonic), with one timeout armed at a

@@ -17,6 +17,7 @@
 #include <kaal/services/net/lwip_stack.hpp>
 
 #include "arch/cc.h"
+#include "kaal_lwip_hooks.h"
 #include "lwip/dhcp.h"
 #include "lwip/err.h"
 #include "lwip/etharp.h"
@@ -115,6 +116,16 @@ Result<LwipStack*> LwipStack::start(const LwipStackWiring& wiring) {
         lwip_init();
         lwip_initialised = true;
     }
+    // RFC 6528's secret: the description's, or, without one, drawn from the generator the MAC
+    // and the counter seeded (lwip_stack.hpp says what that is worth).
+    SipHashKey key = wiring.isn_key;
+    if (std::all_of(key.begin(), key.end(), [](std::uint8_t b) { return b == 0; })) {
+        for (std::size_t i = 0; i < key.size(); i += 4) {
+            const std::uint32_t word = kaal_lwip_rand();
+            std::memcpy(key.data() + i, &word, 4);
+        }
+    }
+    kaal_lwip_isn_key(key.data());
     auto* stack = ::new (static_cast<void*>(stack_storage)) LwipStack(wiring, rx, tx);
     if (auto attached = stack->attach_interface(); !attached) {
         stack->~LwipStack();

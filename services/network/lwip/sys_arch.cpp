@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The operating-system half of KaaL's lwIP port. With NO_SYS=1 lwIP needs only a millisecond
 // clock (sys_now, lwip/sys.h); arch/cc.h adds diagnostics, assertions and random numbers.
+#include <algorithm>
 #include <array>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
+#include <kaal/core/siphash.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/services/time/counter.hpp>
 #include <kaal/services/time/ticks.hpp>
 
 #include "arch/cc.h"
+#include "kaal_lwip_hooks.h"
 #include "lwip/sys.h"
 
 namespace {
@@ -59,6 +63,9 @@ std::uint64_t splitmix64(std::uint64_t& state) {
     return z ^ (z >> 31U);
 }
 
+// RFC 6528's secret, set when a stack starts (LwipStack::start).
+kaal::SipHashKey isn_key{};
+
 } // namespace
 
 extern "C" {
@@ -92,6 +99,29 @@ uint32_t kaal_lwip_rand(void) {
 
 void kaal_lwip_rand_seed(uint64_t seed) {
     rand_state ^= splitmix64(seed);
+}
+
+void kaal_lwip_isn_key(const uint8_t key[16]) {
+    std::copy(key, key + isn_key.size(), isn_key.begin());
+}
+
+u32_t kaal_lwip_tcp_isn(const ip_addr_t* local_ip, u16_t local_port, const ip_addr_t* remote_ip,
+                        u16_t remote_port) {
+    // F's input: the connection's four values, addresses as they travel (network order).
+    std::array<std::uint8_t, 12> tuple{};
+    const std::uint32_t local = ip4_addr_get_u32(ip_2_ip4(local_ip));
+    const std::uint32_t remote = ip4_addr_get_u32(ip_2_ip4(remote_ip));
+    std::memcpy(tuple.data(), &local, 4);
+    std::memcpy(tuple.data() + 4, &remote, 4);
+    tuple[8] = static_cast<std::uint8_t>(local_port >> 8U);
+    tuple[9] = static_cast<std::uint8_t>(local_port);
+    tuple[10] = static_cast<std::uint8_t>(remote_port >> 8U);
+    tuple[11] = static_cast<std::uint8_t>(remote_port);
+    // M: "a timer that is incremented every 4 microseconds" (RFC 6528 section 3), so a
+    // connection reopened on the same four values starts past the old one's numbers.
+    const auto m = static_cast<std::uint32_t>(
+        kaal::services::time::scaled(read_counter(), 250'000, counter_hz()));
+    return m + static_cast<std::uint32_t>(kaal::siphash24(isn_key, tuple));
 }
 
 } // extern "C"

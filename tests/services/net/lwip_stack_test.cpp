@@ -5,6 +5,7 @@
 // and checks Ethernet, ARP, IPv4, ICMP, UDP and TCP byte by byte, with its own checksums
 // (RFC 1071), so lwIP is checked against the RFCs rather than against itself.
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -14,10 +15,12 @@
 #include <string>
 #include <vector>
 
+#include <kaal/core/siphash.hpp>
 #include <kaal/dddk/net_queue.hpp>
 #include <kaal/platform/mock/channel_ops.hpp>
 #include <kaal/platform/mock/host_region.hpp>
 #include <kaal/services/net/lwip_stack.hpp>
+#include <kaal/services/time/counter.hpp>
 
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
@@ -354,7 +357,7 @@ protected:
         }
     }
 
-    void start(bool dhcp = false) {
+    void start(bool dhcp = false, const kaal::SipHashKey& isn_key = {}) {
         const LwipStackWiring wiring{
             rx_queue_->address(),
             rx_data_->address(),
@@ -365,6 +368,7 @@ protected:
             rx_channel,
             tx_channel,
             {stack_mac, stack_ip, netmask, peer_ip, dhcp},
+            isn_key,
         };
         // The TX virtualiser found its active ring empty and asked to be woken, as it does
         // before it first sleeps.
@@ -697,6 +701,31 @@ TEST_F(LwipStackTest, EchoesDataOverATcpConnection) {
     }
     EXPECT_TRUE(fin_seen);
     EXPECT_EQ(echo_.connection, nullptr);
+}
+
+// RFC 6528 section 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a
+// 4 us timer. With the key known, the test computes F itself, so the ISN the stack chose must
+// lie within the M of the connection's start: lwIP's own numbers (a counter plus its ticks)
+// would not.
+TEST_F(LwipStackTest, ChoosesItsInitialSequenceNumberAsRfc6528Says) {
+    const kaal::SipHashKey key{0x4b, 0x61, 0x61, 0x4c, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    start(false, key);
+    const auto m = [] {
+        return static_cast<std::uint32_t>(kaal::services::time::read_counter() / 4000);
+    };
+    std::array<std::uint8_t, 12> tuple{};
+    std::copy(stack_ip.begin(), stack_ip.end(), tuple.begin());
+    std::copy(peer_ip.begin(), peer_ip.end(), tuple.begin() + 4);
+    tuple[8] = 0;
+    tuple[9] = echo_port;
+    tuple[10] = static_cast<std::uint8_t>(peer_port >> 8U);
+    tuple[11] = static_cast<std::uint8_t>(peer_port & 0xffU);
+    const auto f = static_cast<std::uint32_t>(kaal::siphash24(key, tuple));
+    const std::uint32_t before = m();
+    const std::uint32_t isn = connect(0x20000000) - 1;
+    const std::uint32_t after = m();
+    EXPECT_LE(static_cast<std::uint32_t>(isn - f - before), after - before)
+        << "M + F for the connection's four values and the key";
 }
 
 TEST_F(LwipStackTest, RefusesAConnectionToAClosedPortWithAReset) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include <kaal/core/result.hpp>
+#include <kaal/core/siphash.hpp>
 #include <kaal/dddk/net_queue.hpp>
 #include <kaal/ipc/buffer_descriptor.hpp>
 #include <kaal/platform/channel.hpp>
@@ -46,6 +47,12 @@ struct LwipStackWiring {
     Channel rx{0}; // to the RX virtualiser
     Channel tx{0}; // to the TX virtualiser; start() refuses the two the same
     NetClientAddress address{};
+    // The secret TCP's initial sequence numbers are keyed with (RFC 6528; kaal_lwip_hooks.h):
+    // 16 bytes from an entropy source (kaal/services/entropy/entropy_client.hpp). All zero, the
+    // stack makes one from the system counter and its MAC, which keeps its numbers apart from
+    // other clients' and from its own earlier ones, but not secret from whoever knows when it
+    // booted.
+    SipHashKey isn_key{};
 };
 
 struct LwipStackCounters {

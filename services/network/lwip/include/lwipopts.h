@@ -121,6 +121,13 @@
 /* lwIP's own timers, plus some for applications that use sys_timeout. */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 
+/* ---- hooks ------------------------------------------------------------------------------- */
+
+/* TCP's initial sequence numbers as RFC 6528 has them, not lwIP's predictable counter
+ * (kaal_lwip_hooks.h). */
+#define LWIP_HOOK_FILENAME "kaal_lwip_hooks.h"
+#define LWIP_HOOK_TCP_ISN kaal_lwip_tcp_isn
+
 /* ---- statistics and debugging ------------------------------------------------------------ */
 
 /* Counters for a status page (lwip_stats); printing them (LWIP_STATS_DISPLAY) would need
