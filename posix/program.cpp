@@ -88,6 +88,8 @@ int to_errno(Error e, std::string_view path = {}) {
     case Error::not_permitted: return KAAL_EACCES;
     case Error::unsupported: return KAAL_ENOSYS;
     case Error::not_enough_memory: return KAAL_ENOMEM;
+    case Error::peer_restarted: return KAAL_ECONNRESET;
+    case Error::peer_stopped: return KAAL_EPIPE;
     default: return KAAL_EIO; // the device, the service or its protocol failed
     }
 }

@@ -3,7 +3,11 @@
 // endpoint while the doubler fails in init() and is restarted, and is answered by the next
 // start. Then, twice, a call that makes the doubler fail while serving it: the restarted
 // doubler answers it with Error::peer_restarted (platform/microkit/start.cpp), and the client
-// goes on with the next call, which the new start serves.
+// goes on with the next call, which the new start serves. Then one more: with its restarts used
+// up, the supervisor stops the doubler for good, and that call and every later one are answered
+// with Error::peer_stopped instead of waiting for a server that will not come back. Runtime
+// mode restarts nothing: there the doubler is stopped for good when it first fails, in init(),
+// and the client's first call is answered with peer_stopped.
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 
@@ -20,11 +24,23 @@ using doubler::fail_label;
 class DoublerClient {
 public:
     void init() {
+#if defined(KAAL_PLATFORM_MICROKIT)
         expect_doubled(21);
         for (kaal::Word value : {22U, 23U}) {
-            expect_restarted();
+            expect_error(kaal::MessageInfo{fail_label, 0}, kaal::Error::peer_restarted,
+                         "the call that failed the doubler");
             expect_doubled(value);
         }
+        expect_error(kaal::MessageInfo{fail_label, 0}, kaal::Error::peer_stopped,
+                     "the call that stopped the doubler");
+        kaal::mr_set(0, 24);
+        expect_error(kaal::MessageInfo{double_label, 1}, kaal::Error::peer_stopped,
+                     "a call to the stopped doubler");
+#else
+        kaal::mr_set(0, 21);
+        expect_error(kaal::MessageInfo{double_label, 1}, kaal::Error::peer_stopped,
+                     "a call to the stopped doubler");
+#endif
         print("doubler-client: ", checks_ - failures_, " of ", checks_, " calls answered",
               failures_ == 0 ? " as expected" : " (FAILED)", "\n");
     }
@@ -40,17 +56,16 @@ private:
               ok ? "" : " (FAILED: no answer)", "\n");
     }
 
-    void expect_restarted() {
-        const auto reply = kaal::ppcall(config::doubler, kaal::MessageInfo{fail_label, 0});
-        const bool ok = reply.ok() && kaal::is_error_reply(*reply) &&
-                        kaal::reply_error(*reply) == kaal::Error::peer_restarted;
+    void expect_error(kaal::MessageInfo call, kaal::Error expected, const char* what) {
+        const auto reply = kaal::ppcall(config::doubler, call);
+        const bool ok =
+            reply.ok() && kaal::is_error_reply(*reply) && kaal::reply_error(*reply) == expected;
         record(ok);
         if (reply.ok() && kaal::is_error_reply(*reply)) {
-            print("doubler-client: the call that failed the doubler was answered: ",
-                  kaal::reply_error(*reply), ok ? "" : " (FAILED)", "\n");
+            print("doubler-client: ", what, " was answered: ", kaal::reply_error(*reply),
+                  ok ? "" : " (FAILED)", "\n");
         } else {
-            print("doubler-client: FAILED: the call that failed the doubler was not answered "
-                  "with an error\n");
+            print("doubler-client: FAILED: ", what, " was not answered with an error\n");
         }
     }
 

@@ -13,6 +13,9 @@
 // as the offset and value of each byte that is not zero. A restart then answers the protected
 // call the PD was serving when it faulted, if any, with Error::peer_restarted.
 //
+// A PD its supervisor stops for good starts here too, with stopped_start as the argument, and
+// from then on only answers calls (answer_as_stopped).
+//
 // Nothing here reads or writes .data or .bss before the copy: what it uses is constant
 // (.rodata), on the stack, or in the restart page.
 #include <cstddef>
@@ -28,7 +31,10 @@ extern char _data[];
 extern char _bss[];
 extern char _bss_end[];
 [[noreturn]] void _start();
-[[noreturn]] void kaal_start();
+[[noreturn]] void kaal_start(std::uint64_t how);
+// libmicrokit's (main.c): libsel4 reaches the IPC buffer through the pointer.
+extern seL4_IPCBuffer __sel4_ipc_buffer_obj;
+extern seL4_IPCBuffer* __sel4_ipc_buffer;
 }
 
 namespace {
@@ -110,9 +116,38 @@ void answer_interrupted_call() {
               kaal::detail::to_sel4(kaal::error_reply(kaal::Error::peer_restarted)));
 }
 
+// Microkit's badges on the PD's endpoint (libmicrokit main.c's handler loop): bit 63 for a
+// protected call, bit 62 for a child's fault, neither for a notification.
+bool is_protected_call(seL4_Word badge) {
+    return (badge >> 63) != 0 && ((badge >> 62) & 1) == 0;
+}
+
+// A PD stopped for good: what faulted may have spoiled any of its data, so this uses none of it
+// but the IPC buffer pointer, set again first. The call it was serving when it faulted, if any,
+// is answered as a restart answers it, then every call after it. A notification needs no answer.
+// A fault of a child of its own is left unanswered: a reply would resume the child into the
+// same fault. The next receive then cancels that reply (the debug kernel says "Reply object
+// already has unexecuted reply!") and the child stays stopped too.
+[[noreturn]] void answer_as_stopped() {
+    __sel4_ipc_buffer = &__sel4_ipc_buffer_obj;
+    const seL4_MessageInfo_t stopped =
+        kaal::detail::to_sel4(kaal::error_reply(kaal::Error::peer_stopped));
+    seL4_Send(kaal::microkit::reply_cap, stopped);
+    for (;;) {
+        seL4_Word badge = 0;
+        seL4_Recv(kaal::microkit::input_cap, &badge, kaal::microkit::reply_cap);
+        while (is_protected_call(badge)) {
+            seL4_ReplyRecv(kaal::microkit::input_cap, stopped, &badge, kaal::microkit::reply_cap);
+        }
+    }
+}
+
 } // namespace
 
-extern "C" [[noreturn]] void kaal_start() {
+extern "C" [[noreturn]] void kaal_start(std::uint64_t how) {
+    if (how == kaal::microkit::stopped_start) {
+        answer_as_stopped();
+    }
     if (&kaal_restart_page_bytes != nullptr) {
         // NOLINTNEXTLINE(performance-no-int-to-ptr): the composer maps it there
         auto& page = *reinterpret_cast<RestartPage*>(kaal::microkit::restart_page_vaddr);

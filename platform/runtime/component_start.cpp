@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Start of a runtime-mode component: the root task wrote its start record and passes the
-// record's address in rdi. KAAL_COMPONENT defines kaal_component_main.
+// record's address in rdi. KAAL_COMPONENT defines kaal_component_main. A component the root task
+// has stopped for good after a fault starts here again with stopped_start in rsi, and only
+// answers calls (answer_as_stopped).
+#include <kaal/platform/channel.hpp>
 #include <kaal/platform/runtime/abi.hpp>
 #include <kaal/platform/runtime/start.hpp>
 
@@ -10,7 +13,27 @@ const StartInfo* start_info = nullptr;
 
 extern "C" [[noreturn]] void kaal_component_main();
 
-extern "C" [[noreturn]] void kaal_runtime_start(const kaal::runtime::StartInfo* info) {
+namespace {
+
+// The call the component was serving when it faulted, if any, then every later one: its reply
+// cap outlives the fault in its TCB's caller slot, and a reply with no caller pending does
+// nothing (seL4 13.0.0, handleReply), so a notification received here needs no test. None of
+// the component's own code or data is used beyond the TLS block and IPC buffer pointer, set up
+// again before this.
+[[noreturn]] void answer_as_stopped() {
+    const seL4_MessageInfo_t stopped =
+        kaal::detail::to_sel4(kaal::error_reply(kaal::Error::peer_stopped));
+    seL4_Reply(stopped);
+    for (;;) {
+        seL4_Word badge = 0;
+        seL4_ReplyRecv(kaal::runtime::input_cap, stopped, &badge);
+    }
+}
+
+} // namespace
+
+extern "C" [[noreturn]] void kaal_runtime_start(const kaal::runtime::StartInfo* info,
+                                                kaal::Word how) {
     kaal::runtime::setup_tls();
     if (info == nullptr || info->magic != kaal::runtime::StartInfo::expected_magic) {
         // Not started by a KaaL root task: there is no IPC buffer to run with.
@@ -19,6 +42,9 @@ extern "C" [[noreturn]] void kaal_runtime_start(const kaal::runtime::StartInfo* 
     kaal::runtime::start_info = info;
     // NOLINTNEXTLINE(performance-no-int-to-ptr): the root task mapped the buffer there
     seL4_SetIPCBuffer(reinterpret_cast<seL4_IPCBuffer*>(info->ipc_buffer));
+    if (how == kaal::runtime::stopped_start) {
+        answer_as_stopped();
+    }
     kaal::runtime::run_constructors();
     kaal_component_main();
 }

@@ -2,7 +2,9 @@
 // The root task as every component's fault handler. The kernel turns a fault into a message on
 // the thread's fault endpoint whose label is the fault type and whose message registers are laid
 // out per type (seL4 manual, "Faults"; libsel4 sel4/shared_types.h and sel4_arch/constants.h).
-// A component can send on that endpoint too; fault_ledger.hpp says why that is harmless.
+// A component can send on that endpoint too; fault_ledger.hpp says why that is harmless. A
+// component that faults is reported, then started again as one that only answers calls
+// (SystemBuilder::start_stopped), so that its clients are told it has stopped.
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/fault_report.hpp>
 #include <kaal/platform/runtime/fault_ledger.hpp>
@@ -81,11 +83,18 @@ void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& sy
                          "' sent a message on its fault endpoint itself (label ", label,
                          "): a forged fault report, not a fault the kernel raised\n");
         }
-        if (suspended) {
-            debug::report_stopped(name);
-        } else {
+        if (!suspended) {
             debug::print("kaal: component '", name,
                          "' could not be suspended; its thread stays blocked\n");
+            continue;
+        }
+        debug::report_stopped(name);
+        // Started again, so that no caller waits for it for good; a fault of the component
+        // after this is ignored as the ledger ignores all of a stopped component's.
+        if (builder.start_stopped(v.component).ok()) {
+            debug::print("kaal: calls to '", name, "' are answered: ", Error::peer_stopped, "\n");
+        } else {
+            debug::print("kaal: cannot answer the calls to '", name, "'; its callers wait\n");
         }
     }
 }

@@ -297,6 +297,19 @@ Status SystemBuilder::finish(std::size_t index) {
     return {};
 }
 
+// resume_target cancels the fault the thread is blocked on (seL4 manual, "TCB_WriteRegisters").
+// Its stack, set up again by _start (start.S), is in its own image; the start record is in a page
+// it cannot write, so what the fault spoiled cannot spoil the record.
+Status SystemBuilder::start_stopped(std::size_t index) const {
+    const Parts& p = parts_[index];
+    seL4_UserContext regs{};
+    regs.rip = p.entry;
+    regs.rdi = start_info_vaddr;
+    regs.rsi = stopped_start;
+    return kernel::raw::status(
+        seL4_TCB_WriteRegisters(p.tcb.cptr(), 1, 0, sizeof regs / sizeof(seL4_Word), &regs));
+}
+
 Status SystemBuilder::build() {
     if (auto made = create_regions(); !made) {
         return made;

@@ -7,8 +7,9 @@
 // its link register returns to, when that lies in another function. Then its restart policy:
 // restarted from its entry point, kaal_start, which starts it again on its initial data
 // (platform/microkit/start.cpp), as many times as the policy allows, after its back-off (a
-// timeout of the time service, when the system gives the supervisor one); or left stopped,
-// with no reply. The rest of the system keeps running either way.
+// timeout of the time service, when the system gives the supervisor one); or stopped for good,
+// started once more only to answer every call made to it with Error::peer_stopped, so that its
+// clients do not wait for it forever. The rest of the system keeps running either way.
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -16,6 +17,7 @@
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/fault_report.hpp>
+#include <kaal/platform/microkit/restart_page.hpp>
 #include <kaal/services/time/time_client.hpp>
 
 #include "kaal_config.hpp"
@@ -74,6 +76,7 @@ public:
             if (pd->backoff_ns != 0) {
                 const std::uint64_t wait = pd->backoff_ns << restarted_[index];
                 if (wait_then_restart<config::SupervisorTime>(index, wait)) {
+                    suspend(child.id());
                     debug::print("kaal: supervisor: restarting '", name, "' in ", wait / 1'000'000,
                                  " ms (restart ", restarted_[index] + 1, " of ", pd->restarts,
                                  ")\n");
@@ -89,16 +92,16 @@ public:
             debug::print("kaal: supervisor: '", name, "' has been restarted ", pd->restarts,
                          " times, the most its policy allows\n");
         }
-        debug::report_stopped(name);
+        stop(child.id(), name, symbols);
         return std::nullopt;
     }
 
 private:
     bool restart_now(std::size_t index) {
         const auto& pd = config::supervised[index];
-        if (!restart(pd.child_id, pd.symbols)) {
+        if (!start_again(pd.child_id, pd.symbols, 0)) {
             debug::print("kaal: supervisor: cannot restart '", pd.name, "'\n");
-            debug::report_stopped(pd.name);
+            stop(pd.child_id, pd.name, pd.symbols);
             return false;
         }
         ++restarted_[index];
@@ -166,11 +169,35 @@ private:
         });
     }
 
+    // The fault is not answered, and a child blocked on its reply would leave it in this PD's
+    // reply object, which libmicrokit's next receive cancels with a complaint from the debug
+    // kernel ("Reply object already has unexecuted reply!"). Suspending the child cancels it
+    // first (seL4 manual, "TCB_Suspend"); TCB_WriteRegisters with resume_target starts it again.
+    static void suspend(unsigned child_id) {
+        static_cast<void>(seL4_TCB_Suspend(kaal::microkit::base_tcb_cap + child_id));
+    }
+
+    // Stopped for good: started once more, as a PD that answers calls and runs none of its own
+    // code (kaal_start with stopped_start). Without an entry point to start it at, it stays
+    // faulted, and a caller it was serving waits for good.
+    static void stop(unsigned child_id, const char* name, const debug::SymbolTable* symbols) {
+        debug::report_stopped(name);
+        if (start_again(child_id, symbols, kaal::microkit::stopped_start)) {
+            debug::print("kaal: supervisor: calls to '", name,
+                         "' are answered: ", kaal::Error::peer_stopped, "\n");
+        } else {
+            suspend(child_id);
+            debug::print("kaal: supervisor: cannot answer the calls to '", name,
+                         "'; its callers wait\n");
+        }
+    }
+
     // From its entry point with its stack empty: the PC at its ELF's entry, kaal_start, which
-    // its symbol table records, and the SP at the top of the stack Microkit gave it; the thread
-    // resumes there, its pending fault cancelled (seL4 manual, "TCB_WriteRegisters":
-    // resume_target). The rest of its registers do not matter to kaal_start.
-    static bool restart(unsigned child_id, const debug::SymbolTable* symbols) {
+    // its symbol table records, the SP at the top of the stack Microkit gave it, and x0, kaal_
+    // start's argument, saying how (restart_page.hpp); the thread resumes there, its pending
+    // fault cancelled (seL4 manual, "TCB_WriteRegisters": resume_target). The rest of its
+    // registers do not matter to kaal_start; SPSR 0 is what the Microkit tool starts it with.
+    static bool start_again(unsigned child_id, const debug::SymbolTable* symbols, Word how) {
         const Word entry = symbols != nullptr ? symbols->entry : 0;
         if (entry == 0) {
             return false;
@@ -178,9 +205,11 @@ private:
         seL4_UserContext regs{};
         regs.pc = entry;
         regs.sp = kaal::microkit::stack_top;
-        constexpr seL4_Word pc_and_sp = 2; // seL4_UserContext begins pc, sp (sel4_arch/types.h)
+        regs.x0 = how;
+        // seL4_UserContext begins pc, sp, spsr, x0 (sel4_arch/types.h)
+        constexpr seL4_Word up_to_x0 = 4;
         return seL4_TCB_WriteRegisters(kaal::microkit::base_tcb_cap + child_id, seL4_True, 0,
-                                       pc_and_sp, &regs) == seL4_NoError;
+                                       up_to_x0, &regs) == seL4_NoError;
     }
 
     unsigned restarted_[std::size(config::supervised)] = {};

@@ -55,6 +55,9 @@ enum class Error : std::uint8_t {
     // image's initial one, and the call may have done part of its work before the fault: the
     // caller decides whether to make it again.
     peer_restarted = 89,
+    // EPIPE: the server faulted and its supervisor stopped it for good (its restart policy is
+    // used up, or it has none). Every call to it is answered with this from then on.
+    peer_stopped = 90,
 };
 
 inline constexpr int kernel_error_count = 11;
@@ -104,6 +107,7 @@ constexpr const char* to_string(Error e) {
     case Error::bad_name: return "bad name";
     case Error::io_error: return "I/O error";
     case Error::peer_restarted: return "the server restarted during the call";
+    case Error::peer_stopped: return "the server has stopped";
     }
     return "unknown error";
 }

@@ -17,6 +17,14 @@ namespace kaal::microkit {
 inline constexpr std::uintptr_t restart_page_vaddr = 0x3ff0'0000;
 inline constexpr std::size_t restart_page_max = std::size_t{1} << 20;
 
+// kaal_start's argument (x0, AAPCS64), which the supervisor sets each time it starts a child
+// again: 0 to restart it, as the Microkit tool starts every PD (its TCB_WriteRegisters leaves x0
+// at 0); stopped_start to stop it for good. A stopped PD runs none of its own code again: it
+// answers every protected call made to it with Error::peer_stopped, so that no caller waits for
+// a server that will never answer (platform/microkit/start.cpp). Not 1: an argument the
+// supervisor forgot to write would hold whatever the PD faulted with.
+inline constexpr std::uint64_t stopped_start = 0x6b61'616c'7374'6f70; // "kaalstop"
+
 struct RestartPage {
     static constexpr std::uint64_t ready = 0x6b61'616c'7374'7274; // "kaalstrt"
     static constexpr std::uint64_t too_small = 0x6b61'616c'6675'6c6c;

@@ -36,6 +36,13 @@ inline constexpr Word badge_channel_mask = 0x3f;
 inline constexpr Word ipc_buffer_vaddr = 0x1f'e000;
 inline constexpr Word start_info_vaddr = 0x1f'f000;
 
+// kaal_runtime_start's second argument (rsi): 0 when the root task starts a component, as it
+// leaves every register but rip and rdi; stopped_start when it starts a faulted component again
+// only to answer every protected call made to it with Error::peer_stopped, so that no caller
+// waits for good (platform/runtime/component_start.cpp). The same value as Microkit mode's
+// (microkit/restart_page.hpp).
+inline constexpr Word stopped_start = 0x6b61'616c'7374'6f70; // "kaalstop"
+
 // A device the root task granted: its I/O ports are at io_port_cap_base + index, its IRQ handler
 // at base_irq_cap + irq_channel, its registers mapped uncached at mmio_vaddr (the address of
 // mmio_paddr; mmio_size 0: none).

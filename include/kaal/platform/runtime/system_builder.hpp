@@ -31,12 +31,15 @@ public:
     Status create_regions();
     // Starts every component, in description order.
     Status start();
+    // Starts component `index` again, faulted or not, at its entry point as a component that
+    // only answers calls, with Error::peer_stopped (runtime/abi.hpp, stopped_start).
+    Status start_stopped(std::size_t index) const;
 
     // The fault badge the root task's fault endpoint sees for component `index`.
     static constexpr Word fault_badge(std::size_t index) { return index + 1; }
     [[nodiscard]] const char* failed_component() const { return failed_; }
     [[nodiscard]] Word pages_of(std::size_t index) const { return parts_[index].pages; }
-    // The component's thread, for the fault handler to suspend.
+    // The component's thread, for the fault handler.
     [[nodiscard]] Cap<cap::Tcb> tcb_of(std::size_t index) const { return parts_[index].tcb; }
 
 private:
