@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The supervisor building block (supervisor.hpp).
+#include <algorithm>
 #include <string>
 
 #include <kaal/composer/supervisor.hpp>
@@ -27,7 +28,7 @@ Supervisor& Supervisor::supervise(Pd& pd, RestartPolicy policy, std::source_loca
     }
     state_->supervisor->child(pd, static_cast<unsigned>(state_->supervised.size()), at);
     state_->supervisor->symbol_tables.push_back(&pd);
-    state_->supervised.emplace_back(&pd, policy);
+    state_->supervised.push_back({&pd, policy});
     if (policy.backoff_ns != 0 && !state_->time) {
         system_.problem(Place::of(at), "a restart back-off needs the supervisor's time service",
                         "'" + pd.name() + "' (SupervisorOptions::time)");
@@ -45,16 +46,37 @@ Supervisor& Supervisor::supervise(Pd& pd, RestartPolicy policy, std::source_loca
     return *this;
 }
 
+Supervisor& Supervisor::inject_fault(Pd& pd, std::uint64_t after_ns, std::source_location at) {
+    if (state_->supervisor == nullptr) {
+        return *this;
+    }
+    auto supervised = std::find_if(state_->supervised.begin(), state_->supervised.end(),
+                                   [&pd](const State::Supervised& s) { return s.pd == &pd; });
+    if (supervised == state_->supervised.end()) {
+        system_.problem(Place::of(at), "a fault can only be injected into a supervised PD",
+                        "'" + pd.name() + "'");
+    } else if (!state_->time || after_ns == 0) {
+        system_.problem(Place::of(at),
+                        "an injected fault needs the supervisor's time service "
+                        "and a time after its start",
+                        "'" + pd.name() + "'");
+    } else {
+        supervised->inject_fault_after_ns = after_ns;
+    }
+    return *this;
+}
+
 void Supervisor::write_table(const State& state) {
     std::string code;
-    for (const auto& [pd, policy] : state.supervised) {
-        code += "extern const kaal::debug::SymbolTable " + symbol_table_name(*pd) + ";\n";
+    for (const auto& supervised : state.supervised) {
+        code +=
+            "extern const kaal::debug::SymbolTable " + symbol_table_name(*supervised.pd) + ";\n";
     }
     code += "inline constexpr kaal::services::supervisor::SupervisedPd supervised[] = {\n";
-    for (const auto& [pd, policy] : state.supervised) {
+    for (const auto& [pd, policy, inject_after] : state.supervised) {
         code += "    {" + std::to_string(pd->child_id) + ", \"" + pd->name() + "\", &" +
                 symbol_table_name(*pd) + ", " + std::to_string(policy.restarts) + ", " +
-                std::to_string(policy.backoff_ns) + "},\n";
+                std::to_string(policy.backoff_ns) + ", " + std::to_string(inject_after) + "},\n";
     }
     code += "};\n";
     // The time service's names exist in this configuration only when it is a client of one.

@@ -24,6 +24,8 @@
 #include <kaal/platform/channel.hpp>
 #include <kaal/platform/microkit/restart_page.hpp>
 
+// The names are the linker script's and libmicrokit's.
+// NOLINTBEGIN(bugprone-reserved-identifier,readability-identifier-naming)
 extern "C" {
 // microkit.ld: .data, then what -fdata-sections puts in sections of its own (placed after .data
 // as orphans of the same kind), then .bss; .init_array before them never changes.
@@ -32,10 +34,10 @@ extern char _bss[];
 extern char _bss_end[];
 [[noreturn]] void _start();
 [[noreturn]] void kaal_start(std::uint64_t how);
-// libmicrokit's (main.c): libsel4 reaches the IPC buffer through the pointer.
+// libmicrokit's (main.c), which points libsel4's __sel4_ipc_buffer at it.
 extern seL4_IPCBuffer __sel4_ipc_buffer_obj;
-extern seL4_IPCBuffer* __sel4_ipc_buffer;
 }
+// NOLINTEND(bugprone-reserved-identifier,readability-identifier-naming)
 
 namespace {
 

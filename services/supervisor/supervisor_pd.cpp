@@ -9,7 +9,8 @@
 // (platform/microkit/start.cpp), as many times as the policy allows, after its back-off (a
 // timeout of the time service, when the system gives the supervisor one); or stopped for good,
 // started once more only to answer every call made to it with Error::peer_stopped, so that its
-// clients do not wait for it forever. The rest of the system keeps running either way.
+// clients do not wait for it forever. The rest of the system keeps running either way. For
+// tests, it can also make a PD fault (Supervisor::inject_fault), at a time the test chose.
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -54,6 +55,7 @@ public:
         debug::print("kaal: supervisor: reporting the faults of ", std::size(config::supervised),
                      " PDs\n");
         static_cast<void>(attach_time<config::SupervisorTime>());
+        arm_injections<config::SupervisorTime>();
     }
 
     // The time service: a back-off ended.
@@ -143,6 +145,40 @@ private:
         return false;
     }
 
+    // The cookie of a back-off is the PD's index; that of an injected fault comes after them.
+    static constexpr std::size_t injection_cookie = std::size(config::supervised);
+
+    template <typename Time>
+    void arm_injections() {
+        if constexpr (Time::present) {
+            for (std::size_t i = 0; i < std::size(config::supervised); ++i) {
+                const auto& pd = config::supervised[i];
+                if (pd.inject_fault_after_ns == 0) {
+                    continue;
+                }
+                if (!attach_time<Time>() ||
+                    !time_->after(injection_cookie + i, pd.inject_fault_after_ns).ok()) {
+                    debug::print("kaal: supervisor: FAILED: cannot time the fault to inject into '",
+                                 pd.name, "'\n");
+                }
+            }
+        }
+    }
+
+    // Its PC at 0, which no PD maps: whatever it was doing, running or waiting, its next
+    // instruction fetch faults. Only the PC is written; TCB_WriteRegisters makes it the PC the
+    // thread resumes at, and resume_target ends a wait it was in (seL4 manual,
+    // "TCB_WriteRegisters").
+    static void inject_fault(std::size_t index) {
+        const auto& pd = config::supervised[index];
+        debug::print("kaal: supervisor: injecting a fault into '", pd.name, "', as a test asks\n");
+        seL4_UserContext regs{};
+        if (seL4_TCB_WriteRegisters(kaal::microkit::base_tcb_cap + pd.child_id, seL4_True, 0, 1,
+                                    &regs) != seL4_NoError) {
+            debug::print("kaal: supervisor: FAILED: cannot inject a fault into '", pd.name, "'\n");
+        }
+    }
+
     template <typename Time>
     void on_time(kaal::Channel ch) {
         if constexpr (Time::present) {
@@ -155,6 +191,10 @@ private:
     void drain_fired() {
         time_->drain([this](const kaal::services::time::FiredTimeout& fired) {
             const auto index = static_cast<std::size_t>(fired.cookie);
+            if (index >= injection_cookie && index - injection_cookie < injection_cookie) {
+                inject_fault(index - injection_cookie);
+                return;
+            }
             if (index >= std::size(config::supervised) || waiting_for_[index] == 0) {
                 return;
             }

@@ -188,7 +188,7 @@ TEST(ComposerSupervisor, IsTheParentOfTheSupervisedPdsAndHoldsTheirSymbolTables)
         << pds_cmake(s);
     const std::string h = config_header(s, *supervisor.pd(), "crashes.cpp");
     EXPECT_TRUE(has(h, "extern const kaal::debug::SymbolTable kaal_symbols_crash_a;")) << h;
-    EXPECT_TRUE(has(h, "{1, \"crash-b\", &kaal_symbols_crash_b, 0, 0},")) << h;
+    EXPECT_TRUE(has(h, "{1, \"crash-b\", &kaal_symbols_crash_b, 0, 0, 0},")) << h;
 }
 
 // A restart policy maps the PD's restart page where kaal_start looks for it, says its size in
@@ -209,8 +209,8 @@ TEST(ComposerSupervisor, ARestartPolicyGivesThePdItsRestartPage) {
         << config_source(s, a);
     EXPECT_FALSE(has(config_source(s, b), "kaal_restart_page_bytes"));
     const std::string h = config_header(s, *supervisor.pd(), "crashes.cpp");
-    EXPECT_TRUE(has(h, "{0, \"server\", &kaal_symbols_server, 3, 0},")) << h;
-    EXPECT_TRUE(has(h, "{1, \"other\", &kaal_symbols_other, 0, 0},")) << h;
+    EXPECT_TRUE(has(h, "{0, \"server\", &kaal_symbols_server, 3, 0, 0},")) << h;
+    EXPECT_TRUE(has(h, "{1, \"other\", &kaal_symbols_other, 0, 0, 0},")) << h;
 }
 
 TEST(ComposerSupervisor, ARestartPageIsAtMost1MiB) {
@@ -230,7 +230,7 @@ TEST(ComposerSupervisor, ABackOffMakesTheSupervisorATimeClient) {
                          {.restarts = 2, .backoff_ns = 5'000'000});
     ASSERT_TRUE(s.compose().empty());
     const std::string h = config_header(s, *supervisor.pd(), "crashes.cpp");
-    EXPECT_TRUE(has(h, "{0, \"server\", &kaal_symbols_server, 2, 5000000},")) << h;
+    EXPECT_TRUE(has(h, "{0, \"server\", &kaal_symbols_server, 2, 5000000, 0},")) << h;
     EXPECT_TRUE(has(h, "static constexpr bool present = true;")) << h;
     EXPECT_TRUE(has(h, "inline constexpr kaal::Channel time{")) << "its channel to the service";
 
@@ -238,6 +238,32 @@ TEST(ComposerSupervisor, ABackOffMakesTheSupervisorATimeClient) {
     Supervisor untimed{t};
     untimed.supervise(t.pd("server", "server"), {.restarts = 1, .backoff_ns = 1});
     EXPECT_EQ(only_rule(t), "a restart back-off needs the supervisor's time service");
+}
+
+// A test's injected fault is timed by the time service too, and only a supervised PD can have
+// one.
+TEST(ComposerSupervisor, AnInjectedFaultIsInTheTableAndNeedsATimedSupervisor) {
+    System s{"restart", Board::qemu_virt_aarch64};
+    TimeService time{s, {.priority = 254}};
+    Supervisor supervisor{s, {.priority = 252, .time = &time}};
+    auto& driver = s.pd("driver", "driver").priority(250);
+    supervisor.supervise(driver, {.restarts = 1}).inject_fault(driver, 300'000'000);
+    ASSERT_TRUE(s.compose().empty());
+    const std::string h = config_header(s, *supervisor.pd(), "restart.cpp");
+    EXPECT_TRUE(has(h, "{0, \"driver\", &kaal_symbols_driver, 1, 0, 300000000},")) << h;
+
+    System t{"restart", Board::qemu_virt_aarch64};
+    TimeService t_time{t};
+    Supervisor t_supervisor{t, {.priority = 210, .time = &t_time}};
+    t_supervisor.inject_fault(t.pd("free", "free").priority(100), 1);
+    EXPECT_EQ(only_rule(t), "a fault can only be injected into a supervised PD");
+
+    System u{"restart", Board::qemu_virt_aarch64};
+    Supervisor untimed{u};
+    auto& server = u.pd("server", "server");
+    untimed.supervise(server).inject_fault(server, 1);
+    EXPECT_EQ(only_rule(u),
+              "an injected fault needs the supervisor's time service and a time after its start");
 }
 
 // Runtime mode: the root task reports every component's faults, so there is nothing to add.

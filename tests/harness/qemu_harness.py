@@ -11,6 +11,10 @@ The script is one directive per line ('#' starts a comment):
                    holds: checked as lines arrive and again at the end)
   expect-each <first> <last> <regex>   one expect per number from first to last, with {n} in the
                    regex standing for the number ({n:03}: zero-padded to 3 digits)
+  numbered <first> <last> <missing> <regex>   by the end of the run, for all but at most
+                   <missing> of the numbers from first to last, some line matches the regex with
+                   {n} (or {n:05}) standing for the number: a stream that may lose what was in
+                   flight at one event, and nothing else
   expect-epoch <seconds> <regex>   an expect whose regex captures a Unix time (group 1), which
                    must be within <seconds> of the host's clock: a guest's wall clock, checked
   no-interleaving  fail on any line where a "[name] " prefix stands anywhere but at its start, or
@@ -96,7 +100,7 @@ def parse_script(text: str, origin: str) -> list[Step]:
         kind, _, arg = line.partition(" ")
         arg = arg.strip()
         if kind not in ("expect", "send", "fail", "timeout", "at-most", "expect-each",
-                        "no-interleaving", "expect-epoch", "qemu-arg"):
+                        "no-interleaving", "expect-epoch", "qemu-arg", "numbered"):
             raise ScriptError(f"{origin}:{number}: unknown directive '{kind}'")
         if kind == "expect-epoch":
             tolerance, _, regex = arg.partition(" ")
@@ -126,6 +130,12 @@ def parse_script(text: str, origin: str) -> list[Step]:
                     raise ScriptError(f"{origin}:{number}: bad regex '{expanded}': {error}") from None
                 steps.append(Step("expect", expanded, number))
             continue
+        if kind == "numbered":
+            try:
+                numbered_pattern(arg)
+            except (ValueError, re.error):
+                raise ScriptError(f"{origin}:{number}: 'numbered' needs <first> <last> <missing> "
+                                  "and a regex with {n}") from None
         if kind == "at-most":
             count, _, regex = arg.partition(" ")
             if not count.isdigit() or not regex.strip():
@@ -149,6 +159,29 @@ def parse_script(text: str, origin: str) -> list[Step]:
             raise ScriptError(f"{origin}:{number}: '{kind}' needs an argument")
         steps.append(Step(kind, arg, number))
     return steps
+
+
+def numbered_pattern(arg: str) -> tuple[int, int, int, re.Pattern]:
+    """A 'numbered' directive's range, allowance and regex, {n} made a group for the number."""
+    first, last, missing, regex = arg.split(" ", 3)
+    if "{n" not in regex:
+        raise ValueError("no {n}")
+    pattern = re.sub(r"\{n(?::0?(\d+))?\}",
+                     lambda m: rf"(\d{{{m.group(1)}}})" if m.group(1) else r"(\d+)", regex.strip())
+    return int(first), int(last), int(missing), re.compile(pattern)
+
+
+def check_numbered(lines: list[str], arg: str) -> None:
+    first, last, allowed, pattern = numbered_pattern(arg)
+    seen = {int(m.group(1)) for line in lines for m in pattern.finditer(line)}
+    missing = [n for n in range(first, last + 1) if n not in seen]
+    if len(missing) > allowed:
+        shown = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
+        raise Failure(f"{len(missing)} of the numbers {first}..{last} have no line matching "
+                      f"'{pattern.pattern}', more than the {allowed} allowed: {shown}")
+    if missing:
+        print(f"harness: numbered: {len(missing)} of {first}..{last} missing, "
+              f"{allowed} allowed: {', '.join(map(str, missing))}")
 
 
 @dataclass
@@ -269,8 +302,8 @@ def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
             timeout = float(step.arg)
         elif step.kind == "fail":
             fail_patterns.append(re.compile(step.arg))
-        elif step.kind in ("at-most", "qemu-arg"):
-            pass  # at-most: collected above, it holds for the whole run; qemu-arg: main's
+        elif step.kind in ("at-most", "qemu-arg", "numbered"):
+            pass  # at-most, numbered: hold for the whole run, checked at its end; qemu-arg: main's
         elif step.kind == "send":
             qemu.send(codecs.decode(step.arg, "unicode_escape"))
         else:
@@ -316,6 +349,9 @@ def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
                     log.changed.wait(remaining)
     with log.changed:
         check_failures(len(log.lines))
+        for step in steps:
+            if step.kind == "numbered":
+                check_numbered(log.lines, step.arg)
 
 
 def main(argv: list[str]) -> int:

@@ -109,6 +109,16 @@ class HarnessTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("'^line 02$'", r.stderr)
 
+    def test_numbered_allows_only_the_missing_numbers_it_says(self):
+        script = "numbered 1 4 1 line {n:02} of\nexpect done\n"
+        r = self.run_harness(script, "hang", "line 01 of", "xline 02 of", "line 04 of", "done")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 of 1..4 missing, 1 allowed: 3", r.stdout)
+        r = self.run_harness(script, "hang", "line 01 of", "line 04 of", "done")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("2 of the numbers 1..4 have no line matching", r.stderr)
+        self.assertIn("more than the 1 allowed: 2, 3", r.stderr)
+
     def test_no_interleaving_catches_two_prefixes_in_a_line(self):
         r = self.run_harness("no-interleaving\nexpect done\n", "hang", "[echo] fine",
                              "[echo] half[greeter] other half", "done")

@@ -99,9 +99,17 @@ public:
 
     // Programs the UART as TRM 3.3.8 prescribes (disable, let the current character finish,
     // flush the transmit FIFO, reprogram, enable) for 8N1 with FIFOs, unmasks the receive
-    // interrupts and serves whatever is already waiting in either direction.
+    // interrupts and serves whatever is already waiting in either direction. Safe to call on a
+    // UART left in any state, which is what a restarted driver finds.
     Status start(const Pl011Config& config) {
         write<Pl011::Imsc>(0);
+        // Every interrupt masked, the line is low, so an ack cannot repeat a stale event. It
+        // unmasks the line at the interrupt controller for a driver restarted between an
+        // interrupt and its ack, which would otherwise stay masked for good (seL4 manual,
+        // "IRQHandler_Ack").
+        if (const auto acked = irq_.ack(); !acked.ok()) {
+            ++stats_.irq_ack_errors;
+        }
         write<Pl011::Cr>(static_cast<std::uint32_t>(read<Pl011::Cr>() & ~Pl011::Cr::Uarten::mask));
         wait_until_idle();
         write<Pl011::LcrH>(0); // FEN = 0 flushes the transmit FIFO

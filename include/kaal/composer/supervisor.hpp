@@ -52,6 +52,14 @@ public:
     Supervisor& supervise(Pd& pd, RestartPolicy policy = {},
                           std::source_location at = std::source_location::current());
 
+    // For tests of what follows a fault: makes the supervised `pd` fault once, `after_ns` after
+    // the supervisor starts, wherever it is then, as a bug would. The supervisor points its PC at
+    // address 0, which no PD maps, so its next instruction is a VM fault (instruction fetch);
+    // above the PD's priority, the supervisor can catch it in the middle of its work. Needs the
+    // supervisor's time service.
+    Supervisor& inject_fault(Pd& pd, std::uint64_t after_ns,
+                             std::source_location at = std::source_location::current());
+
     // The supervisor PD, or nullptr in runtime mode.
     [[nodiscard]] Pd* pd() { return state_->supervisor; }
 
@@ -59,7 +67,12 @@ private:
     struct State {
         Pd* supervisor = nullptr;
         bool time = false;
-        std::vector<std::pair<Pd*, RestartPolicy>> supervised;
+        struct Supervised {
+            Pd* pd;
+            RestartPolicy policy;
+            std::uint64_t inject_fault_after_ns = 0;
+        };
+        std::vector<Supervised> supervised;
     };
     static void write_table(const State& state);
 

@@ -33,7 +33,7 @@ public:
     Status start();
     // Starts component `index` again, faulted or not, at its entry point as a component that
     // only answers calls, with Error::peer_stopped (runtime/abi.hpp, stopped_start).
-    Status start_stopped(std::size_t index) const;
+    [[nodiscard]] Status start_stopped(std::size_t index) const;
 
     // The fault badge the root task's fault endpoint sees for component `index`.
     static constexpr Word fault_badge(std::size_t index) { return index + 1; }

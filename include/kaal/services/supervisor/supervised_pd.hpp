@@ -16,6 +16,9 @@ struct SupervisedPd {
     const debug::SymbolTable* symbols;
     unsigned restarts;        // how many times it may be restarted (kaal::composer::RestartPolicy)
     std::uint64_t backoff_ns; // the wait before the first restart, doubled each time after
+    // A test's fault, injected this long after the supervisor starts; 0: none
+    // (kaal::composer::Supervisor::inject_fault).
+    std::uint64_t inject_fault_after_ns;
 };
 
 } // namespace kaal::services::supervisor
