@@ -12,8 +12,8 @@
 #   a few files by mcopy (for lua and sqlite, the scripts they run too).
 #   examples/entropy gets a virtio-rng device on virtio-mmio transport 15 (bus=virtio-mmio-bus.15),
 #   examples/posix a NIC on 23 without forwards and an rng on 15: each in a 4 KiB page of its own.
-#   examples/network runs until Ctrl-A X, on QEMU's user network with restrict=on (the guest
-#   reaches nothing outside QEMU), forwarding 127.0.0.1:8080 to the HTTP server (10.0.2.16:80)
+#   examples/network gets an rng on 15 and runs until Ctrl-A X, on QEMU's user network with
+#   restrict=on (the guest reaches nothing outside QEMU), forwarding 127.0.0.1:8080 to the HTTP server (10.0.2.16:80)
 #   and 127.0.0.1:7007 to the echo server (10.0.2.15:7, TCP). Each --hostfwd replaces those,
 #   in QEMU's own syntax: --hostfwd tcp:127.0.0.1:9090-10.0.2.16:80. No UDP forward: with
 #   restrict=on QEMU's user network drops every datagram the guest sends, replies included
@@ -77,7 +77,8 @@ if [[ $example == network ]]; then
     netdev+=",hostfwd=$forward"
   done
   harness+=(--qemu-arg=-global --qemu-arg=virtio-mmio.force-legacy=false
-    --qemu-arg=-netdev --qemu-arg="$netdev" --qemu-arg=-device --qemu-arg=virtio-net-device,netdev=net0)
+    --qemu-arg=-netdev --qemu-arg="$netdev" --qemu-arg=-device --qemu-arg=virtio-net-device,netdev=net0
+    --qemu-arg=-device --qemu-arg=virtio-rng-device,bus=virtio-mmio-bus.15)
   echo "run: QEMU's user network, restricted; forwards: ${hostfwd[*]} (Ctrl-A X quits)"
   interactive=1
 fi

@@ -7,6 +7,7 @@
 
 #include <kaal/platform/channel.hpp>
 #include <kaal/platform/debug.hpp>
+#include <kaal/services/entropy/entropy_client.hpp>
 #include <kaal/services/net/lwip_stack.hpp>
 #include <kaal/services/serial/console_writer.hpp>
 #include <kaal/services/time/time_client.hpp>
@@ -16,8 +17,9 @@
 
 // What each server of this example holds: its own IP stack over the NetworkStack's queues, the
 // time service, whose periodic timeout runs lwIP's timers (TCP's retransmissions and delayed
-// ACKs, ARP's and DHCP's), and its line to the serial console, where what it says comes out as
-// whole lines however the servers are scheduled. The composer's blocks give the same names in
+// ACKs, ARP's and DHCP's), its line to the serial console, where what it says comes out as
+// whole lines however the servers are scheduled, and the entropy source, for the secret its
+// TCP's initial sequence numbers are keyed with. The composer's blocks give the same names in
 // every client's kaal_config.hpp, so one start() serves every server.
 namespace network_example {
 
@@ -43,6 +45,17 @@ public:
             kaal::debug::print(config::pd_name, ": FAILED: cannot attach the time service\n");
             return false;
         }
+        // RFC 6528's secret, from the device: without it a server would draw one from the
+        // counter and its MAC, which whoever knows when it booted can guess, so it does not
+        // start (lwip_stack.hpp).
+        kaal::SipHashKey isn_key{};
+        auto rng = kaal::services::entropy::EntropyClient::attach(
+            config::entropy_data, config::entropy_data_size, config::entropy);
+        if (!rng || !rng->read(isn_key)) {
+            kaal::debug::print(config::pd_name,
+                               ": FAILED: no entropy for TCP's initial sequence numbers\n");
+            return false;
+        }
         auto stack = net::LwipStack::start({
             .rx_queue = config::net_rx_queue,
             .rx_data = config::net_rx_data,
@@ -53,6 +66,7 @@ public:
             .rx = config::net_rx,
             .tx = config::net_tx,
             .address = config::net_address,
+            .isn_key = isn_key,
         });
         if (!stack) {
             kaal::debug::print(config::pd_name,

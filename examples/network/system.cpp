@@ -9,7 +9,10 @@
 //
 // scripts/run.sh network boots it on QEMU's user network, which forwards 127.0.0.1:7007 to the
 // echo server and 127.0.0.1:8080 to the HTTP server (the guest reaches nothing outside QEMU).
-// Each server says it is ready through the serial console, as a whole "[name] " line.
+// Each server says it is ready through the serial console, as a whole "[name] " line. Each keys
+// its TCP's initial sequence numbers (RFC 6528) with 16 bytes from the entropy source, QEMU's
+// virtio-rng on transport 15, a page of its own (drivers/rng/virtio/README.md).
+#include <kaal/composer/entropy_source.hpp>
 #include <kaal/composer/network_stack.hpp>
 #include <kaal/composer/serial_console.hpp>
 #include <kaal/composer/time_service.hpp>
@@ -20,12 +23,14 @@ void kaal_describe(System& s) {
     SerialConsole serial{s};
     TimeService time{s};
     NetworkStack net{s};
+    EntropySource rng{s, {.transport = 15}};
     // lwIP's pools are static; its callbacks and the status page's text run on the stack.
     auto& echo = s.pd("echo", "net_echo").priority(100).stack_size(0x8000);
     auto& http = s.pd("http", "net_http").priority(100).stack_size(0x8000);
     for (Pd* server : {&echo, &http}) {
         serial.add_client(*server, {.input = false});
         time.add_client(*server);
+        rng.add_client(*server);
     }
     net.add_client(echo, {.ipv4 = {10, 0, 2, 15}});
     net.add_client(http, {.ipv4 = {10, 0, 2, 16}, .reads_stats = true});
@@ -33,5 +38,6 @@ void kaal_describe(System& s) {
     auto& daytime = s.pd("daytime", "net_daytime").priority(100).stack_size(0x4000);
     serial.add_client(daytime, {.input = false});
     time.add_client(daytime);
+    rng.add_client(daytime);
     net.add_client(daytime, {.ipv4 = {10, 0, 2, 17}});
 }

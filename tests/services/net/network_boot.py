@@ -39,7 +39,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "harness"))
 import qemu_harness  # noqa: E402
 
-READY = [r"^\[echo\] ready on 10\.0\.2\.15 port 7 ", r"^\[http\] ready on 10\.0\.2\.16 port 80$",
+# The servers start only with their TCP's secret from the entropy source (examples/network's
+# net_app.hpp), whose driver serves the three of them.
+READY = [r"^rng-driver: virtio-rng on transport 15, a pool of \d+ bytes, 3 clients$",
+         r"^\[echo\] ready on 10\.0\.2\.15 port 7 ", r"^\[http\] ready on 10\.0\.2\.16 port 80$",
          r"^\[daytime\] ready on 10\.0\.2\.17 port 13$"]
 BOOT_TIMEOUT = 120.0
 
@@ -325,10 +328,12 @@ def user_network(ports: dict) -> str:
 
 
 def qemu_command(image: str, netdev: str, extra: list[str] | None = None) -> list[str]:
-    """The boot tests' QEMU for aarch64 with `netdev` as the virtio-net NIC's back end."""
+    """The boot tests' QEMU for aarch64 with `netdev` as the virtio-net NIC's back end, and the
+    virtio-rng device examples/network keys its TCP sequence numbers from, on transport 15."""
     return qemu_harness.MACHINES["aarch64"](image, None) + (extra or []) + [
         "-global", "virtio-mmio.force-legacy=false", "-netdev", netdev,
-        "-device", "virtio-net-device,netdev=net0"]
+        "-device", "virtio-net-device,netdev=net0",
+        "-device", "virtio-rng-device,bus=virtio-mmio-bus.15"]
 
 
 def boot(image: str, checks: list[str]) -> int:
