@@ -24,6 +24,9 @@ Supervisor::Supervisor(System& s, SupervisorOptions options, std::source_locatio
 
 Supervisor& Supervisor::supervise(Pd& pd, RestartPolicy policy, std::source_location at) {
     if (state_->supervisor == nullptr) {
+        // Runtime mode: the root task supervises every component and restarts at once, with no
+        // time service for back-offs.
+        pd.restarts = policy.restarts;
         return *this;
     }
     state_->supervisor->child(pd, static_cast<unsigned>(state_->supervised.size()), at);

@@ -4,7 +4,8 @@
 // then fails a kaal_assert in init(), later ones serve: they double the word their client sends
 // (label `double_label`), and fail in the middle of a call labelled `fail_label`, the client's
 // way of making the server crash while it waits for the answer. The start count comes from its
-// restart page, the one thing that outlives a restart.
+// restart page (Microkit) or its start record (runtime mode), the one thing that outlives a
+// restart.
 #include <cstdint>
 
 #include <kaal/platform/component.hpp>
@@ -15,6 +16,8 @@
 
 #if defined(KAAL_PLATFORM_MICROKIT)
 #include <kaal/platform/microkit/restart_page.hpp>
+#elif defined(KAAL_PLATFORM_RUNTIME)
+#include <kaal/platform/runtime/abi.hpp>
 #endif
 
 namespace {
@@ -31,8 +34,10 @@ std::uint64_t start_number() {
 #if defined(KAAL_PLATFORM_MICROKIT)
     const auto* page = kaal::microkit::restart_page();
     return page != nullptr ? page->starts : 0;
+#elif defined(KAAL_PLATFORM_RUNTIME)
+    return kaal::runtime::start_info->starts; // the root task counts them in the start record
 #else
-    return 0; // runtime mode restarts nothing: the root task reports, then stops
+    return 0;
 #endif
 }
 

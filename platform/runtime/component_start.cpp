@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Start of a runtime-mode component: the root task wrote its start record and passes the
-// record's address in rdi. KAAL_COMPONENT defines kaal_component_main. A component the root task
-// has stopped for good after a fault starts here again with stopped_start in rsi, and only
-// answers calls (answer_as_stopped).
+// record's address in rdi. KAAL_COMPONENT defines kaal_component_main. rsi says how
+// (runtime/abi.hpp): a component the root task restarts after a fault starts here again on its
+// image's initial data, with restarted_start; one it has stopped for good, with stopped_start,
+// and then only answers calls (answer_as_stopped).
 #include <kaal/platform/channel.hpp>
 #include <kaal/platform/runtime/abi.hpp>
 #include <kaal/platform/runtime/start.hpp>
@@ -44,6 +45,11 @@ extern "C" [[noreturn]] void kaal_runtime_start(const kaal::runtime::StartInfo* 
     seL4_SetIPCBuffer(reinterpret_cast<seL4_IPCBuffer*>(info->ipc_buffer));
     if (how == kaal::runtime::stopped_start) {
         answer_as_stopped();
+    }
+    if (how == kaal::runtime::restarted_start) {
+        // The call it was serving when it faulted: a Recv below would drop its reply cap, and
+        // the caller would wait for good. With no call pending the reply does nothing.
+        seL4_Reply(kaal::detail::to_sel4(kaal::error_reply(kaal::Error::peer_restarted)));
     }
     kaal::runtime::run_constructors();
     kaal_component_main();

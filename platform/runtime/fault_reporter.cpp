@@ -3,8 +3,10 @@
 // the thread's fault endpoint whose label is the fault type and whose message registers are laid
 // out per type (seL4 manual, "Faults"; libsel4 sel4/shared_types.h and sel4_arch/constants.h).
 // A component can send on that endpoint too; fault_ledger.hpp says why that is harmless. A
-// component that faults is reported, then started again as one that only answers calls
-// (SystemBuilder::start_stopped), so that its clients are told it has stopped.
+// component that faults is reported, then restarted as its policy allows (Component::restarts:
+// at once, on its image's initial data, SystemBuilder::restart), and after that started again as
+// one that only answers calls (SystemBuilder::start_stopped), so that its clients are told it
+// has stopped.
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/fault_report.hpp>
 #include <kaal/platform/runtime/fault_ledger.hpp>
@@ -37,9 +39,10 @@ bool saved_a_reply(CPtr reply, CPtr probe) {
 }
 
 void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system,
-                  std::span<const EmbeddedImage> images, const SystemBuilder& builder, CPtr reply,
+                  std::span<const EmbeddedImage> images, SystemBuilder& builder, CPtr reply,
                   CPtr probe) {
     FaultLedger ledger{system.components.size()};
+    unsigned restarted[SystemDescription::max_components] = {};
     bool resolved = false;
     for (;;) {
         seL4_Word badge = 0;
@@ -87,6 +90,21 @@ void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& sy
             debug::print("kaal: component '", name,
                          "' could not be suspended; its thread stays blocked\n");
             continue;
+        }
+        const unsigned allowed = system.components[v.component].restarts;
+        if (restarted[v.component] < allowed) {
+            const Status again = builder.restart(v.component);
+            if (again.ok()) {
+                ++restarted[v.component];
+                ledger.restarted(v.component);
+                debug::print("kaal: restarted '", name, "' (restart ", restarted[v.component],
+                             " of ", allowed, ")\n");
+                continue;
+            }
+            debug::print("kaal: cannot restart '", name, "': ", again.error(), "\n");
+        } else if (allowed != 0) {
+            debug::print("kaal: '", name, "' has been restarted ", allowed,
+                         " times, the most its policy allows\n");
         }
         debug::report_stopped(name);
         // Started again, so that no caller waits for it for good; a fault of the component

@@ -22,15 +22,22 @@ constexpr CapRights send_with_reply{CapRights::write_bit | CapRights::grant_repl
 
 } // namespace
 
+// A frame mapped nowhere else, filled through the root task's window: a frame cap maps in one
+// place at a time.
 template <typename Fill>
-Result<Cap<cap::SmallFrame>> SystemBuilder::make_page(std::size_t index, Word vaddr,
-                                                      CapRights rights, Fill fill) {
-    KAAL_TRY(const auto frame, broker_.create<cap::SmallFrame>());
+Status SystemBuilder::fill_frame(Cap<cap::SmallFrame> frame, Fill fill) {
     KAAL_CHECK(
         broker_.map_page(root_task::vspace, frame, fill_window, CapRights::read_write(), true));
     // NOLINTNEXTLINE(performance-no-int-to-ptr): the page was just mapped there
     fill(reinterpret_cast<unsigned char*>(fill_window));
-    KAAL_CHECK(kernel::frame_unmap(frame));
+    return kernel::frame_unmap(frame);
+}
+
+template <typename Fill>
+Result<Cap<cap::SmallFrame>> SystemBuilder::make_page(std::size_t index, Word vaddr,
+                                                      CapRights rights, Fill fill) {
+    KAAL_TRY(const auto frame, broker_.create<cap::SmallFrame>());
+    KAAL_CHECK(fill_frame(frame, fill));
     KAAL_CHECK(broker_.map_page(parts_[index].vspace, frame, vaddr, rights, true));
     ++parts_[index].pages;
     return frame;
@@ -113,6 +120,7 @@ Status SystemBuilder::create_objects(std::size_t index) {
     StartInfo& info = p.info;
     info.magic = StartInfo::expected_magic;
     info.ipc_buffer = ipc_buffer_vaddr;
+    info.starts = 1;
     const std::string_view name{system_.components[index].name};
     std::memcpy(info.name, name.data(), name.size());
     for (auto& grant : info.devices) {
@@ -121,66 +129,131 @@ Status SystemBuilder::create_objects(std::size_t index) {
     return {};
 }
 
-// Copies the image's loadable segments page by page (System V ABI, "Program Loading"), zero
-// beyond the file contents, and writes each setvar's value where its variable lies.
-Status SystemBuilder::load_image(std::size_t index) {
-    const Component& c = system_.components[index];
-    const EmbeddedImage* embedded = find_image(images_, c.image);
+// Where each setvar's value goes in component `index`'s image.
+Status SystemBuilder::collect_patches(std::size_t index, const ElfImage& image,
+                                      Patches& patches) const {
+    patches.count = 0;
+    const auto patch = [&](const char* symbol, Word value) -> Status {
+        if (symbol == nullptr) {
+            return {};
+        }
+        if (patches.count == std::size(patches.at)) {
+            return Error::no_space;
+        }
+        KAAL_TRY(const Word at, image.data_symbol(symbol, sizeof(Word)));
+        patches.at[patches.count++] = {at, value};
+        return {};
+    };
+    for (const Mapping& m : system_.components[index].maps) {
+        KAAL_CHECK(patch(m.setvar_vaddr, m.vaddr));
+        KAAL_CHECK(patch(m.setvar_paddr, region_paddr_[m.region]));
+    }
+    return {};
+}
+
+// One page of a loadable segment as the image begins: the file's bytes, zero beyond them
+// (System V ABI, "Program Loading"), and each setvar's value where its variable lies.
+void SystemBuilder::fill_page(const ElfImage& image, const ElfSegment& s, Word page,
+                              const Patches& patches, unsigned char* window) {
+    std::memset(window, 0, page_size);
+    // The part of [page, page + 4 KiB) that the file provides.
+    const Word from = page > s.vaddr ? page : s.vaddr;
+    const Word to =
+        page + page_size < s.vaddr + s.file_size ? page + page_size : s.vaddr + s.file_size;
+    if (from < to) {
+        std::memcpy(window + (from - page), image.file().data() + s.file_offset + (from - s.vaddr),
+                    to - from);
+    }
+    for (std::size_t i = 0; i < patches.count; ++i) {
+        if (patches.at[i].vaddr >= page && patches.at[i].vaddr - page < page_size) {
+            std::memcpy(window + (patches.at[i].vaddr - page), &patches.at[i].value, sizeof(Word));
+        }
+    }
+}
+
+Result<ElfImage> SystemBuilder::image_of(std::size_t index) const {
+    const EmbeddedImage* embedded = find_image(images_, system_.components[index].image);
     if (embedded == nullptr) {
         return Error::not_found;
     }
     const std::span bytes{reinterpret_cast<const std::byte*>(embedded->begin),
                           static_cast<std::size_t>(embedded->end - embedded->begin)};
-    KAAL_TRY(const ElfImage image, ElfImage::parse(bytes, ElfMachine::x86_64));
+    return ElfImage::parse(bytes, ElfMachine::x86_64);
+}
 
-    struct Patch {
-        Word vaddr;
-        Word value;
-    };
-    Patch patches[8] = {};
-    std::size_t patch_count = 0;
-    const auto patch = [&](const char* symbol, Word value) -> Status {
-        if (symbol == nullptr) {
-            return {};
-        }
-        if (patch_count == std::size(patches)) {
-            return Error::no_space;
-        }
-        KAAL_TRY(const Word at, image.data_symbol(symbol, sizeof(Word)));
-        patches[patch_count++] = {at, value};
-        return {};
-    };
-    for (const Mapping& m : c.maps) {
-        KAAL_CHECK(patch(m.setvar_vaddr, m.vaddr));
-        KAAL_CHECK(patch(m.setvar_paddr, region_paddr_[m.region]));
-    }
-
+// Copies the image's loadable segments page by page. A component that may be restarted keeps
+// its writable pages' frames, to be filled again from the image (restart).
+Status SystemBuilder::load_image(std::size_t index) {
+    Parts& p = parts_[index];
+    KAAL_TRY(const ElfImage image, image_of(index));
+    Patches patches;
+    KAAL_CHECK(collect_patches(index, image, patches));
+    const bool restartable = system_.components[index].restarts != 0;
     for (const ElfSegment& s : image.segments()) {
         const CapRights rights = s.writable ? CapRights::read_write() : CapRights::read_only();
         for (Word page = s.vaddr & ~(page_size - 1); page < s.vaddr + s.mem_size;
              page += page_size) {
-            const auto fill = [&](unsigned char* window) {
-                std::memset(window, 0, page_size);
-                // The part of [page, page + 4 KiB) that the file provides.
-                const Word from = page > s.vaddr ? page : s.vaddr;
-                const Word to = page + page_size < s.vaddr + s.file_size ? page + page_size
-                                                                         : s.vaddr + s.file_size;
-                if (from < to) {
-                    std::memcpy(window + (from - page),
-                                image.file().data() + s.file_offset + (from - s.vaddr), to - from);
+            KAAL_TRY(const auto frame, make_page(index, page, rights, [&](unsigned char* window) {
+                         fill_page(image, s, page, patches, window);
+                     }));
+            if (restartable && s.writable) {
+                if (p.writable_count == std::size(p.writable)) {
+                    return Error::no_space; // more data than a restart can put back
                 }
-                for (std::size_t i = 0; i < patch_count; ++i) {
-                    if (patches[i].vaddr >= page && patches[i].vaddr - page < page_size) {
-                        std::memcpy(window + (patches[i].vaddr - page), &patches[i].value,
-                                    sizeof(Word));
-                    }
-                }
-            };
-            KAAL_CHECK(make_page(index, page, rights, fill));
+                p.writable[p.writable_count++] = {frame, page};
+            }
         }
     }
-    parts_[index].entry = image.entry();
+    p.entry = image.entry();
     return {};
+}
+
+// Unmapped from the component, filled again, mapped back where it was.
+template <typename Fill>
+Status SystemBuilder::refill_page(std::size_t index, Cap<cap::SmallFrame> frame, Word vaddr,
+                                  CapRights rights, Fill fill) {
+    KAAL_CHECK(kernel::frame_unmap(frame));
+    KAAL_CHECK(fill_frame(frame, fill));
+    return broker_.map_page(parts_[index].vspace, frame, vaddr, rights, true);
+}
+
+// Its writable pages as the image has them, one more start in its record, then its thread at
+// the entry point with restarted_start (runtime/abi.hpp). The thread is stopped on its fault
+// meanwhile; resume_target ends that (seL4 manual, "TCB_WriteRegisters").
+Status SystemBuilder::restart(std::size_t index) {
+    Parts& p = parts_[index];
+    if (system_.components[index].restarts == 0) {
+        return Error::invalid_argument;
+    }
+    KAAL_TRY(const ElfImage image, image_of(index));
+    Patches patches;
+    KAAL_CHECK(collect_patches(index, image, patches));
+    std::size_t next = 0;
+    for (const ElfSegment& s : image.segments()) {
+        if (!s.writable) {
+            continue;
+        }
+        for (Word page = s.vaddr & ~(page_size - 1); page < s.vaddr + s.mem_size;
+             page += page_size) {
+            if (next == p.writable_count || p.writable[next].vaddr != page) {
+                return Error::invalid_argument; // not the pages load_image kept
+            }
+            KAAL_CHECK(refill_page(
+                index, p.writable[next++].frame, page, CapRights::read_write(),
+                [&](unsigned char* window) { fill_page(image, s, page, patches, window); }));
+        }
+    }
+    ++p.info.starts;
+    const StartInfo info = p.info;
+    KAAL_CHECK(
+        refill_page(index, p.start_page, start_info_vaddr, CapRights::read_only(),
+                    [&info](unsigned char* window) { std::memcpy(window, &info, sizeof info); }));
+    seL4_UserContext regs{};
+    regs.rip = p.entry;
+    regs.rdi = start_info_vaddr;
+    regs.rsi = restarted_start;
+    return kernel::raw::status(
+        seL4_TCB_WriteRegisters(p.tcb.cptr(), 1, 0, sizeof regs / sizeof(seL4_Word), &regs));
 }
 
 Status SystemBuilder::wire_direction(const ChannelEnd& from, const ChannelEnd& to) {

@@ -56,7 +56,8 @@ TEST(ComposerOutputs, TheRuntimeDescriptionGrantsDevicesInsteadOfMappingThem) {
     ASSERT_TRUE(s.compose().empty());
     const std::string cpp = runtime_description(s, "demo.cpp");
     EXPECT_TRUE(has(cpp, "{kaal::DeviceId{kaal::DeviceKind::serial, 0}, 0, 0x0},")) << cpp;
-    EXPECT_TRUE(has(cpp, "{\"serial_16550\", \"serial_16550\", 250, maps_0, devices_0},")) << cpp;
+    EXPECT_TRUE(has(cpp, "{\"serial_16550\", \"serial_16550\", 250, maps_0, devices_0, 0},"))
+        << cpp;
     EXPECT_FALSE(has(cpp, "uart_regs")) << "COM1 is ports, not memory";
     EXPECT_TRUE(has(cpp, "\"kaal_cfg_ring_region\"}"));
     EXPECT_TRUE(has(cpp, "const SystemDescription kaal::runtime::system_description{\"demo\""));
@@ -267,16 +268,22 @@ TEST(ComposerSupervisor, AnInjectedFaultIsInTheTableAndNeedsATimedSupervisor) {
 }
 
 // Runtime mode: the root task reports every component's faults, so there is nothing to add.
-TEST(ComposerSupervisor, AddsNothingInRuntimeMode) {
+// Runtime mode: the root task reports every component's faults, so there is no PD to add; it
+// applies a restart policy's count, which the description carries.
+TEST(ComposerSupervisor, AddsNoPdInRuntimeModeAndGivesTheRootTaskTheRestartCount) {
     System s{"crashes", Board::pc99_x86_64};
     Supervisor supervisor{s};
-    auto& a = s.pd("crash-a", "crash_a");
-    supervisor.supervise(a);
+    auto& a = s.pd("crash-a", "crash_a").priority(100);
+    auto& b = s.pd("crash-b", "crash_b").priority(90);
+    supervisor.supervise(a).supervise(b, {.restarts = 3});
     ASSERT_TRUE(s.compose().empty());
     EXPECT_EQ(supervisor.pd(), nullptr);
-    EXPECT_EQ(s.pds().size(), 1U);
+    EXPECT_EQ(s.pds().size(), 2U);
     EXPECT_EQ(a.parent, nullptr);
     EXPECT_TRUE(has(pds_cmake(s), "set(kaal_composed_symbols)")) << pds_cmake(s);
+    const std::string cpp = runtime_description(s, "crashes.cpp");
+    EXPECT_TRUE(has(cpp, "{\"crash-a\", \"crash-a\", 100, {}, {}, 0},")) << cpp;
+    EXPECT_TRUE(has(cpp, "{\"crash-b\", \"crash-b\", 90, {}, {}, 3},")) << cpp;
 }
 
 } // namespace

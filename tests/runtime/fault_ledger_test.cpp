@@ -41,6 +41,20 @@ TEST(FaultLedger, RunningNamesOnlyAComponentNotStoppedAndCountsNothing) {
     EXPECT_EQ(ledger.running(SystemBuilder::fault_badge(0)), std::optional<std::size_t>{0});
 }
 
+// A restart policy: the restarted component runs again, so its next message is a new fault,
+// reported and acted on; until the restart, its messages are ignored.
+TEST(FaultLedger, ARestartedComponentsNextMessageIsANewFault) {
+    FaultLedger ledger{2};
+    ASSERT_EQ(ledger.on_message(SystemBuilder::fault_badge(0)).action, Action::stop_and_report);
+    EXPECT_EQ(ledger.on_message(SystemBuilder::fault_badge(0)).action, Action::ignore);
+    ledger.restarted(0);
+    EXPECT_FALSE(ledger.stopped(0));
+    EXPECT_EQ(ledger.running(SystemBuilder::fault_badge(0)), std::optional<std::size_t>{0});
+    EXPECT_EQ(ledger.on_message(SystemBuilder::fault_badge(0)).action, Action::stop_and_report);
+    EXPECT_TRUE(ledger.stopped(0));
+    EXPECT_FALSE(ledger.stopped(1));
+}
+
 TEST(FaultLedger, AFloodFromOneComponentIsOneReportAndLog2LinesAfter) {
     FaultLedger ledger{4};
     unsigned stops = 0;

@@ -36,12 +36,15 @@ inline constexpr Word badge_channel_mask = 0x3f;
 inline constexpr Word ipc_buffer_vaddr = 0x1f'e000;
 inline constexpr Word start_info_vaddr = 0x1f'f000;
 
-// kaal_runtime_start's second argument (rsi): 0 when the root task starts a component, as it
-// leaves every register but rip and rdi; stopped_start when it starts a faulted component again
-// only to answer every protected call made to it with Error::peer_stopped, so that no caller
-// waits for good (platform/runtime/component_start.cpp). The same value as Microkit mode's
-// (microkit/restart_page.hpp).
-inline constexpr Word stopped_start = 0x6b61'616c'7374'6f70; // "kaalstop"
+// kaal_runtime_start's second argument (rsi), which says how the root task started the
+// component (platform/runtime/component_start.cpp): 0 the first time, as it leaves every register
+// but rip and rdi; restarted_start after a fault its restart policy allows, on its image's
+// initial data, having first answered the call it was serving with Error::peer_restarted;
+// stopped_start to stop it for good, when it only answers every protected call made to it with
+// Error::peer_stopped, so that no caller waits for good. stopped_start is Microkit mode's value
+// too (microkit/restart_page.hpp).
+inline constexpr Word restarted_start = 0x6b61'616c'6167'6e6e; // "kaalagnn"
+inline constexpr Word stopped_start = 0x6b61'616c'7374'6f70;   // "kaalstop"
 
 // A device the root task granted: its I/O ports are at io_port_cap_base + index, its IRQ handler
 // at base_irq_cap + irq_channel, its registers mapped uncached at mmio_vaddr (the address of
@@ -70,6 +73,7 @@ struct StartInfo {
     Word device_count;
     DeviceGrantInfo devices[max_device_grants];
     char name[name_length];
+    Word starts; // 1 on the first start, 2 on the first restart, ...
 };
 
 // Set by the component start code before any constructor runs.

@@ -56,6 +56,11 @@ public:
 
     [[nodiscard]] bool stopped(std::size_t index) const { return stopped_[index]; }
 
+    // The root task restarted the component: its next message is a new fault, reported and
+    // acted on as its first was. A component that forges one restarts itself, as its policy
+    // allows, and no other.
+    void restarted(std::size_t index) { stopped_[index] = false; }
+
     // The component `badge` names, if it is still running: one whose fault the system may
     // resolve (resolve_fault, root_task.hpp). Counts nothing, so a message the system does not
     // resolve goes on to on_message.

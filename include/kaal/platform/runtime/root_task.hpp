@@ -38,7 +38,7 @@ bool resolve_fault(std::size_t component, const SystemDescription& system, Cap<c
 // second to learn whether there was one, which tells a plain send from a fault.
 // `images` name the code at a fault's address (EmbeddedImage::symbols).
 [[noreturn]] void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system,
-                               std::span<const EmbeddedImage> images, const SystemBuilder& builder,
+                               std::span<const EmbeddedImage> images, SystemBuilder& builder,
                                CPtr reply, CPtr probe);
 
 } // namespace kaal::runtime

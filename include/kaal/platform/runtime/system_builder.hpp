@@ -19,6 +19,8 @@ public:
     static constexpr std::size_t max_components = SystemDescription::max_components;
     static constexpr std::size_t max_regions = 32;
     static constexpr std::size_t max_region_pages = 256;
+    // The writable pages (.data, .bss and its stack) of a component that may be restarted.
+    static constexpr std::size_t max_restart_pages = 64;
 
     SystemBuilder(broker::CapabilityBroker& broker, const SystemDescription& system,
                   std::span<const EmbeddedImage> images, Cap<cap::Endpoint> fault_endpoint)
@@ -34,6 +36,10 @@ public:
     // Starts component `index` again, faulted or not, at its entry point as a component that
     // only answers calls, with Error::peer_stopped (runtime/abi.hpp, stopped_start).
     [[nodiscard]] Status start_stopped(std::size_t index) const;
+    // Starts component `index` again on its image's initial data, for its restart policy
+    // (Component::restarts): its writable pages filled again from its image, its start count
+    // up by one, its thread at the entry point (runtime/abi.hpp, restarted_start).
+    [[nodiscard]] Status restart(std::size_t index);
 
     // The fault badge the root task's fault endpoint sees for component `index`.
     static constexpr Word fault_badge(std::size_t index) { return index + 1; }
@@ -54,11 +60,34 @@ private:
         Word entry;
         Word pages;
         StartInfo info;
+        struct WritablePage {
+            Cap<cap::SmallFrame> frame;
+            Word vaddr;
+        };
+        WritablePage writable[max_restart_pages];
+        std::size_t writable_count;
+    };
+    struct Patches {
+        struct Patch {
+            Word vaddr;
+            Word value;
+        };
+        Patch at[8] = {};
+        std::size_t count = 0;
     };
 
     Status create_contiguous(std::size_t region, std::size_t first_frame, Word pages);
     Status create_objects(std::size_t index);
     Status load_image(std::size_t index);
+    [[nodiscard]] Result<ElfImage> image_of(std::size_t index) const;
+    Status collect_patches(std::size_t index, const ElfImage& image, Patches& patches) const;
+    static void fill_page(const ElfImage& image, const ElfSegment& s, Word page,
+                          const Patches& patches, unsigned char* window);
+    template <typename Fill>
+    Status fill_frame(Cap<cap::SmallFrame> frame, Fill fill);
+    template <typename Fill>
+    Status refill_page(std::size_t index, Cap<cap::SmallFrame> frame, Word vaddr, CapRights rights,
+                       Fill fill);
     Status wire_channel(const Channel& channel);
     Status wire_direction(const ChannelEnd& from, const ChannelEnd& to);
     Status grant_device(std::size_t index, std::size_t grant);

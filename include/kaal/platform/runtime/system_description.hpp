@@ -62,6 +62,9 @@ struct Component {
     std::uint8_t priority;
     std::span<const Mapping> maps;
     std::span<const DeviceGrant> devices;
+    // How many times the root task restarts it after a fault, at once, on its image's initial
+    // data (kaal::composer::RestartPolicy); after that, or with 0, it is stopped for good.
+    unsigned restarts = 0;
 };
 
 // One end of a channel: the component (index in `components`) and the id it knows it by. With
