@@ -248,12 +248,7 @@ Status SystemBuilder::restart(std::size_t index) {
     KAAL_CHECK(
         refill_page(index, p.start_page, start_info_vaddr, CapRights::read_only(),
                     [&info](unsigned char* window) { std::memcpy(window, &info, sizeof info); }));
-    seL4_UserContext regs{};
-    regs.rip = p.entry;
-    regs.rdi = start_info_vaddr;
-    regs.rsi = restarted_start;
-    return kernel::raw::status(
-        seL4_TCB_WriteRegisters(p.tcb.cptr(), 1, 0, sizeof regs / sizeof(seL4_Word), &regs));
+    return start_at_entry(index, restarted_start, true);
 }
 
 Status SystemBuilder::wire_direction(const ChannelEnd& from, const ChannelEnd& to) {
@@ -359,11 +354,7 @@ Status SystemBuilder::finish(std::size_t index) {
                                                       p.ipc_buffer.cptr())));
     KAAL_CHECK(
         kernel::raw::status(seL4_TCB_SetPriority(p.tcb.cptr(), initial_cap::tcb, c.priority)));
-    seL4_UserContext regs{};
-    regs.rip = p.entry;
-    regs.rdi = start_info_vaddr;
-    KAAL_CHECK(kernel::raw::status(
-        seL4_TCB_WriteRegisters(p.tcb.cptr(), 0, 0, sizeof regs / sizeof(seL4_Word), &regs)));
+    KAAL_CHECK(start_at_entry(index, 0, false));
 #if defined(CONFIG_DEBUG_BUILD)
     seL4_DebugNameThread(p.tcb.cptr(), c.name);
 #endif
@@ -374,13 +365,17 @@ Status SystemBuilder::finish(std::size_t index) {
 // Its stack, set up again by _start (start.S), is in its own image; the start record is in a page
 // it cannot write, so what the fault spoiled cannot spoil the record.
 Status SystemBuilder::start_stopped(std::size_t index) const {
-    const Parts& p = parts_[index];
+    return start_at_entry(index, stopped_start, true);
+}
+
+// Every register but these three is 0 (runtime/abi.hpp); `resume` starts the thread at once.
+Status SystemBuilder::start_at_entry(std::size_t index, Word how, bool resume) const {
     seL4_UserContext regs{};
-    regs.rip = p.entry;
+    regs.rip = parts_[index].entry;
     regs.rdi = start_info_vaddr;
-    regs.rsi = stopped_start;
-    return kernel::raw::status(
-        seL4_TCB_WriteRegisters(p.tcb.cptr(), 1, 0, sizeof regs / sizeof(seL4_Word), &regs));
+    regs.rsi = how;
+    return kernel::raw::status(seL4_TCB_WriteRegisters(parts_[index].tcb.cptr(), resume ? 1 : 0, 0,
+                                                       sizeof regs / sizeof(seL4_Word), &regs));
 }
 
 Status SystemBuilder::build() {

@@ -93,6 +93,7 @@ private:
     Status grant_device(std::size_t index, std::size_t grant);
     Status map_regions(std::size_t index);
     Status finish(std::size_t index);
+    [[nodiscard]] Status start_at_entry(std::size_t index, Word how, bool resume) const;
     // Devices, image, shared regions and thread of one component, once all are wired.
     Status populate(std::size_t index);
 
