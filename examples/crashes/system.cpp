@@ -30,5 +30,7 @@ void kaal_describe(kaal::composer::System& s) {
     supervisor.supervise(doubler, {.restarts = 3, .backoff_ns = 10'000'000});
     s.call(s.pd("doubler-client", "crashes_doubler_client").priority(80), "doubler", doubler,
            "client");
+    // A notification peer of the doubler, which sees its restart notices.
+    s.channel(s.pd("watcher", "crashes_watcher").priority(95), "doubler", doubler, "watcher");
     s.pd("survivor", "crashes_survivor").priority(50);
 }

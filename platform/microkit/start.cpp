@@ -11,7 +11,8 @@
 // masks, each setvar address: libmicrokit's and the composer's uninitialised globals), so a
 // restart that only zeroed .bss would lose them. .data is copied whole; .bss, zero but for those,
 // as the offset and value of each byte that is not zero. A restart then answers the protected
-// call the PD was serving when it faulted, if any, with Error::peer_restarted.
+// call the PD was serving when it faulted, if any, with Error::peer_restarted, and signals each
+// channel it may notify once, the restart notice.
 //
 // A PD its supervisor stops for good starts here too, with stopped_start as the argument, and
 // from then on only answers calls (answer_as_stopped).
@@ -118,6 +119,19 @@ void answer_interrupted_call() {
               kaal::detail::to_sel4(kaal::error_reply(kaal::Error::peer_restarted)));
 }
 
+// The restart notice: one signal on every channel this PD may notify (the tool's mask, restored
+// with .bss). A peer waiting for a signal the dead instance owed it (a ring's, say: the rings
+// carry on from their shared indices) gets one, and a peer that keeps state in this PD can
+// take it as the cue to look. KaaL's protocols treat every signal as "look again", so one more
+// is harmless (seL4 manual, "Notifications": signals only ever set bits).
+void notify_peers() {
+    for (unsigned ch = 0; ch < 64; ++ch) {
+        if (((microkit_notifications >> ch) & 1U) != 0) {
+            seL4_Signal(kaal::microkit::base_output_notification_cap + ch);
+        }
+    }
+}
+
 // Microkit's badges on the PD's endpoint (libmicrokit main.c's handler loop): bit 63 for a
 // protected call, bit 62 for a child's fault, neither for a notification.
 bool is_protected_call(seL4_Word badge) {
@@ -166,6 +180,7 @@ extern "C" [[noreturn]] void kaal_start(std::uint64_t how) {
         } else if (page.state == RestartPage::ready && page.data_bytes == data_bytes) {
             restore(page, bss_bytes);
             answer_interrupted_call();
+            notify_peers();
         } else {
             // No copy to start again from: a fault, which its supervisor counts as a failed
             // restart, rather than init() on whatever the last run left.
