@@ -32,7 +32,7 @@ public:
     unsigned requests = 0;
 
     // Its configuration space (5.2.4): the capacity in sectors, a 64-bit field.
-    [[nodiscard]] std::uint64_t config(Word offset) const {
+    [[nodiscard]] std::uint64_t config(Word offset, unsigned) const {
         const std::uint64_t sectors = disk.size() / 512;
         return offset == 0 ? static_cast<std::uint32_t>(sectors)
                            : (offset == 4 ? static_cast<std::uint32_t>(sectors >> 32) : 0);
@@ -73,7 +73,7 @@ public:
             *as<std::uint8_t>(last->addr) = result;
             if (report_bogus_used) {
                 report_bogus_used = false;
-                complete(max_queue + 1, 0);
+                complete(queue_num_max + 1, 0);
             }
             complete(*head, written + 1);
         }

@@ -32,7 +32,7 @@ public:
     std::uint8_t next_byte = 0;
 
     // It has no configuration space (5.4.4).
-    [[nodiscard]] static std::uint64_t config(Word) { return 0; }
+    [[nodiscard]] static std::uint64_t config(Word, unsigned) { return 0; }
 
     // Fills every buffer made available and not yet taken.
     void process() {
