@@ -18,7 +18,11 @@ void kaal_describe(kaal::composer::System& s) {
         time.emplace(s);
     }
     kaal::composer::Supervisor supervisor{s, {.priority = 210, .time = time ? &*time : nullptr}};
-    supervisor.supervise(s.pd("crash-null", "crashes_null").priority(103));
+    // Stopped at its fault, it then only answers calls; 300 ms in, a fault is injected into what
+    // answers them (Microkit), and the supervisor leaves it stopped rather than start it again
+    // into a fault storm.
+    auto& crash_null = s.pd("crash-null", "crashes_null").priority(103);
+    supervisor.supervise(crash_null).inject_fault(crash_null, 300'000'000);
     supervisor.supervise(s.pd("crash-cap", "crashes_cap").priority(102));
     // Restarted once, it fails again (on the same initial data): then it stays stopped.
     supervisor.supervise(s.pd("crash-assert", "crashes_assert").priority(101), {.restarts = 1});

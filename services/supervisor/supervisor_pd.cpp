@@ -74,6 +74,14 @@ public:
         if (regs) {
             report_caller(*regs, symbols, ip);
         }
+        if (pd != nullptr && stopped_[index]) {
+            // What answers its calls faulted: started again, it would only fault again.
+            suspend(child.id());
+            debug::print("kaal: supervisor: '", name,
+                         "' faulted again once stopped; it stays "
+                         "stopped, and its callers wait\n");
+            return std::nullopt;
+        }
         if (pd != nullptr && restarted_[index] < pd->restarts) {
             if (pd->backoff_ns != 0) {
                 const std::uint64_t wait = pd->backoff_ns << restarted_[index];
@@ -94,6 +102,9 @@ public:
             debug::print("kaal: supervisor: '", name, "' has been restarted ", pd->restarts,
                          " times, the most its policy allows\n");
         }
+        if (pd != nullptr) {
+            stopped_[index] = true;
+        }
         stop(child.id(), name, symbols);
         return std::nullopt;
     }
@@ -103,6 +114,7 @@ private:
         const auto& pd = config::supervised[index];
         if (!start_again(pd.child_id, pd.symbols, 0)) {
             debug::print("kaal: supervisor: cannot restart '", pd.name, "'\n");
+            stopped_[index] = true;
             stop(pd.child_id, pd.name, pd.symbols);
             return false;
         }
@@ -253,6 +265,7 @@ private:
     }
 
     unsigned restarted_[std::size(config::supervised)] = {};
+    bool stopped_[std::size(config::supervised)] = {}; // for good, answering calls
     // A back-off under way: its length (0: none) and when it began.
     std::uint64_t waiting_for_[std::size(config::supervised)] = {};
     std::uint64_t waiting_since_[std::size(config::supervised)] = {};
