@@ -72,7 +72,8 @@ if [[ $example == entropy ]]; then
 fi
 if [[ $example == network ]]; then
   ((${#hostfwd[@]})) || hostfwd=(tcp:127.0.0.1:8080-10.0.2.16:80 tcp:127.0.0.1:7007-10.0.2.15:7)
-  netdev=user,id=net0,restrict=on
+  # Its DHCP server leases from 10.0.2.17 on, past the fixed addresses: daytime's.
+  netdev=user,id=net0,restrict=on,dhcpstart=10.0.2.17
   for forward in "${hostfwd[@]}"; do
     netdev+=",hostfwd=$forward"
   done

@@ -79,6 +79,10 @@ public:
                                "\n");
             return false;
         }
+        // Drained once, as every queue is at start: that asks the service to signal the first
+        // tick (time_client.hpp). Without it no tick is ever signalled, and lwIP's timers (TCP's
+        // retransmissions and delayed ACKs, ARP's, DHCP's) never run.
+        time_->drain([this](const auto&) { stack_->poll_timers(); });
         return true;
     }
 
@@ -89,23 +93,24 @@ public:
         }
         if (ch == config::time) {
             time_->drain([this](const auto&) { stack_->poll_timers(); });
+            announce();
             return true;
         }
         if (ch == config::serial_tx) {
             static_cast<void>(console_->flush()); // room again for what did not fit
             return true;
         }
-        return stack_->notified(ch);
+        const bool ours = stack_->notified(ch);
+        announce(); // a DHCP ACK comes in a frame
+        return ours;
     }
 
-    // "ready on 10.0.2.15 <what>", once the server listens: what the boot test waits for.
+    // "ready on 10.0.2.15 <what>", once the server listens and has its address: what the boot
+    // test waits for. With a fixed address that is at once; with DHCP, when the lease comes,
+    // after a line that says so.
     void say_ready(std::string_view what) {
-        const auto ip = stack_->address();
-        Text<96> line;
-        line << "ready on " << ip[0] << "." << ip[1] << "." << ip[2] << "." << ip[3] << " " << what
-             << "\n";
-        static_cast<void>(console_->write(line.view()));
-        static_cast<void>(console_->flush());
+        ready_what_ = what;
+        announce();
     }
 
     [[nodiscard]] net::LwipStack& stack() { return *stack_; }
@@ -113,9 +118,27 @@ public:
     [[nodiscard]] std::uint64_t realtime_ns() const { return time_->realtime_ns(); }
 
 private:
+    void announce() {
+        if (ready_what_.empty() || !stack_->has_address()) {
+            return;
+        }
+        const auto ip = stack_->address();
+        Text<96> line;
+        if (config::net_address.dhcp) {
+            line << "leased " << ip[0] << "." << ip[1] << "." << ip[2] << "." << ip[3]
+                 << " by DHCP\n";
+        }
+        line << "ready on " << ip[0] << "." << ip[1] << "." << ip[2] << "." << ip[3] << " "
+             << ready_what_ << "\n";
+        ready_what_ = {};
+        static_cast<void>(console_->write(line.view()));
+        static_cast<void>(console_->flush());
+    }
+
     std::optional<kaal::services::serial::ConsoleWriter> console_;
     std::optional<kaal::services::time::TimeClient> time_;
     net::LwipStack* stack_ = nullptr;
+    std::string_view ready_what_; // said once the stack has its address
 };
 
 } // namespace network_example

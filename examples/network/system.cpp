@@ -5,10 +5,11 @@
 //   echo (10.0.2.15: port 7, TCP and UDP) -\                /-> net-tx -\
 //                                           >- own lwIP ---<             >- net-driver -> NIC
 //   http (10.0.2.16: port 80)             -/                \-- net-rx <-/
-//   daytime (10.0.2.17: port 13), the network guide's, the same way
+//   daytime (port 13, its address leased by DHCP), the network guide's, the same way
 //
 // scripts/run.sh network boots it on QEMU's user network, which forwards 127.0.0.1:7007 to the
-// echo server and 127.0.0.1:8080 to the HTTP server (the guest reaches nothing outside QEMU).
+// echo server and 127.0.0.1:8080 to the HTTP server (the guest reaches nothing outside QEMU), and
+// whose DHCP server leases from 10.0.2.17 on (dhcpstart), past the two fixed addresses.
 // Each server says it is ready through the serial console, as a whole "[name] " line. Each keys
 // its TCP's initial sequence numbers (RFC 6528) with 16 bytes from the entropy source, QEMU's
 // virtio-rng on transport 15, a page of its own (drivers/rng/virtio/README.md).
@@ -39,5 +40,5 @@ void kaal_describe(System& s) {
     serial.add_client(daytime, {.input = false});
     time.add_client(daytime);
     rng.add_client(daytime);
-    net.add_client(daytime, {.ipv4 = {10, 0, 2, 17}});
+    net.add_client(daytime, {.dhcp = true});
 }

@@ -132,7 +132,13 @@ Result<LwipStack*> LwipStack::start(const LwipStackWiring& wiring) {
         return attached.error();
     }
     stack_running = true;
+    // Buffers first: the DHCP server's OFFER may come as soon as the DISCOVER is out, and the
+    // RX virtualiser drops a frame for a client with no buffer posted.
     stack->post_rx_buffers();
+    if (auto dhcp = stack->start_dhcp(); !dhcp) {
+        stack->stop();
+        return dhcp.error();
+    }
     return stack;
 }
 
@@ -151,9 +157,11 @@ Status LwipStack::attach_interface() {
     netif_set_up(netif_);
     // The virtual link is always up; lwIP sends nothing, not even DHCP, on a link that is down.
     netif_set_link_up(netif_);
+    return {};
+}
+
+Status LwipStack::start_dhcp() {
     if (address_.dhcp && dhcp_start(netif_) != ERR_OK) {
-        netif_remove(netif_);
-        netif_ = nullptr;
         return Error::not_enough_memory;
     }
     return {};

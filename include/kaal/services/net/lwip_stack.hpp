@@ -123,6 +123,7 @@ private:
     static std::int8_t link_output(::netif* interface, ::pbuf* frame);
 
     Status attach_interface();
+    Status start_dhcp();
     void post_rx_buffers();
     void receive();
     void receive_one(const ipc::BufferDescriptor& desc);
