@@ -123,13 +123,13 @@ private:
             return;
         }
         const auto ip = stack_->address();
+        Text<16> address;
+        address << ip[0] << "." << ip[1] << "." << ip[2] << "." << ip[3];
         Text<96> line;
         if (config::net_address.dhcp) {
-            line << "leased " << ip[0] << "." << ip[1] << "." << ip[2] << "." << ip[3]
-                 << " by DHCP\n";
+            line << "leased " << address.view() << " by DHCP\n";
         }
-        line << "ready on " << ip[0] << "." << ip[1] << "." << ip[2] << "." << ip[3] << " "
-             << ready_what_ << "\n";
+        line << "ready on " << address.view() << " " << ready_what_ << "\n";
         ready_what_ = {};
         static_cast<void>(console_->write(line.view()));
         static_cast<void>(console_->flush());

@@ -119,25 +119,6 @@ void answer_interrupted_call() {
               kaal::detail::to_sel4(kaal::error_reply(kaal::Error::peer_restarted)));
 }
 
-// The restart notice: one signal on every channel this PD may notify (the tool's mask, restored
-// with .bss). A peer waiting for a signal the dead instance owed it (a ring's, say: the rings
-// carry on from their shared indices) gets one, and a peer that keeps state in this PD can
-// take it as the cue to look. KaaL's protocols treat every signal as "look again", so one more
-// is harmless (seL4 manual, "Notifications": signals only ever set bits).
-void notify_peers() {
-    for (unsigned ch = 0; ch < 64; ++ch) {
-        if (((microkit_notifications >> ch) & 1U) != 0) {
-            seL4_Signal(kaal::microkit::base_output_notification_cap + ch);
-        }
-    }
-}
-
-// Microkit's badges on the PD's endpoint (libmicrokit main.c's handler loop): bit 63 for a
-// protected call, bit 62 for a child's fault, neither for a notification.
-bool is_protected_call(seL4_Word badge) {
-    return (badge >> 63) != 0 && ((badge >> 62) & 1) == 0;
-}
-
 // A PD stopped for good: what faulted may have spoiled any of its data, so this uses none of it
 // but the IPC buffer pointer, set again first. The call it was serving when it faulted, if any,
 // is answered as a restart answers it, then every call after it. A notification needs no answer.
@@ -152,7 +133,7 @@ bool is_protected_call(seL4_Word badge) {
     for (;;) {
         seL4_Word badge = 0;
         seL4_Recv(kaal::microkit::input_cap, &badge, kaal::microkit::reply_cap);
-        while (is_protected_call(badge)) {
+        while (kaal::microkit::is_call_badge(badge)) {
             seL4_ReplyRecv(kaal::microkit::input_cap, stopped, &badge, kaal::microkit::reply_cap);
         }
     }
@@ -180,7 +161,11 @@ extern "C" [[noreturn]] void kaal_start(std::uint64_t how) {
         } else if (page.state == RestartPage::ready && page.data_bytes == data_bytes) {
             restore(page, bss_bytes);
             answer_interrupted_call();
-            notify_peers();
+            // The restart notice, on every channel this PD may notify (the tool's mask, restored
+            // with .bss): a peer waiting for a signal the dead instance owed it (a ring's, say:
+            // the rings carry on from their shared indices) gets one.
+            kaal::detail::notify_every_channel(microkit_notifications,
+                                               kaal::microkit::base_output_notification_cap);
         } else {
             // No copy to start again from: a fault, which its supervisor counts as a failed
             // restart, rather than init() on whatever the last run left.

@@ -51,11 +51,8 @@ extern "C" [[noreturn]] void kaal_runtime_start(const kaal::runtime::StartInfo* 
         // the caller would wait for good. With no call pending the reply does nothing.
         seL4_Reply(kaal::detail::to_sel4(kaal::error_reply(kaal::Error::peer_restarted)));
         // The restart notice, as in Microkit mode (platform/microkit/start.cpp).
-        for (unsigned ch = 0; ch < kaal::runtime::channel_count; ++ch) {
-            if (((info->notifications >> ch) & 1U) != 0) {
-                seL4_Signal(kaal::runtime::base_output_notification_cap + ch);
-            }
-        }
+        kaal::detail::notify_every_channel(info->notifications,
+                                           kaal::runtime::base_output_notification_cap);
     }
     kaal::runtime::run_constructors();
     kaal_component_main();

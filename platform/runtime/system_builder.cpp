@@ -189,7 +189,9 @@ Status SystemBuilder::load_image(std::size_t index) {
     Patches patches;
     KAAL_CHECK(collect_patches(index, image, patches));
     const bool restartable = system_.components[index].restarts != 0;
-    for (const ElfSegment& s : image.segments()) {
+    const auto segments = image.segments();
+    for (std::size_t segment = 0; segment < segments.size(); ++segment) {
+        const ElfSegment& s = segments[segment];
         const CapRights rights = s.writable ? CapRights::read_write() : CapRights::read_only();
         for (Word page = s.vaddr & ~(page_size - 1); page < s.vaddr + s.mem_size;
              page += page_size) {
@@ -200,7 +202,7 @@ Status SystemBuilder::load_image(std::size_t index) {
                 if (p.writable_count == std::size(p.writable)) {
                     return Error::no_space; // more data than a restart can put back
                 }
-                p.writable[p.writable_count++] = {frame, page};
+                p.writable[p.writable_count++] = {frame, page, segment};
             }
         }
     }
@@ -228,20 +230,12 @@ Status SystemBuilder::restart(std::size_t index) {
     KAAL_TRY(const ElfImage image, image_of(index));
     Patches patches;
     KAAL_CHECK(collect_patches(index, image, patches));
-    std::size_t next = 0;
-    for (const ElfSegment& s : image.segments()) {
-        if (!s.writable) {
-            continue;
-        }
-        for (Word page = s.vaddr & ~(page_size - 1); page < s.vaddr + s.mem_size;
-             page += page_size) {
-            if (next == p.writable_count || p.writable[next].vaddr != page) {
-                return Error::invalid_argument; // not the pages load_image kept
-            }
-            KAAL_CHECK(refill_page(
-                index, p.writable[next++].frame, page, CapRights::read_write(),
-                [&](unsigned char* window) { fill_page(image, s, page, patches, window); }));
-        }
+    for (std::size_t i = 0; i < p.writable_count; ++i) {
+        const Parts::WritablePage& w = p.writable[i];
+        const ElfSegment& s = image.segments()[w.segment];
+        KAAL_CHECK(refill_page(
+            index, w.frame, w.vaddr, CapRights::read_write(),
+            [&](unsigned char* window) { fill_page(image, s, w.vaddr, patches, window); }));
     }
     ++p.info.starts;
     const StartInfo info = p.info;

@@ -24,6 +24,18 @@ inline bool wired(Word mask, Channel ch) {
     return ch.valid() && ((mask >> ch.id()) & 1U) != 0;
 }
 
+// The restart notice of a restarted PD (platform/microkit/start.cpp,
+// platform/runtime/component_start.cpp): one signal on each channel `mask` wires for notifying,
+// through the notification caps from `base` on. KaaL's protocols take every signal as "look
+// again", so one more is harmless (seL4 manual, "Notifications": a signal only sets bits).
+inline void notify_every_channel(Word mask, seL4_CPtr base) {
+    for (unsigned id = 0; id < Channel::max_id + 1; ++id) {
+        if (wired(mask, Channel{id})) {
+            seL4_Signal(base + id);
+        }
+    }
+}
+
 inline seL4_MessageInfo_t to_sel4(MessageInfo info) {
     return seL4_MessageInfo_new(info.label(), 0, 0, info.length());
 }

@@ -22,6 +22,16 @@ inline constexpr unsigned name_length = 64;
 // sel4.rs pd_stack_top). A supervisor restarts a child with its SP there.
 inline constexpr seL4_Word stack_top = seL4_Word{1} << 40;
 
+// The badge a PD's receive returns (handler_loop in libmicrokit's main.c): bit 62 a child's
+// fault, with the child's id in the low byte; else bit 63 a protected call, with the channel in
+// the low 6 bits; else one bit per notified channel.
+inline constexpr bool is_fault_badge(seL4_Word badge) {
+    return ((badge >> 62) & 1U) != 0;
+}
+inline constexpr bool is_call_badge(seL4_Word badge) {
+    return !is_fault_badge(badge) && (badge >> 63) != 0;
+}
+
 } // namespace kaal::microkit
 
 extern "C" {

@@ -8,8 +8,7 @@
 namespace kaal {
 
 // The receive of libmicrokit's own loop (handler_loop in libmicrokit's main.c), with its badge
-// layout: bit 63 a protected call, bit 62 a child's fault with the child's id in the low byte,
-// otherwise one bit per notified channel. The reply object is the PD's one (slot 4 on the MCS
+// layout (microkit/abi.hpp). The reply object is the PD's one (slot 4 on the MCS
 // kernel Microkit runs); a reply is a Send on it (seL4 manual, "Reply Objects").
 inline Result<Channel> wait_for_any(ChannelSet channels) {
     auto& held = detail::held_notifications;
@@ -28,12 +27,12 @@ inline Result<Channel> wait_for_any(ChannelSet channels) {
         }
         seL4_Word badge = 0;
         const seL4_MessageInfo_t tag = seL4_Recv(microkit::input_cap, &badge, microkit::reply_cap);
-        if (((badge >> 62) & 1U) != 0) {
+        if (microkit::is_fault_badge(badge)) {
             if (const auto action = held.serve.serve_fault(
                     Child{static_cast<unsigned>(badge & child_mask)}, detail::from_sel4(tag))) {
                 seL4_Send(microkit::reply_cap, detail::to_sel4(*action));
             }
-        } else if ((badge >> 63) != 0) {
+        } else if (microkit::is_call_badge(badge)) {
             const MessageInfo reply = held.serve.serve_call(
                 Channel{static_cast<unsigned>(badge & channel_mask)}, detail::from_sel4(tag));
             seL4_Send(microkit::reply_cap, detail::to_sel4(reply));

@@ -63,6 +63,7 @@ private:
         struct WritablePage {
             Cap<cap::SmallFrame> frame;
             Word vaddr;
+            std::size_t segment; // of the image, which the page is filled from again
         };
         WritablePage writable[max_restart_pages];
         std::size_t writable_count;
