@@ -186,7 +186,8 @@ std::string runtime_description(const System& system, const std::string& origin)
     s << "constexpr Component components[] = {\n";
     for (std::size_t i = 0; i < pds.size(); ++i) {
         s << "    {\"" << pds[i].name() << "\", \"" << pds[i].name() << "\", " << pds[i].prio
-          << ", " << maps[i] << ", " << devices[i] << ", " << pds[i].restarts << "},\n";
+          << ", " << maps[i] << ", " << devices[i] << ", " << pds[i].restarts << ", "
+          << pds[i].backoff_ns << "},\n";
     }
     s << "};\n";
     if (!system.channels().empty()) {

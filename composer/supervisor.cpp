@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include <kaal/broker/boards/pc99_x86_64.hpp>
 #include <kaal/composer/supervisor.hpp>
 #include <kaal/composer/time_service.hpp>
 #include <kaal/platform/microkit/restart_page.hpp>
@@ -12,6 +13,7 @@ namespace kaal::composer {
 Supervisor::Supervisor(System& s, SupervisorOptions options, std::source_location at)
     : system_(s), state_(std::make_shared<State>()) {
     if (s.board() != Board::qemu_virt_aarch64) {
+        s.on_compose([](System& system) { check_backoff_timer(system); });
         return;
     }
     state_->supervisor = &s.pd("supervisor", "kaal_supervisor", at).priority(options.priority, at);
@@ -24,9 +26,9 @@ Supervisor::Supervisor(System& s, SupervisorOptions options, std::source_locatio
 
 Supervisor& Supervisor::supervise(Pd& pd, RestartPolicy policy, std::source_location at) {
     if (state_->supervisor == nullptr) {
-        // Runtime mode: the root task supervises every component and restarts at once, with no
-        // time service for back-offs.
+        // Runtime mode: the root task supervises every component.
         pd.restarts = policy.restarts;
+        pd.backoff_ns = policy.backoff_ns;
         return *this;
     }
     state_->supervisor->child(pd, static_cast<unsigned>(state_->supervised.size()), at);
@@ -67,6 +69,26 @@ Supervisor& Supervisor::inject_fault(Pd& pd, std::uint64_t after_ns, std::source
         supervised->inject_fault_after_ns = after_ns;
     }
     return *this;
+}
+
+// The runtime root task times back-offs with the PIT, which the HPET's legacy replacement mode
+// silences (drivers/timer/pit/README.md); the root task's validate() checks the same at boot.
+void Supervisor::check_backoff_timer(System& system) {
+    const bool backing_off = std::any_of(system.pds().begin(), system.pds().end(),
+                                         [](const Pd& pd) { return pd.backoff_ns != 0; });
+    if (!backing_off) {
+        return;
+    }
+    for (const Pd& pd : system.pds()) {
+        for (const DeviceUse& d : pd.devices) {
+            if (d.id == boards::pc99_x86_64::pit || d.id == boards::pc99_x86_64::hpet) {
+                system.problem(d.where,
+                               "a restart back-off needs the PIT, so no PD may drive the PIT or "
+                               "the HPET",
+                               "'" + pd.name() + "'");
+            }
+        }
+    }
 }
 
 void Supervisor::write_table(const State& state) {

@@ -12,7 +12,7 @@
 
 void kaal_describe(kaal::composer::System& s) {
     // Microkit: the supervisor times its back-offs with the time service, which it calls, so it
-    // runs below it. The runtime root task restarts at once, with no back-off, and needs none.
+    // runs below it. The runtime root task times them with the PIT and needs none.
     std::optional<kaal::composer::TimeService> time;
     if (s.board() == kaal::composer::Board::qemu_virt_aarch64) {
         time.emplace(s);
@@ -27,7 +27,7 @@ void kaal_describe(kaal::composer::System& s) {
     // Restarted once, it fails again (on the same initial data): then it stays stopped.
     supervisor.supervise(s.pd("crash-assert", "crashes_assert").priority(101), {.restarts = 1});
     // A server that fails in init() on its first start and twice during a call, restarted
-    // each time with its initial data after 10, 20 and 40 ms (at once in runtime mode), then
+    // each time with its initial data after 10, 20 and 40 ms, then
     // stopped for good on its fourth failure; its client's first call waits
     // at the endpoint meanwhile, and the two it fails in are answered with peer_restarted.
     auto& doubler = s.pd("doubler", "crashes_doubler").priority(90);

@@ -3,12 +3,15 @@
 // the thread's fault endpoint whose label is the fault type and whose message registers are laid
 // out per type (seL4 manual, "Faults"; libsel4 sel4/shared_types.h and sel4_arch/constants.h).
 // A component can send on that endpoint too; fault_ledger.hpp says why that is harmless. A
-// component that faults is reported, then restarted as its policy allows (Component::restarts:
-// at once, on its image's initial data, SystemBuilder::restart), and after that started again as
-// one that only answers calls (SystemBuilder::start_stopped), so that its clients are told it
-// has stopped.
+// component that faults is reported, then restarted as its policy allows (Component::restarts,
+// on its image's initial data, SystemBuilder::restart; after Component::backoff_ns, doubled each
+// time, on the PIT's interrupt, which arrives on the same receive: backoff_timer.hpp), and after
+// that started again as one that only answers calls (SystemBuilder::start_stopped), so that its
+// clients are told it has stopped.
+#include <kaal/platform/backoff_schedule.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/fault_report.hpp>
+#include <kaal/platform/runtime/backoff_timer.hpp>
 #include <kaal/platform/runtime/fault_ledger.hpp>
 #include <kaal/platform/runtime/root_task.hpp>
 #include <kaal/platform/runtime/system_builder.hpp>
@@ -38,11 +41,101 @@ bool saved_a_reply(CPtr reply, CPtr probe) {
     return false;
 }
 
+namespace {
+
+// What the root task does after it has stopped a faulted component: restart it as its policy
+// allows, at once or when its back-off ends, or stop it for good.
+class RestartPolicies {
+public:
+    RestartPolicies(const SystemDescription& system, SystemBuilder& builder, FaultLedger& ledger,
+                    const BackoffTimer* timer)
+        : system_(system), builder_(builder), ledger_(ledger), timer_(timer) {}
+
+    void after_fault(std::size_t index) {
+        const Component& c = system_.components[index];
+        if (restarted_[index] >= c.restarts) {
+            if (c.restarts != 0) {
+                debug::print("kaal: '", c.name, "' has been restarted ", c.restarts,
+                             " times, the most its policy allows\n");
+            }
+            stop(index);
+            return;
+        }
+        const std::uint64_t wait = backoff_before(c.backoff_ns, restarted_[index]);
+        if (wait == 0 || timer_ == nullptr) {
+            restart(index);
+            return;
+        }
+        backoffs_.start(index, timer_->now_ns(), wait);
+        debug::print("kaal: restarting '", c.name, "' in ", wait / 1'000'000, " ms (restart ",
+                     restarted_[index] + 1, " of ", c.restarts, ")\n");
+        arm_for_next();
+    }
+
+    // The PIT's interrupt: restarts what has waited long enough, and times the rest.
+    void on_timer() {
+        timer_->acknowledge();
+        backoffs_.end_due(timer_->now_ns(), [this](std::size_t index, std::uint64_t waited) {
+            // The timer's own check, printed: a back-off that ended early is a bug.
+            const std::uint64_t asked =
+                backoff_before(system_.components[index].backoff_ns, restarted_[index]);
+            if (waited < asked) {
+                debug::print("kaal: FAILED: a back-off of ", asked, " ns ended after ", waited,
+                             " ns\n");
+            }
+            restart(index);
+        });
+        arm_for_next();
+    }
+
+private:
+    void arm_for_next() {
+        if (const auto end = backoffs_.next_end()) {
+            const std::uint64_t now = timer_->now_ns();
+            timer_->arm(*end > now ? *end - now : 0);
+        }
+    }
+
+    void restart(std::size_t index) {
+        const Component& c = system_.components[index];
+        if (const Status again = builder_.restart(index); !again.ok()) {
+            debug::print("kaal: cannot restart '", c.name, "': ", again.error(), "\n");
+            stop(index);
+            return;
+        }
+        ++restarted_[index];
+        ledger_.restarted(index);
+        debug::print("kaal: restarted '", c.name, "' (restart ", restarted_[index], " of ",
+                     c.restarts, ")\n");
+    }
+
+    // Started again, so that no caller waits for it for good; a fault of the component after
+    // this is ignored, as the ledger ignores all of a stopped component's.
+    void stop(std::size_t index) {
+        const char* name = system_.components[index].name;
+        debug::report_stopped(name);
+        if (builder_.start_stopped(index).ok()) {
+            debug::print("kaal: calls to '", name, "' are answered: ", Error::peer_stopped, "\n");
+        } else {
+            debug::print("kaal: cannot answer the calls to '", name, "'; its callers wait\n");
+        }
+    }
+
+    const SystemDescription& system_;
+    SystemBuilder& builder_;
+    FaultLedger& ledger_;
+    const BackoffTimer* timer_;
+    unsigned restarted_[SystemDescription::max_components] = {};
+    BackoffSchedule<SystemDescription::max_components> backoffs_;
+};
+
+} // namespace
+
 void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system,
-                  std::span<const EmbeddedImage> images, SystemBuilder& builder, CPtr reply,
-                  CPtr probe) {
+                  std::span<const EmbeddedImage> images, SystemBuilder& builder,
+                  const BackoffTimer* timer, CPtr reply, CPtr probe) {
     FaultLedger ledger{system.components.size()};
-    unsigned restarted[SystemDescription::max_components] = {};
+    RestartPolicies policies{system, builder, ledger, timer};
     bool resolved = false;
     for (;;) {
         seL4_Word badge = 0;
@@ -52,6 +145,11 @@ void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& sy
             resolved
                 ? seL4_ReplyRecv(fault_endpoint.cptr(), seL4_MessageInfo_new(0, 0, 0, 0), &badge)
                 : seL4_Recv(fault_endpoint.cptr(), &badge);
+        resolved = false;
+        if (timer != nullptr && badge == BackoffTimer::badge) {
+            policies.on_timer();
+            continue;
+        }
         const auto label = seL4_MessageInfo_get_label(tag);
         const auto length = seL4_MessageInfo_get_length(tag);
         // Read before any other system call here can overwrite the message registers.
@@ -91,29 +189,7 @@ void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& sy
                          "' could not be suspended; its thread stays blocked\n");
             continue;
         }
-        const unsigned allowed = system.components[v.component].restarts;
-        if (restarted[v.component] < allowed) {
-            const Status again = builder.restart(v.component);
-            if (again.ok()) {
-                ++restarted[v.component];
-                ledger.restarted(v.component);
-                debug::print("kaal: restarted '", name, "' (restart ", restarted[v.component],
-                             " of ", allowed, ")\n");
-                continue;
-            }
-            debug::print("kaal: cannot restart '", name, "': ", again.error(), "\n");
-        } else if (allowed != 0) {
-            debug::print("kaal: '", name, "' has been restarted ", allowed,
-                         " times, the most its policy allows\n");
-        }
-        debug::report_stopped(name);
-        // Started again, so that no caller waits for it for good; a fault of the component
-        // after this is ignored as the ledger ignores all of a stopped component's.
-        if (builder.start_stopped(v.component).ok()) {
-            debug::print("kaal: calls to '", name, "' are answered: ", Error::peer_stopped, "\n");
-        } else {
-            debug::print("kaal: cannot answer the calls to '", name, "'; its callers wait\n");
-        }
+        policies.after_fault(v.component);
     }
 }
 

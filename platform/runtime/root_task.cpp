@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The KaaL root task's main line: bootinfo, broker, system, faults.
+#include <optional>
+
 #include <kaal/broker/boards/pc99_x86_64.hpp>
 #include <kaal/broker/capability_broker.hpp>
 #include <kaal/platform/component.hpp>
@@ -45,6 +47,27 @@ void print_memory_summary(const BootInfo& bi) {
     // The root task holds its own TCB cap: suspending itself stops it without even yielding.
     static_cast<void>(seL4_TCB_Suspend(initial_cap::tcb));
     halt("");
+}
+
+// Only for a system with back-offs, which validate() has checked leaves the PIT free.
+std::optional<BackoffTimer> backoff_timer(broker::CapabilityBroker& broker,
+                                          const seL4_BootInfo& bootinfo,
+                                          const SystemDescription& system) {
+    bool wanted = false;
+    for (const Component& c : system.components) {
+        wanted = wanted || (c.restarts != 0 && c.backoff_ns != 0);
+    }
+    if (!wanted) {
+        return std::nullopt;
+    }
+    auto timer = BackoffTimer::create(broker, bootinfo);
+    if (!timer) {
+        debug::print("kaal: no timer for restart back-offs (", timer.error(),
+                     "); components are restarted at once\n");
+        return std::nullopt;
+    }
+    debug::print("kaal: restart back-offs are timed with the PIT\n");
+    return *timer;
 }
 
 // The broker and builder are large and live for the root task's whole life.
@@ -107,9 +130,11 @@ void root_task_main(const seL4_BootInfo& bootinfo) {
         debug::print("kaal: no CSpace slots left for the fault handler's reply caps\n");
         stop();
     }
+    const std::optional<BackoffTimer> timer = backoff_timer(broker, bootinfo, system);
     debug::print("kaal: started ", system.components.size(),
                  " components; the root task now handles their faults\n");
-    serve_faults(*fault_endpoint, system, images, builder, *reply, *probe);
+    serve_faults(*fault_endpoint, system, images, builder, timer ? &*timer : nullptr, *reply,
+                 *probe);
 }
 
 } // namespace kaal::runtime

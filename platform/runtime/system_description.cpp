@@ -95,6 +95,28 @@ bool granted_before(const SystemDescription& system, std::size_t component, std:
     return false;
 }
 
+// The root task times restart back-offs with the PIT, which the HPET's legacy replacement mode
+// silences: with a back-off in the system, neither may be a component's.
+SystemError check_backoff_timer(const SystemDescription& system) {
+    const Component* backing_off = nullptr;
+    for (const Component& c : system.components) {
+        backing_off = c.backoff_ns != 0 ? &c : backing_off;
+    }
+    if (backing_off == nullptr) {
+        return {};
+    }
+    for (const Component& c : system.components) {
+        for (const DeviceGrant& g : c.devices) {
+            if (g.device == boards::pc99_x86_64::pit || g.device == boards::pc99_x86_64::hpet) {
+                return fail("a restart back-off needs the PIT, so no component may be granted "
+                            "the PIT or the HPET",
+                            c.name);
+            }
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 const EmbeddedImage* find_image(std::span<const EmbeddedImage> images, const char* name) {
@@ -177,7 +199,7 @@ SystemError validate(const SystemDescription& system, std::span<const EmbeddedIm
             }
         }
     }
-    return {};
+    return check_backoff_timer(system);
 }
 
 } // namespace kaal::runtime

@@ -15,6 +15,7 @@
 #include <iterator>
 #include <optional>
 
+#include <kaal/platform/backoff_schedule.hpp>
 #include <kaal/platform/component.hpp>
 #include <kaal/platform/debug.hpp>
 #include <kaal/platform/fault_report.hpp>
@@ -84,7 +85,7 @@ public:
         }
         if (pd != nullptr && restarted_[index] < pd->restarts) {
             if (pd->backoff_ns != 0) {
-                const std::uint64_t wait = pd->backoff_ns << restarted_[index];
+                const std::uint64_t wait = kaal::backoff_before(pd->backoff_ns, restarted_[index]);
                 if (wait_then_restart<config::SupervisorTime>(index, wait)) {
                     suspend(child.id());
                     debug::print("kaal: supervisor: restarting '", name, "' in ", wait / 1'000'000,

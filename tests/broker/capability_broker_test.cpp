@@ -577,7 +577,13 @@ TEST_F(Pc99BrokerTest, Com1GetsItsPortsAndIrqAndTheHpetItsRegisters) {
     auto hpet = broker_->request_device(pc99::hpet);
     ASSERT_TRUE(hpet.ok()) << to_string(hpet.error());
     EXPECT_EQ(kernel_.mapping_at((*hpet)->mmio.vaddr)->paddr, 0xfed0'0000U);
-    EXPECT_TRUE(broker_->request_device(pc99::pit).ok());
+    // The PIT's ISA IRQ 0 is pin 2 too, the HPET's: the pin is issued once.
+    EXPECT_FALSE(broker_->request_device(pc99::pit).ok());
+    ASSERT_TRUE(broker_->release_device(pc99::hpet).ok());
+    auto pit = broker_->request_device(pc99::pit);
+    ASSERT_TRUE(pit.ok()) << to_string(pit.error());
+    EXPECT_EQ((*pit)->irq.number, 2U);
+    EXPECT_EQ((*pit)->io_ports.first, 0x40U);
 }
 
 // What the runtime-mode root task does for its serial driver, then undone: the port cap and the

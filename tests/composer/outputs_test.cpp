@@ -56,7 +56,7 @@ TEST(ComposerOutputs, TheRuntimeDescriptionGrantsDevicesInsteadOfMappingThem) {
     ASSERT_TRUE(s.compose().empty());
     const std::string cpp = runtime_description(s, "demo.cpp");
     EXPECT_TRUE(has(cpp, "{kaal::DeviceId{kaal::DeviceKind::serial, 0}, 0, 0x0},")) << cpp;
-    EXPECT_TRUE(has(cpp, "{\"serial_16550\", \"serial_16550\", 250, maps_0, devices_0, 0},"))
+    EXPECT_TRUE(has(cpp, "{\"serial_16550\", \"serial_16550\", 250, maps_0, devices_0, 0, 0},"))
         << cpp;
     EXPECT_FALSE(has(cpp, "uart_regs")) << "COM1 is ports, not memory";
     EXPECT_TRUE(has(cpp, "\"kaal_cfg_ring_region\"}"));
@@ -267,23 +267,40 @@ TEST(ComposerSupervisor, AnInjectedFaultIsInTheTableAndNeedsATimedSupervisor) {
               "an injected fault needs the supervisor's time service and a time after its start");
 }
 
-// Runtime mode: the root task reports every component's faults, so there is nothing to add.
 // Runtime mode: the root task reports every component's faults, so there is no PD to add; it
-// applies a restart policy's count, which the description carries.
-TEST(ComposerSupervisor, AddsNoPdInRuntimeModeAndGivesTheRootTaskTheRestartCount) {
+// applies a restart policy, which the description carries.
+TEST(ComposerSupervisor, AddsNoPdInRuntimeModeAndGivesTheRootTaskTheRestartPolicy) {
     System s{"crashes", Board::pc99_x86_64};
     Supervisor supervisor{s};
     auto& a = s.pd("crash-a", "crash_a").priority(100);
     auto& b = s.pd("crash-b", "crash_b").priority(90);
-    supervisor.supervise(a).supervise(b, {.restarts = 3});
+    supervisor.supervise(a).supervise(b, {.restarts = 3, .backoff_ns = 10'000'000});
     ASSERT_TRUE(s.compose().empty());
     EXPECT_EQ(supervisor.pd(), nullptr);
     EXPECT_EQ(s.pds().size(), 2U);
     EXPECT_EQ(a.parent, nullptr);
     EXPECT_TRUE(has(pds_cmake(s), "set(kaal_composed_symbols)")) << pds_cmake(s);
     const std::string cpp = runtime_description(s, "crashes.cpp");
-    EXPECT_TRUE(has(cpp, "{\"crash-a\", \"crash-a\", 100, {}, {}, 0},")) << cpp;
-    EXPECT_TRUE(has(cpp, "{\"crash-b\", \"crash-b\", 90, {}, {}, 3},")) << cpp;
+    EXPECT_TRUE(has(cpp, "{\"crash-a\", \"crash-a\", 100, {}, {}, 0, 0},")) << cpp;
+    EXPECT_TRUE(has(cpp, "{\"crash-b\", \"crash-b\", 90, {}, {}, 3, 10000000},")) << cpp;
+}
+
+// The root task times runtime back-offs with the PIT, which the HPET's legacy mode silences.
+TEST(ComposerSupervisor, ARuntimeBackOffLeavesThePitAndTheHpetToTheRootTask) {
+    // The one problem found with a back-off of `backoff_ns` beside a PD that drives `timer`.
+    const auto rule_with = [](std::uint64_t backoff_ns, kaal::DeviceId timer) {
+        System s{"crashes", Board::pc99_x86_64};
+        Supervisor{s}.supervise(s.pd("server", "server"),
+                                {.restarts = 1, .backoff_ns = backoff_ns});
+        s.pd("clock", "clock").device(timer, "timer");
+        return only_rule(s);
+    };
+    for (const kaal::DeviceId timer :
+         {kaal::boards::pc99_x86_64::pit, kaal::boards::pc99_x86_64::hpet}) {
+        EXPECT_EQ(rule_with(1'000'000, timer),
+                  "a restart back-off needs the PIT, so no PD may drive the PIT or the HPET");
+        EXPECT_EQ(rule_with(0, timer), "") << "without a back-off the timer is free";
+    }
 }
 
 } // namespace

@@ -30,6 +30,7 @@ struct ComponentSpec {
     std::uint8_t priority;
     std::vector<Mapping> maps;
     std::vector<DeviceGrant> devices;
+    std::uint64_t backoff_ns = 0;
 };
 
 // A mutable copy of examples/runtime-demo/system.cpp's shape: a serial driver with COM1, a client
@@ -74,7 +75,7 @@ public:
     SystemError validate() {
         built_.clear();
         for (const ComponentSpec& c : components) {
-            built_.push_back({c.name, c.image, c.priority, c.maps, c.devices});
+            built_.push_back({c.name, c.image, c.priority, c.maps, c.devices, 3, c.backoff_ns});
         }
         const SystemDescription system{name, regions, built_, channels};
         return kaal::runtime::validate(system, images);
@@ -339,6 +340,21 @@ TEST(SystemDescription, ADeviceIsGrantedToOneComponentOnly) {
     devices.push_back({kaal::boards::pc99_x86_64::com1, 3});
     EXPECT_TRUE(fails(s.validate(), "device is granted to two components", "serial"));
     devices.back().device = kaal::boards::pc99_x86_64::hpet;
+    EXPECT_TRUE(passes(s.validate()));
+}
+
+// The root task times back-offs with the PIT; the HPET's legacy mode would silence it.
+TEST(SystemDescription, ABackOffNeedsThePitAndTheHpetLeftToTheRootTask) {
+    TestSystem s;
+    s.components[TestSystem::hello].backoff_ns = 10'000'000;
+    EXPECT_TRUE(passes(s.validate()));
+    auto& devices = s.components[TestSystem::serial].devices;
+    devices.push_back({kaal::boards::pc99_x86_64::hpet, 3});
+    EXPECT_TRUE(fails(s.validate(), "back-off needs the PIT", "serial"));
+    devices.back().device = kaal::boards::pc99_x86_64::pit;
+    EXPECT_TRUE(fails(s.validate(), "back-off needs the PIT", "serial"));
+    // Without a back-off, either may be granted.
+    s.components[TestSystem::hello].backoff_ns = 0;
     EXPECT_TRUE(passes(s.validate()));
 }
 

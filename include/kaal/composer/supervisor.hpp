@@ -36,8 +36,9 @@ struct SupervisorOptions {
 // that, or with 0, leave it stopped.
 struct RestartPolicy {
     unsigned restarts = 0;
-    // The wait before the first restart, doubled before each next one; 0: at once. Needs the
-    // supervisor's time service (SupervisorOptions::time).
+    // The wait before the first restart, doubled before each next one; 0: at once. Microkit:
+    // needs the supervisor's time service (SupervisorOptions::time); runtime mode: the root task
+    // times it with the PIT, so no PD may then drive the PIT or the HPET.
     std::uint64_t backoff_ns = 0;
     // Room for the PD's initialised data (.data and its kin): a PD with more is stopped instead
     // of restarted, with a line that says so.
@@ -64,6 +65,7 @@ public:
     [[nodiscard]] Pd* pd() { return state_->supervisor; }
 
 private:
+    static void check_backoff_timer(System& system);
     struct State {
         Pd* supervisor = nullptr;
         bool time = false;

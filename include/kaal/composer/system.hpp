@@ -178,8 +178,9 @@ public:
     // Bytes of the page its initial data is kept in for restarts (Microkit), mapped at
     // kaal::microkit::restart_page_vaddr; 0: it has none.
     Word restart_page = 0;
-    // Its restart policy's count in runtime mode, where the root task applies it.
+    // Its restart policy in runtime mode, where the root task applies it.
     unsigned restarts = 0;
+    std::uint64_t backoff_ns = 0;
 
 private:
     std::string name_;

@@ -5,6 +5,7 @@
 
 #include <kaal/broker/capability_broker.hpp>
 #include <kaal/platform/fault_report.hpp>
+#include <kaal/platform/runtime/backoff_timer.hpp>
 #include <kaal/platform/runtime/sel4.hpp>
 #include <kaal/platform/runtime/system_builder.hpp>
 #include <kaal/platform/runtime/system_description.hpp>
@@ -36,9 +37,10 @@ bool resolve_fault(std::size_t component, const SystemDescription& system, Cap<c
 // forged fault message harmless), every other one keeps running. `reply` and `probe` are two
 // empty slots of the root CNode: the fault's reply cap is saved in the first, and moved to the
 // second to learn whether there was one, which tells a plain send from a fault.
-// `images` name the code at a fault's address (EmbeddedImage::symbols).
+// `images` name the code at a fault's address (EmbeddedImage::symbols). `timer`, when the
+// system has back-offs, times them; without it a component is restarted at once.
 [[noreturn]] void serve_faults(Cap<cap::Endpoint> fault_endpoint, const SystemDescription& system,
                                std::span<const EmbeddedImage> images, SystemBuilder& builder,
-                               CPtr reply, CPtr probe);
+                               const BackoffTimer* timer, CPtr reply, CPtr probe);
 
 } // namespace kaal::runtime

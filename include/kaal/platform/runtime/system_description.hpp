@@ -62,9 +62,12 @@ struct Component {
     std::uint8_t priority;
     std::span<const Mapping> maps;
     std::span<const DeviceGrant> devices;
-    // How many times the root task restarts it after a fault, at once, on its image's initial
-    // data (kaal::composer::RestartPolicy); after that, or with 0, it is stopped for good.
+    // How many times the root task restarts it after a fault, on its image's initial data
+    // (kaal::composer::RestartPolicy); after that, or with 0, it is stopped for good.
     unsigned restarts = 0;
+    // The wait before its first restart, doubled before each after it; 0: at once. Timed with
+    // the PIT (backoff_timer.hpp), which no component may then be granted.
+    std::uint64_t backoff_ns = 0;
 };
 
 // One end of a channel: the component (index in `components`) and the id it knows it by. With
@@ -103,7 +106,9 @@ struct SystemError {
 
 // Checks names, images, priorities, channel ids (0..62, unique per component, no channel to
 // itself), region sizes and mapping addresses (page-aligned, below the image range limit, not
-// over each other or the pages the root task reserves), and that no device is granted twice.
+// over each other or the pages the root task reserves), that no device is granted twice, and
+// that a system with restart back-offs grants neither the PIT, which times them, nor the HPET,
+// whose legacy replacement mode would silence the PIT (drivers/timer/pit/README.md).
 // Returns the first problem.
 [[nodiscard]] SystemError validate(const SystemDescription& system,
                                    std::span<const EmbeddedImage> images);
