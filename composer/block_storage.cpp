@@ -8,6 +8,7 @@ namespace kaal::composer {
 namespace {
 
 constexpr Word queue_bytes = 0x1000; // kaal::dddk::block_queue_bytes, block_driver_queue.hpp's too
+constexpr Word journal_bytes = 0x1000; // kaal::dddk::block_driver_journal_bytes
 // The driver's virtqueue, request headers and status bytes (VirtioBlkDriver::dma_bytes).
 constexpr Word driver_dma_bytes = 0x4000;
 // The sectors the virtualiser reads the partition table from: 34 at the start, 33 at the end
@@ -36,6 +37,9 @@ BlockStorage::BlockStorage(System& s, BlockStorageOptions options, std::source_l
     driver.map(s.dma_region("blk_driver_dma", driver_dma_bytes, at), "blk_dma", Perms::rw, at);
     Region& queue = s.region("blk_driver_queue", queue_bytes, at);
     driver.map(queue, "virt_queue", Perms::rw, at);
+    // What the driver owes the virtualiser, which outlives a restart of the driver
+    // (kaal/dddk/block_driver_journal.hpp): the driver's alone.
+    driver.map(s.region("blk_driver_journal", journal_bytes, at), "journal", Perms::rw, at);
     virt.map(queue, "driver_queue", Perms::rw, at);
     s.channel(driver, "virt", virt, "driver", at);
     virt.map(s.dma_region("blk_table_dma", table_dma_bytes, at), "blk_dma", Perms::rw, at);

@@ -266,20 +266,27 @@ void System::allocate() {
         }
     }
     for (Pd& p : pds_) {
+        // Upwards from first_vaddr, each mapping at the first place its alignment allows that
+        // no pinned mapping holds (a restart page is pinned just below the images).
         Word next = first_vaddr;
-        for (const Map& m : p.maps) {
-            if (m.pinned) {
-                next = std::max(next, m.vaddr + m.region->span());
-            }
-        }
         for (Map& m : p.maps) {
-            if (!m.pinned) {
-                if (m.region->dma) {
-                    next = (next + Region::dma_page - 1) & ~(Region::dma_page - 1);
-                }
-                m.vaddr = next;
-                next += m.region->span();
+            if (m.pinned) {
+                continue;
             }
+            const Word align = m.region->dma ? Region::dma_page : page;
+            Word at = (next + align - 1) & ~(align - 1);
+            for (bool moved = true; moved;) {
+                moved = false;
+                for (const Map& pin : p.maps) {
+                    if (pin.pinned && at < pin.vaddr + pin.region->span() &&
+                        pin.vaddr < at + m.region->span()) {
+                        at = (pin.vaddr + pin.region->span() + align - 1) & ~(align - 1);
+                        moved = true;
+                    }
+                }
+            }
+            m.vaddr = at;
+            next = at + m.region->span();
         }
     }
 }

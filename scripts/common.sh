@@ -66,6 +66,31 @@ kaal_multiboot_kernel() {
   echo "$dir/kernel32.elf"
 }
 
+# For a test that boots a Microkit system: without the SDK it is skipped, with the one line
+# that says why and CTest's skip code.
+kaal_need_microkit_sdk() {
+  if [[ -z "${MICROKIT_SDK:-}" ]]; then
+    echo "SKIPPED: MICROKIT_SDK not set"
+    exit 77
+  fi
+}
+
+# For a test that needs a host tool, which scripts/setup.sh installs from <package>: a missing
+# one fails the test.
+kaal_need_tool() {
+  command -v "$1" >/dev/null || { echo "FAILED: $1 is missing: scripts/setup.sh installs $2"; exit 1; }
+}
+
+# The harness arguments that attach the raw <image> as QEMU virt's virtio-blk disk: the first
+# -device, on virtio-mmio transport 31, modern virtio (drivers/block/virtio/README.md). Extra
+# -drive options after it (throttling.iops-total=1000). Sets the array `kaal_disk_args`.
+# usage: kaal_disk <image> [drive options]
+kaal_disk() {
+  kaal_disk_args=(--qemu-arg=-global --qemu-arg=virtio-mmio.force-legacy=false
+    --qemu-arg=-drive --qemu-arg="file=$1,if=none,format=raw,id=hd0${2:+,$2}"
+    --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0)
+}
+
 # The arguments of run.sh and run-runtime.sh: [example] [--interactive] [--graph] [--disk IMAGE]
 # [--hostfwd FORWARD]... Sets `example` (default $1), `interactive`, `graph`, `disk` and the
 # array `hostfwd`, and checks that the example exists.

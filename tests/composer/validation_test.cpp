@@ -348,6 +348,29 @@ TEST(ComposerAllocation, IdsAndAddressesAreAllocatedAroundPinnedOnes) {
     EXPECT_EQ(s.pds()[1].maps[1].vaddr, System::first_vaddr + 0x2000);
 }
 
+// A pinned mapping high up (a restart page, just below the images) does not push the others
+// past it: before, they were placed after the highest pinned one, and a DMA region, aligned to
+// 2 MiB, then landed in the images' range.
+TEST(ComposerAllocation, AddressesFillTheRoomBelowAPinnedMappingAndSkipOverIt) {
+    System s = virt_system();
+    auto& pd = s.pd("driver", "x");
+    pd.map_at(s.region("page", 0x1'0000), System::first_image_base - 0x10'0000, "page");
+    pd.map(s.dma_region("dma", 0x4000), "dma");
+    pd.map(s.region("queue", 0x2000), "queue");
+    ASSERT_TRUE(composes(s));
+    EXPECT_EQ(pd.maps[1].vaddr, System::first_vaddr) << "the first 2 MiB boundary";
+    EXPECT_EQ(pd.maps[2].vaddr, System::first_vaddr + 0x20'0000) << "after the DMA region's page";
+
+    System t = virt_system();
+    auto& other = t.pd("driver", "x");
+    other.map_at(t.region("pin", 0x1000), System::first_vaddr + 0x1000, "pin");
+    other.map(t.region("queue", 0x2000), "queue");
+    other.map(t.dma_region("dma", 0x4000), "dma");
+    ASSERT_TRUE(composes(t));
+    EXPECT_EQ(other.maps[1].vaddr, System::first_vaddr + 0x2000) << "not over the pinned page";
+    EXPECT_EQ(other.maps[2].vaddr, System::first_vaddr + 0x20'0000) << "nor the DMA region";
+}
+
 TEST(ComposerSerialConsole, AClientIsOneLineAndGetsItsQueuesChannelsAndIndex) {
     System s = virt_system();
     SerialConsole serial{s};

@@ -3,7 +3,10 @@
 // virtio-mmio transport and IRQ) and serves one client, the block virtualiser, through one
 // queue (kaal/dddk/block_driver_queue.hpp). Its DMA pool holds only the virtqueue, the request
 // headers and the status bytes: the data is wherever the virtualiser's physical addresses say.
-// The BlockStorage building block (kaal/composer/block_storage.hpp) writes its configuration.
+// What it owes the virtualiser is in its journal, a region of its own that a restart does not
+// refill (kaal/dddk/block_driver_journal.hpp): a restarted instance resets the device and
+// submits again what the dead one had taken and not answered. The BlockStorage building block
+// (kaal/composer/block_storage.hpp) writes its configuration.
 #include <optional>
 
 #include <kaal/broker/boards/qemu_virt_aarch64.hpp>
@@ -42,15 +45,32 @@ public:
                   "\n");
             return;
         }
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): and the journal there
+        auto journal = kaal::dddk::BlockDriverJournal::attach(
+            reinterpret_cast<void*>(config::journal), config::journal_size);
+        if (!journal) {
+            print("blk-driver: FAILED: no journal: ", journal.error(), "\n");
+            return;
+        }
         driver_.emplace(*driver);
-        server_.emplace(*driver_, *queue);
+        server_.emplace(*driver_, *queue, *journal);
         print("blk-driver: virtio-blk, ", driver_->capacity_sectors(), " sectors",
               driver_->read_only() ? ", read-only" : "",
               driver_->has_flush() ? ", FLUSH" : ", no volatile cache (no FLUSH)", "\n");
+        // A dead instance may have died between an interrupt and its ack, which would leave the
+        // IRQ masked for good; the device's reset cleared its interrupt status, so an ack now
+        // is harmless on a first start too.
+        static_cast<void>(kaal::irq_ack(config::blk_irq));
+        if (const std::size_t owed = server_->resume(); owed != 0) {
+            print("blk-driver: submitted again the ", owed,
+                  " requests its last instance had taken and not answered\n");
+        }
         server_->publish_info();
         // Requests the virtualiser queued before this PD ran are taken now; with none, the
         // server asks for a signal, which the virtualiser's first push then sends.
         static_cast<void>(server_->serve());
+        static_cast<void>(
+            server_->complete([this](auto&& on_complete) { driver_->deliver_early(on_complete); }));
         static_cast<void>(kaal::notify(config::virt));
     }
 

@@ -6,12 +6,17 @@
 #include <cstdint>
 
 #include <kaal/core/result.hpp>
+#include <kaal/dddk/block_driver_journal.hpp>
 #include <kaal/dddk/block_driver_queue.hpp>
 
 // A block driver's side of its queue (block_driver_queue.hpp), whatever the device: requests
 // off the ring and into the driver while it has room, completions from the device's interrupt
 // back onto the ring. The device-specific part is the driver (drivers/block/virtio); the PD
 // around both is a few lines (drivers/block/virtio/virtio_blk_pd.cpp).
+//
+// Every request taken is written in the journal first (block_driver_journal.hpp), and the
+// driver knows it by its journal slot, which it hands back as the completion's cookie: so a
+// restarted driver's resume() answers exactly once what its dead instance had taken.
 //
 // Who may call: the driver PD's one thread, for every function.
 namespace kaal::dddk {
@@ -30,7 +35,16 @@ concept QueueableBlockDriver = requires(D& d, const BlockRequest& r) {
 template <QueueableBlockDriver Driver>
 class BlockDriverServer {
 public:
-    BlockDriverServer(Driver& driver, BlockDriverQueue queue) : driver_(&driver), queue_(queue) {}
+    BlockDriverServer(Driver& driver, BlockDriverQueue queue, BlockDriverJournal journal)
+        : driver_(&driver), queue_(queue), journal_(journal) {}
+
+    // First, on every start: the requests a dead instance had taken and not answered, submitted
+    // to the device again (which the driver's start reset), or answered if it refuses them.
+    // Returns how many; the caller notifies the virtualiser if serve() or complete() then says.
+    std::size_t resume() {
+        return journal_.recover(queue_.requests.consumed(), queue_.responses.produced(),
+                                [this](std::size_t slot) { submit(slot); });
+    }
 
     // Once, when the device is up: the disk's size and whether it is read-only, which the
     // virtualiser waits for before it sends anything; the caller then notifies it.
@@ -79,31 +93,42 @@ private:
             if (!driver_->can_accept()) {
                 return Stop::device_full;
             }
-            auto popped = queue_.requests.pop();
-            if (!popped) {
+            // In the journal before it leaves the ring (block_driver_journal.hpp).
+            auto next = queue_.requests.peek();
+            if (!next) {
                 return Stop::drained;
             }
-            take(*popped);
+            auto slot = journal_.record(*next, queue_.requests.consumed());
+            if (!slot) {
+                return Stop::device_full; // cannot happen: owed_ is below the journal's capacity
+            }
+            static_cast<void>(queue_.requests.pop());
+            submit(*slot);
         }
     }
 
-    void take(const BlockRequest& r) {
+    void submit(std::size_t slot) {
+        BlockRequest r = journal_.request(slot);
+        r.cookie = slot;
         const bool known_op = r.op == BlockRequest::Op::read || r.op == BlockRequest::Op::write ||
                               r.op == BlockRequest::Op::flush;
         // The driver checks lengths, the disk's end and read-only itself (its submit's errors).
         const Status sent = known_op ? driver_->submit(r) : Status{Error::invalid_argument};
         if (!sent) {
             ++refused_;
-            respond(r.cookie, sent.error() == Error::not_permitted ? BlockStatus::unsupported
-                                                                   : BlockStatus::io_error);
+            respond(slot, sent.error() == Error::not_permitted ? BlockStatus::unsupported
+                                                               : BlockStatus::io_error);
             return;
         }
         ++owed_;
     }
 
-    void respond(Word cookie, BlockStatus status) {
+    // `slot` is the journal's, which the driver had as the request's cookie.
+    void respond(Word slot, BlockStatus status) {
+        journal_.answering(slot, queue_.responses.produced());
         // Room was checked before the request was taken; a completion never waits.
-        static_cast<void>(queue_.responses.push({cookie, status}));
+        static_cast<void>(queue_.responses.push({journal_.request(slot).cookie, status}));
+        journal_.forget(slot);
         pushed_ = true;
     }
 
@@ -115,6 +140,7 @@ private:
 
     Driver* driver_;
     BlockDriverQueue queue_;
+    BlockDriverJournal journal_;
     std::size_t owed_ = 0; // completions promised to requests in the device
     std::size_t refused_ = 0;
     bool pushed_ = false;

@@ -228,6 +228,10 @@ public:
         return count;
     }
 
+    // Producer only. How many items this side has published, modulo 2^32: the index the next
+    // push() fills. Shared memory holds it too, so it survives a restart of this side.
+    [[nodiscard]] RingIndex produced() const { return producer_.tail; }
+
     // Producer only. Free slots now; may be more by the time the caller pushes, never fewer,
     // whatever the consumer writes meanwhile (the view's head never moves back: see clamp_head).
     [[nodiscard]] RingIndex free_slots() {
@@ -276,6 +280,20 @@ public:
         detail::store_release(control_->head, head + 1);
         return item;
     }
+
+    // Consumer only. The oldest item, left in the ring for pop() to remove; queue_empty if there
+    // is none. For a consumer that must keep a copy somewhere before the producer may reuse the
+    // slot (a driver's journal: kaal/dddk/block_driver_journal.hpp).
+    Result<T> peek() {
+        if (consumer_.head == consumer_.tail_cache && !refresh_tail()) {
+            return Error::queue_empty;
+        }
+        return slots_[consumer_.head & mask_];
+    }
+
+    // Consumer only. How many items this side has removed, modulo 2^32: the index of the item
+    // the next pop() removes. Shared memory holds it too, so it survives a restart of this side.
+    [[nodiscard]] RingIndex consumed() const { return consumer_.head; }
 
     // Consumer only. Removes up to `out.size()` items in order with a single index store;
     // returns how many.

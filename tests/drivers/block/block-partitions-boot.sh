@@ -10,10 +10,8 @@
 # usage: block-partitions-boot.sh <binary dir> <gpt|mbr>
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-if [[ -z "${MICROKIT_SDK:-}" ]]; then
-  echo "SKIPPED: MICROKIT_SDK not set"
-  exit 77
-fi
+source "$here/../../../scripts/common.sh"
+kaal_need_microkit_sdk
 label=${2:-gpt}
 for tool in sgdisk sfdisk; do
   command -v $tool >/dev/null || { echo "FAILED: $tool is missing: scripts/setup.sh installs gdisk, fdisk"; exit 1; }
@@ -43,11 +41,9 @@ with open(sys.argv[1], "r+b") as f:
         f.write(b"host-filled\n")
 PY
 cp "$image" "$work/before.img"
+kaal_disk "$image"
 "$here/../../boot/run-boot-test.sh" microkit block-partitions "$1" examples/block-partitions \
-  <(sed "s/@LABEL@/${label^^}/" "$here/block-partitions.expect") \
-  --qemu-arg=-global --qemu-arg=virtio-mmio.force-legacy=false \
-  --qemu-arg=-drive --qemu-arg="file=$image,if=none,format=raw,id=hd0" \
-  --qemu-arg=-device --qemu-arg=virtio-blk-device,drive=hd0
+  <(sed "s/@LABEL@/${label^^}/" "$here/block-partitions.expect") "${kaal_disk_args[@]}"
 python3 - "$work/before.img" "$image" <<'PY'
 import sys
 

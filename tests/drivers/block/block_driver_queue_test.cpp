@@ -50,14 +50,25 @@ protected:
         for (std::size_t i = 0; i < model_.disk.size(); ++i) {
             model_.disk[i] = static_cast<std::uint8_t>(i / 512);
         }
-        const Word at = driver_dma_.address();
-        driver_.emplace(
-            Driver::create(MockBus<VirtioBlkModel>{model_}, {at, at, Driver::dma_bytes}).value());
-        server_.emplace(*driver_, BlockDriverQueue::attach(driver_queue_.bytes.data()).value());
+        start_driver();
         server_->publish_info();
         queued_.emplace(BlockDriverQueue::attach(driver_queue_.bytes.data()).value());
         // Raw ends of the driver's queue, for what a broken virtualiser would send.
         raw_ = BlockDriverQueue::attach(driver_queue_.bytes.data()).value();
+    }
+
+    // The driver PD's start, as on a restart too: a new instance, with none of the last one's
+    // private state, over the same shared queue and journal; it resets the device.
+    std::size_t start_driver() {
+        server_.reset();
+        driver_.reset();
+        const Word at = driver_dma_.address();
+        driver_.emplace(
+            Driver::create(MockBus<VirtioBlkModel>{model_}, {at, at, Driver::dma_bytes}).value());
+        server_.emplace(
+            *driver_, BlockDriverQueue::attach(driver_queue_.bytes.data()).value(),
+            BlockDriverJournal::attach(journal_.bytes.data(), journal_.bytes.size()).value());
+        return server_->resume();
     }
 
     // The driver PD's notified(): the interrupt if one is raised, then the ring.
@@ -88,6 +99,7 @@ protected:
     VirtioBlkModel model_{4096};
     Region<0x4000> driver_dma_;
     Region<0x1000> driver_queue_;
+    Region<block_driver_journal_bytes> journal_;
     std::optional<Driver> driver_;
     std::optional<Server> server_;
     std::optional<QueuedBlockDriver> queued_;
@@ -224,6 +236,61 @@ TEST_F(BlockDriverQueueTest, EachSideSignalsTheOtherOnlyWhenAsked) {
     model_.process();
     EXPECT_TRUE(driver_runs()) << "completions for a virtualiser that asked";
     EXPECT_EQ(collect(), (std::vector<Completion>{{1, BlockStatus::ok}, {2, BlockStatus::ok}}));
+}
+
+// A driver restarted with requests in its device: the new instance resets the device and
+// submits them again, so each is answered once, with the data the disk holds.
+TEST_F(BlockDriverQueueTest, ARestartedDriverAnswersOnceEveryRequestItsDeadInstanceHadTaken) {
+    model_.hold = true;
+    const Word data = driver_dma_.address() + 0x2000;
+    for (Word i = 0; i < 12; ++i) {
+        ASSERT_TRUE(
+            queued_->submit({BlockRequest::Op::read, 100 + i, data + i * 512, 512, i}).ok());
+    }
+    static_cast<void>(queued_->kick());
+    static_cast<void>(driver_runs());
+    ASSERT_EQ(server_->owed(), 12U) << "all in the device, none done";
+    EXPECT_EQ(model_.pending(), 12U);
+
+    EXPECT_EQ(start_driver(), 12U) << "the dead instance's twelve, submitted again";
+    EXPECT_EQ(model_.pending(), 12U) << "to the reset device's new queue";
+    model_.process();
+    static_cast<void>(driver_runs());
+    std::vector<Completion> seen = collect();
+    ASSERT_EQ(seen.size(), 12U);
+    for (Word i = 0; i < 12; ++i) {
+        EXPECT_EQ(seen[i], (Completion{i, BlockStatus::ok})) << "the virtualiser's own cookie";
+        EXPECT_EQ(driver_dma_.bytes[0x2000 + i * 512], (100 + i) % 256);
+    }
+    EXPECT_EQ(start_driver(), 0U) << "a second restart owes nothing";
+    model_.process();
+    static_cast<void>(driver_runs());
+    EXPECT_TRUE(collect().empty()) << "no request is answered twice";
+}
+
+// A restart between the journal's steps: a request recorded but not yet popped is left to the
+// ring, which delivers it again; an answer pushed but not yet forgotten is not sent again.
+TEST_F(BlockDriverQueueTest, ARestartBetweenTheJournalsStepsLosesAndRepeatsNothing) {
+    model_.hold = true;
+    const Word data = driver_dma_.address() + 0x2000;
+    ASSERT_TRUE(queued_->submit({BlockRequest::Op::read, 7, data, 512, 70}).ok());
+    ASSERT_TRUE(queued_->submit({BlockRequest::Op::read, 8, data + 512, 512, 80}).ok());
+    static_cast<void>(queued_->kick());
+    // What the dead instance left: request 70 answered but still recorded as answering (its
+    // push happened, its forget did not), and request 80 recorded but not popped.
+    auto journal = BlockDriverJournal::attach(journal_.bytes.data(), journal_.bytes.size()).value();
+    auto ends = BlockDriverQueue::attach(driver_queue_.bytes.data()).value();
+    const auto first = journal.record(ends.requests.pop().value(), 0).value();
+    journal.answering(first, ends.responses.produced());
+    ASSERT_TRUE(ends.responses.push({70, BlockStatus::ok}).ok());
+    ASSERT_TRUE(journal.record(ends.requests.peek().value(), ends.requests.consumed()).ok());
+
+    EXPECT_EQ(start_driver(), 0U) << "neither is owed";
+    static_cast<void>(driver_runs());
+    model_.process();
+    static_cast<void>(driver_runs());
+    EXPECT_EQ(collect(), (std::vector<Completion>{{70, BlockStatus::ok}, {80, BlockStatus::ok}}));
+    EXPECT_EQ(model_.requests, 1U) << "80 once, from the ring; 70 never again";
 }
 
 } // namespace

@@ -6,11 +6,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../../scripts/common.sh"
-if [[ -z "${MICROKIT_SDK:-}" ]]; then
-  echo "SKIPPED: MICROKIT_SDK not set"
-  exit 77
-fi
-command -v curl >/dev/null || { echo "FAILED: curl is missing: scripts/setup.sh installs it"; exit 1; }
+kaal_need_microkit_sdk
+kaal_need_tool curl curl
 dir=$1
 shift
 kaal_build_microkit "$dir" >"$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }
