@@ -17,6 +17,7 @@ Supervisor::Supervisor(System& s, SupervisorOptions options, std::source_locatio
         return;
     }
     state_->supervisor = &s.pd("supervisor", "kaal_supervisor", at).priority(options.priority, at);
+    state_->fault_after_restarts = options.fault_after_restarts;
     if (options.time != nullptr) {
         options.time->add_client(*state_->supervisor, at);
         state_->time = true;
@@ -104,6 +105,8 @@ void Supervisor::write_table(const State& state) {
                 std::to_string(policy.backoff_ns) + ", " + std::to_string(inject_after) + "},\n";
     }
     code += "};\n";
+    code += "inline constexpr unsigned fault_after_restarts = " +
+            std::to_string(state.fault_after_restarts) + ";\n";
     // The time service's names exist in this configuration only when it is a client of one.
     code += std::string{"struct SupervisorTime {\n    static constexpr bool present = "} +
             (state.time ? "true;\n"

@@ -122,7 +122,18 @@ private:
         ++restarted_[index];
         debug::print("kaal: supervisor: restarted '", pd.name, "' (restart ", restarted_[index],
                      " of ", pd.restarts, ")\n");
+        if (++restarts_made_ == config::fault_after_restarts) {
+            fault_on_purpose();
+        }
         return true;
+    }
+
+    // A test's bug in the supervisor itself (SupervisorOptions::fault_after_restarts): a call
+    // through a null pointer the compiler cannot see is null, so it is made as written.
+    static void fault_on_purpose() {
+        debug::print("kaal: supervisor: faulting itself, as a test asks\n");
+        void (*volatile nowhere)() = nullptr;
+        nowhere();
     }
 
     // A timeout whose cookie is the PD's index; false without a time service, or if it cannot
@@ -266,6 +277,7 @@ private:
     }
 
     unsigned restarted_[std::size(config::supervised)] = {};
+    unsigned restarts_made_ = 0;                       // of every PD
     bool stopped_[std::size(config::supervised)] = {}; // for good, answering calls
     // A back-off under way: its length (0: none) and when it began.
     std::uint64_t waiting_for_[std::size(config::supervised)] = {};

@@ -234,6 +234,7 @@ TEST(ComposerSupervisor, ABackOffMakesTheSupervisorATimeClient) {
     EXPECT_TRUE(has(h, "{0, \"server\", &kaal_symbols_server, 2, 5000000, 0},")) << h;
     EXPECT_TRUE(has(h, "static constexpr bool present = true;")) << h;
     EXPECT_TRUE(has(h, "inline constexpr kaal::Channel time{")) << "its channel to the service";
+    EXPECT_TRUE(has(h, "inline constexpr unsigned fault_after_restarts = 0;")) << "never";
 
     System t{"crashes", Board::qemu_virt_aarch64};
     Supervisor untimed{t};
@@ -252,6 +253,14 @@ TEST(ComposerSupervisor, AnInjectedFaultIsInTheTableAndNeedsATimedSupervisor) {
     ASSERT_TRUE(s.compose().empty());
     const std::string h = config_header(s, *supervisor.pd(), "restart.cpp");
     EXPECT_TRUE(has(h, "{0, \"driver\", &kaal_symbols_driver, 1, 0, 300000000},")) << h;
+
+    // And a fault in the supervisor itself, after its restarts.
+    System own{"restart", Board::qemu_virt_aarch64};
+    Supervisor faulty{own, {.fault_after_restarts = 2}};
+    faulty.supervise(own.pd("driver", "driver").priority(250), {.restarts = 2});
+    ASSERT_TRUE(own.compose().empty());
+    EXPECT_TRUE(has(config_header(own, *faulty.pd(), "restart.cpp"),
+                    "inline constexpr unsigned fault_after_restarts = 2;"));
 
     System t{"restart", Board::qemu_virt_aarch64};
     TimeService t_time{t};

@@ -6,6 +6,9 @@ The script is one directive per line ('#' starts a comment):
   expect <regex>   wait until a serial line matches (Python re.search), after the previous match
   send <text>      write text to the serial input; \\r, \\n, \\t and \\xNN escapes are understood
   fail <regex>     from here on, any serial line matching it fails the test at once
+  allow <regex>    over the whole run, a line matching it is exempt from the default fail
+                   patterns below: for a test whose system has an unhandled fault on purpose
+                   (a supervisor PD's own, which the Microkit monitor reports)
   timeout <secs>   time allowed for each following expect (default: --timeout)
   at-most <n> <regex>   over the whole run, at most n serial lines may match (a rate limit that
                    holds: checked as lines arrive and again at the end)
@@ -99,7 +102,7 @@ def parse_script(text: str, origin: str) -> list[Step]:
             continue
         kind, _, arg = line.partition(" ")
         arg = arg.strip()
-        if kind not in ("expect", "send", "fail", "timeout", "at-most", "expect-each",
+        if kind not in ("expect", "send", "fail", "allow", "timeout", "at-most", "expect-each",
                         "no-interleaving", "expect-epoch", "qemu-arg", "numbered"):
             raise ScriptError(f"{origin}:{number}: unknown directive '{kind}'")
         if kind == "expect-epoch":
@@ -279,7 +282,9 @@ def check_epoch(step: Step, pattern: re.Pattern, line: str) -> None:
 
 def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
     log = qemu.log
-    fail_patterns = [re.compile(p) for p in DEFAULT_FAIL_PATTERNS]
+    defaults = [re.compile(p) for p in DEFAULT_FAIL_PATTERNS]
+    allowed = [re.compile(step.arg) for step in steps if step.kind == "allow"]
+    fail_patterns = []
     limits = [(int(step.arg.partition(" ")[0]), re.compile(step.arg.partition(" ")[2].strip()))
               for step in steps if step.kind == "at-most"]
     timeout = default_timeout
@@ -287,7 +292,8 @@ def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
 
     def check_failures(upto: int) -> None:
         for index in range(upto):
-            for pattern in fail_patterns:
+            exempt = any(a.search(log.lines[index]) for a in allowed)
+            for pattern in (fail_patterns if exempt else defaults + fail_patterns):
                 if pattern.search(log.lines[index]):
                     raise Failure(f"serial line {index + 1} matches fail pattern "
                                   f"'{pattern.pattern}': {log.lines[index]}")
@@ -302,8 +308,9 @@ def run_script(qemu: Qemu, steps: list[Step], default_timeout: float) -> None:
             timeout = float(step.arg)
         elif step.kind == "fail":
             fail_patterns.append(re.compile(step.arg))
-        elif step.kind in ("at-most", "qemu-arg", "numbered"):
-            pass  # at-most, numbered: hold for the whole run, checked at its end; qemu-arg: main's
+        elif step.kind in ("at-most", "qemu-arg", "numbered", "allow"):
+            pass  # at-most, numbered: hold for the whole run, checked at its end; qemu-arg: main's;
+            # allow: read above
         elif step.kind == "send":
             qemu.send(codecs.decode(step.arg, "unicode_escape"))
         else:

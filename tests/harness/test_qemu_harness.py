@@ -79,6 +79,16 @@ class HarnessTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("fail pattern", r.stderr)
 
+    def test_allow_exempts_only_its_lines_from_the_default_fail_patterns(self):
+        script = "allow ^MON\\|ERROR: faulting PD: supervisor$\nexpect done\n"
+        r = self.run_harness(script, "hang", "MON|ERROR: faulting PD: supervisor", "done")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_harness(script, "hang", "MON|ERROR: faulting PD: other", "done")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("fail pattern", r.stderr)
+        r = self.run_harness("allow ^x\nfail ^x panic\nexpect done\n", "hang", "x panic", "done")
+        self.assertEqual(r.returncode, 1, "a script's own fail patterns still hold")
+
     def test_script_fail_directive(self):
         r = self.run_harness("fail panic\nexpect done\n", "hang", "oh panic", "done")
         self.assertEqual(r.returncode, 1)

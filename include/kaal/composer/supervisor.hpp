@@ -29,6 +29,11 @@ struct SupervisorOptions {
     unsigned priority = 254;
     // For back-offs between restarts: the supervisor becomes its client.
     TimeService* time = nullptr;
+    // For tests of a fault in the supervisor itself: after this many restarts it makes an
+    // instruction fetch at address 0, as a bug in it would. Its parent, Microkit's monitor,
+    // reports the fault; the PDs it supervises keep running, but no fault of theirs is handled
+    // any more. 0: never.
+    unsigned fault_after_restarts = 0;
 };
 
 // What the supervisor does when a PD faults: report it, then restart it up to `restarts` times
@@ -69,6 +74,7 @@ private:
     struct State {
         Pd* supervisor = nullptr;
         bool time = false;
+        unsigned fault_after_restarts = 0;
         struct Supervised {
             Pd* pd;
             RestartPolicy policy;
